@@ -1,0 +1,70 @@
+import { TransferKitError } from '../src/errors.ts';
+import type { Command } from './command.ts';
+
+// Commands load lazily so `transferkit --help` does not pay for ONNX Runtime or TF.js.
+const commands: Record<string, () => Promise<{ default: Command }>> = {
+  finetune: () => import('./commands/finetune.ts'),
+  train: () => import('./commands/train.ts'),
+  predict: () => import('./commands/predict.ts'),
+  eval: () => import('./commands/eval.ts'),
+  embed: () => import('./commands/embed.ts'),
+  attention: () => import('./commands/attention.ts'),
+  'make-model': () => import('./commands/make-model.ts'),
+};
+
+const verbose = process.argv.includes('--verbose');
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv.filter((a) => a !== '--verbose');
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(await overview());
+    return name ? 0 : 2;
+  }
+  if (name === '--version') {
+    const pkg = await import('../package.json', { with: { type: 'json' } });
+    process.stdout.write(`${pkg.default.version}\n`);
+    return 0;
+  }
+  const load = commands[name];
+  if (!load) {
+    throw new TransferKitError('usage', `unknown command '${name}'; valid commands: ${Object.keys(commands).join(', ')}`);
+  }
+  const command = (await load()).default;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(command.help.endsWith('\n') ? command.help : `${command.help}\n`);
+    return 0;
+  }
+  return (await command.run(rest)) ?? 0;
+}
+
+async function overview(): Promise<string> {
+  const lines = ['Usage: transferkit <command> [flags]   (transferkit <command> --help for details)', '', 'Commands:'];
+  for (const [name, load] of Object.entries(commands)) {
+    const command = (await load()).default;
+    lines.push(`  ${name.padEnd(12)} ${command.summary}`);
+  }
+  lines.push('', 'Global flags: --verbose (stack traces on errors)', '');
+  return lines.join('\n');
+}
+
+function report(error: unknown): number {
+  if (error instanceof TransferKitError) {
+    process.stderr.write(`error: ${error.line}\n`);
+    if (verbose && error.stack) process.stderr.write(`${error.stack}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`error: ${message.split('\n')[0]}\n`);
+  if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  else process.stderr.write('(run again with --verbose for the stack trace)\n');
+  return 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    process.exitCode = report(error);
+  },
+);

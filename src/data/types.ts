@@ -1,0 +1,24 @@
+/** A labelled (or unlabelled) text dataset in memory, rows in file order. */
+export interface TextDataset {
+  /** The source as the user gave it (path or hub spec), for messages. */
+  source: string;
+  texts: string[];
+  /** Second texts for pairs; null for single-text datasets. */
+  textPairs: string[] | null;
+  /** Index into labelNames per row; null when the data has no labels. */
+  labels: Int32Array | null;
+  labelNames: string[];
+  /** 1-based source line (or row number) of each kept row, for messages and predictions. */
+  lines: Int32Array;
+  /** sha256 over the kept rows (texts, pairs, labels): the feature cache's dataset key. */
+  contentHash: string;
+  /** Rows skipped and why (no gold label, or bad rows under --lenient). */
+  skipped: SkippedRows[];
+}
+
+export interface SkippedRows {
+  reason: string;
+  count: number;
+  /** The first few line numbers, for the summary. */
+  firstLines: number[];
+}

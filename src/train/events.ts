@@ -1,0 +1,105 @@
+import type { TransferKitError } from '../errors.ts';
+
+/** Metrics of one pass over a labelled set. */
+export interface Metrics {
+  n: number;
+  loss: number;
+  accuracy: number;
+  macroF1: number;
+  perClass: { label: string; precision: number; recall: number; f1: number; support: number }[];
+  /** confusion[gold][predicted] */
+  confusion: number[][];
+}
+
+export interface RunInfo {
+  /** Free-form description of the run (model, data, head, hyperparameters) for the header line. */
+  config: Record<string, unknown>;
+  device: string;
+  tfBackend: string;
+  labelNames: string[];
+}
+
+/**
+ * The one typed event stream of a run. The trainer and the extraction step emit; reporters (plain
+ * lines, JSON lines, the Ink UI) subscribe. No reporter logic lives in the trainer.
+ */
+export type RunEvent =
+  | ({ type: 'run-start' } & RunInfo)
+  | { type: 'extract-progress'; split: string; done: number; total: number; perSecond: number; cached: boolean }
+  | { type: 'extract-end'; split: string; total: number; seconds: number; cached: boolean }
+  | { type: 'epoch-start'; epoch: number; epochs: number; steps: number }
+  | { type: 'step'; epoch: number; step: number; steps: number; loss: number; lr: number; perSecond: number }
+  | { type: 'epoch-end'; epoch: number; epochs: number; train: { loss: number; accuracy: number }; eval: Record<string, Metrics>; seconds: number }
+  | { type: 'evaluation'; epoch: number; step: number; eval: Record<string, Metrics>; reason: 'manual' }
+  | { type: 'checkpoint'; path: string; reason: 'best' | 'last' | 'manual' | 'interrupt'; epoch: number; step: number }
+  | { type: 'early-stop'; epoch: number; monitor: string; best: number }
+  | { type: 'paused'; paused: boolean }
+  | { type: 'run-end'; results: RunResults }
+  | { type: 'error'; error: TransferKitError };
+
+export interface RunResults {
+  eval: Record<string, Metrics>;
+  train: { loss: number; accuracy: number; epochs: number; steps: number; seconds: number; examplesPerSecond: number };
+  stoppedEarly: boolean;
+  interrupted: boolean;
+  bestCheckpoint?: string;
+  lastCheckpoint?: string;
+}
+
+export interface Reporter {
+  onEvent(event: RunEvent): void;
+  close(): Promise<void>;
+}
+
+export type Emit = (event: RunEvent) => void;
+
+/** Fans one stream out to every reporter. */
+export function fanOut(reporters: Reporter[]): Emit {
+  return (event) => {
+    for (const reporter of reporters) reporter.onEvent(event);
+  };
+}
+
+/**
+ * Requests from outside the loop (keys in the Ink UI, SIGINT). The trainer polls it between steps, so
+ * every request lands at a step boundary where the state is consistent.
+ */
+export class TrainerControl {
+  paused = false;
+  stopRequested = false;
+  saveRequested = false;
+  evalRequested = false;
+  private wakers: (() => void)[] = [];
+
+  pause(): void {
+    this.paused = true;
+  }
+  resume(): void {
+    this.paused = false;
+    this.wake();
+  }
+  togglePause(): void {
+    if (this.paused) this.resume();
+    else this.pause();
+  }
+  requestSave(): void {
+    this.saveRequested = true;
+  }
+  requestEval(): void {
+    this.evalRequested = true;
+  }
+  /** Stop at the next step boundary; the trainer saves a checkpoint first. */
+  stop(): void {
+    this.stopRequested = true;
+    this.wake();
+  }
+  /** Resolves when not paused (or a stop was requested). */
+  async whilePaused(): Promise<void> {
+    while (this.paused && !this.stopRequested) await new Promise<void>((resolve) => this.wakers.push(resolve));
+  }
+  private wake(): void {
+    const wakers = this.wakers;
+    this.wakers = [];
+    for (const wake of wakers) wake();
+  }
+}
