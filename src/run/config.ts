@@ -1,0 +1,189 @@
+import type { DeviceChoice, Pooling } from '../backbones/types.ts';
+import { usageError } from '../errors.ts';
+
+/** The model the offline demo and `npm start` use: the seeded tiny BERT the project generates itself. */
+export const BUNDLED_MODEL = 'bundled:tiny-bert';
+
+export type HeadKind = 'linear' | 'mlp';
+export type OptimizerKind = 'adamw' | 'adam' | 'sgd';
+export type SchedulerKind = 'linear' | 'cosine' | 'constant';
+
+/** Everything a finetune run needs; the CLI flags, the Ink setup screen and the library API all fill this. */
+export interface FinetuneConfig {
+  model: string;
+  /** Data source of the training set (path or hub spec such as `glue/mnli:train`). */
+  train: string;
+  /** Named evaluation sets, e.g. { matched: '…', mismatched: '…' }. */
+  validation: Record<string, string>;
+  maxLength: number;
+  /** Head-training batch size. */
+  batchSize: number;
+  /** Backbone batch size for feature extraction. */
+  extractBatchSize: number;
+  lr: number;
+  epochs: number;
+  seed: number;
+  head: HeadKind;
+  /** Hidden layer sizes of the mlp head. */
+  mlpHidden: number[];
+  dropout: number;
+  optimizer: OptimizerKind;
+  scheduler: SchedulerKind;
+  warmupRatio: number;
+  weightDecay: number;
+  /** Early stopping patience in epochs; 0 turns it off. */
+  patience: number;
+  pooling: Pooling;
+  device: DeviceChoice;
+  tfBackend?: string;
+  outputDir: string;
+  maxTrainSamples?: number;
+  maxEvalSamples?: number;
+  resume: boolean;
+  offline: boolean;
+  lenient: boolean;
+}
+
+export function defaultFinetuneConfig(): FinetuneConfig {
+  return {
+    model: BUNDLED_MODEL,
+    train: 'bundled:nli-tiny/train',
+    validation: { validation: 'bundled:nli-tiny/validation' },
+    maxLength: 128,
+    batchSize: 32,
+    extractBatchSize: 32,
+    // A frozen backbone leaves only the head to train: it wants a far larger step than run_glue's 2e-5.
+    lr: 1e-3,
+    epochs: 3,
+    seed: 42,
+    head: 'linear',
+    mlpHidden: [256],
+    dropout: 0.1,
+    optimizer: 'adamw',
+    scheduler: 'linear',
+    warmupRatio: 0.06,
+    weightDecay: 0.01,
+    patience: 0,
+    pooling: 'cls',
+    device: 'auto',
+    outputDir: 'runs/latest',
+    resume: false,
+    offline: false,
+    lenient: false,
+  };
+}
+
+/** Field name → the flag that sets it, so validation errors can name the flag. */
+export const CONFIG_FLAGS: Record<keyof FinetuneConfig, string> = {
+  model: '--model',
+  train: '--train',
+  validation: '--validation',
+  maxLength: '--max-length',
+  batchSize: '--batch-size',
+  extractBatchSize: '--extract-batch-size',
+  lr: '--lr',
+  epochs: '--epochs',
+  seed: '--seed',
+  head: '--head',
+  mlpHidden: '--mlp-hidden',
+  dropout: '--dropout',
+  optimizer: '--optimizer',
+  scheduler: '--scheduler',
+  warmupRatio: '--warmup-ratio',
+  weightDecay: '--weight-decay',
+  patience: '--patience',
+  pooling: '--pooling',
+  device: '--device',
+  tfBackend: '--tf-backend',
+  outputDir: '--output-dir',
+  maxTrainSamples: '--max-train-samples',
+  maxEvalSamples: '--max-eval-samples',
+  resume: '--resume',
+  offline: '--offline',
+  lenient: '--lenient',
+};
+
+const CHOICES: Partial<Record<keyof FinetuneConfig, readonly string[]>> = {
+  head: ['linear', 'mlp'],
+  pooling: ['cls', 'mean'],
+  device: ['auto', 'cpu', 'cuda', 'webgpu'],
+  optimizer: ['adamw', 'adam', 'sgd'],
+  scheduler: ['linear', 'cosine', 'constant'],
+};
+
+const POSITIVE_INTEGERS: (keyof FinetuneConfig)[] = ['maxLength', 'batchSize', 'extractBatchSize', 'epochs', 'maxTrainSamples', 'maxEvalSamples'];
+
+/**
+ * Parses and checks one field given as text (a flag value or what is typed in the setup screen).
+ * Returns the typed value, or throws a usage error naming the flag.
+ */
+export function parseConfigField<K extends keyof FinetuneConfig>(field: K, text: string): FinetuneConfig[K] {
+  const flag = CONFIG_FLAGS[field];
+  const value = text.trim();
+  const fail = (why: string): never => {
+    throw usageError(`${flag} ${why}, got '${text}'`, flag);
+  };
+  const choices = CHOICES[field];
+  if (choices) {
+    if (!choices.includes(value)) fail(`must be one of ${choices.join(', ')}`);
+    return value as FinetuneConfig[K];
+  }
+  if (POSITIVE_INTEGERS.includes(field)) {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) fail('must be a whole number >= 1');
+    if (field === 'maxLength' && n < 4) fail('must be at least 4 (room for [CLS] and two [SEP])');
+    return n as FinetuneConfig[K];
+  }
+  switch (field) {
+    case 'seed':
+    case 'patience': {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 0) fail('must be a whole number >= 0');
+      return n as FinetuneConfig[K];
+    }
+    case 'lr': {
+      const n = Number(value);
+      if (!Number.isFinite(n) || n <= 0 || n > 10) fail('must be a number in (0, 10]');
+      return n as FinetuneConfig[K];
+    }
+    case 'dropout':
+    case 'warmupRatio': {
+      const n = Number(value);
+      if (!Number.isFinite(n) || n < 0 || n >= 1) fail('must be a number in [0, 1)');
+      return n as FinetuneConfig[K];
+    }
+    case 'weightDecay': {
+      const n = Number(value);
+      if (!Number.isFinite(n) || n < 0) fail('must be a number >= 0');
+      return n as FinetuneConfig[K];
+    }
+    case 'mlpHidden': {
+      const sizes = value.split(',').map((s) => Number(s.trim()));
+      if (sizes.length === 0 || sizes.some((n) => !Number.isInteger(n) || n < 1)) fail('must be comma-separated whole numbers, e.g. 256,128');
+      return sizes as FinetuneConfig[K];
+    }
+    case 'validation':
+      return parseValidationSpecs([value]) as FinetuneConfig[K];
+    case 'resume':
+    case 'offline':
+    case 'lenient':
+      if (!['true', 'false'].includes(value)) fail('must be true or false');
+      return (value === 'true') as FinetuneConfig[K];
+    default:
+      if (value === '' && field !== 'tfBackend') fail('must not be empty');
+      return value as FinetuneConfig[K];
+  }
+}
+
+/** `NAME=SOURCE` specs (repeatable --validation); a bare SOURCE is named `validation`. */
+export function parseValidationSpecs(specs: string[]): Record<string, string> {
+  const sets: Record<string, string> = {};
+  for (const spec of specs) {
+    const match = /^([A-Za-z][\w-]*)=(.+)$/.exec(spec);
+    const [name, source] = match ? [match[1], match[2]] : ['validation', spec];
+    if (!source.trim()) throw usageError(`--validation needs NAME=SOURCE, got '${spec}'`, '--validation');
+    if (name in sets) throw usageError(`--validation: the name '${name}' is given twice`, '--validation');
+    sets[name] = source;
+  }
+  return sets;
+}

@@ -1,0 +1,138 @@
+/**
+ * A local Hugging Face hub look-alike on 127.0.0.1, for testing the real hub code paths offline.
+ *
+ * It serves a folder tree:  ROOT/models/<owner>/<name>/<files>  and  ROOT/datasets/<owner>/<name>/<files>
+ * under the URL shapes the hub uses:
+ *   GET|HEAD /<owner>/<name>/resolve/<rev>/<path>            (models)
+ *   GET|HEAD /datasets/<owner>/<name>/resolve/<rev>/<path>   (datasets)
+ *   GET /api/{models|datasets}/<owner>/<name>[/revision/<rev>]   repo info with siblings
+ *   GET /api/{models|datasets}/<owner>/<name>/tree/<rev>[/<path>][?recursive=true]
+ * Every request is logged in `requests`, so tests can assert what was (not) fetched.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createHash } from 'node:crypto';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import type { AddressInfo } from 'node:net';
+
+export const FAKE_COMMIT = 'a'.repeat(40);
+
+export interface HubServer {
+  url: string;
+  requests: { method: string; url: string }[];
+  close(): Promise<void>;
+}
+
+type RepoKind = 'models' | 'datasets';
+
+export async function startHubServer(root: string): Promise<HubServer> {
+  const requests: HubServer['requests'] = [];
+  const server = createServer((req, res) => {
+    requests.push({ method: req.method ?? 'GET', url: req.url ?? '/' });
+    handle(root, req, res).catch((error) => {
+      res.statusCode = 500;
+      res.end(String(error));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function handle(root: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+
+  if (parts[0] === 'api' && (parts[1] === 'models' || parts[1] === 'datasets')) {
+    const kind = parts[1] as RepoKind;
+    const repo = parts.slice(2, 4).join('/');
+    const rest = parts.slice(4);
+    const repoDir = join(root, kind, repo);
+    if (!(await isDir(repoDir))) return notFound(res, `Repository not found: ${repo}`);
+    if (rest[0] === 'tree') {
+      const dir = join(repoDir, ...rest.slice(2));
+      const recursive = url.searchParams.get('recursive') === 'true' || url.searchParams.get('recursive') === '1';
+      return json(res, await listTree(repoDir, dir, recursive));
+    }
+    if (rest.length === 0 || rest[0] === 'revision') {
+      const files = (await listTree(repoDir, repoDir, true)).filter((e) => e.type === 'file');
+      return json(res, { id: repo, sha: FAKE_COMMIT, siblings: files.map((f) => ({ rfilename: f.path })) });
+    }
+    return notFound(res, 'Unknown API route');
+  }
+
+  const kind: RepoKind = parts[0] === 'datasets' ? 'datasets' : 'models';
+  const p = kind === 'datasets' ? parts.slice(1) : parts;
+  if (p[2] !== 'resolve' || p.length < 5) return notFound(res, 'Not a resolve URL');
+  const file = join(root, kind, p[0], p[1], ...p.slice(4));
+  if (!file.startsWith(join(root, kind) + sep)) return notFound(res, 'Bad path');
+  let body: Buffer;
+  try {
+    body = await readFile(file);
+  } catch {
+    return entryNotFound(res);
+  }
+  const etag = `"${createHash('sha256').update(body).digest('hex')}"`;
+  res.setHeader('ETag', etag);
+  res.setHeader('X-Repo-Commit', FAKE_COMMIT);
+  res.setHeader('Accept-Ranges', 'bytes');
+  res.setHeader('Content-Type', 'application/octet-stream');
+  const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+  if (range) {
+    const start = Number(range[1]);
+    const end = range[2] ? Math.min(Number(range[2]), body.length - 1) : body.length - 1;
+    res.statusCode = 206;
+    res.setHeader('Content-Range', `bytes ${start}-${end}/${body.length}`);
+    body = body.subarray(start, end + 1);
+  }
+  res.setHeader('Content-Length', String(body.length));
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+interface TreeEntry {
+  type: 'file' | 'directory';
+  path: string;
+  size: number;
+  oid: string;
+}
+
+async function listTree(repoDir: string, dir: string, recursive: boolean): Promise<TreeEntry[]> {
+  const out: TreeEntry[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name);
+    const path = relative(repoDir, full).split(sep).join('/');
+    if (entry.isDirectory()) {
+      out.push({ type: 'directory', path, size: 0, oid: FAKE_COMMIT });
+      if (recursive) out.push(...(await listTree(repoDir, full, true)));
+    } else {
+      const body = await readFile(full);
+      out.push({ type: 'file', path, size: (await stat(full)).size, oid: createHash('sha1').update(body).digest('hex') });
+    }
+  }
+  return out;
+}
+
+async function isDir(path: string): Promise<boolean> {
+  return stat(path).then((s) => s.isDirectory(), () => false);
+}
+
+function json(res: ServerResponse, value: unknown): void {
+  res.setHeader('Content-Type', 'application/json');
+  res.end(JSON.stringify(value));
+}
+
+function notFound(res: ServerResponse, message: string): void {
+  res.statusCode = 404;
+  res.setHeader('X-Error-Code', 'RepoNotFound');
+  json(res, { error: message });
+}
+
+function entryNotFound(res: ServerResponse): void {
+  res.statusCode = 404;
+  res.setHeader('X-Error-Code', 'EntryNotFound');
+  json(res, { error: 'Entry not found' });
+}
