@@ -59,7 +59,10 @@ describe.skipIf(!haveShared)('encodeInput with the real bert-base-cased tokenize
     const premise = "The new rights are nice enough, but they don't go far.";
     const hypothesis = 'Everyone really likes the newest benefits.';
     const ours = encodeInput(tokenizer, { text: premise, textPair: hypothesis }, 128);
-    const theirs = reference._encode_plus(premise, { text_pair: hypothesis, return_token_type_ids: true });
+    const theirs = reference(premise, { text_pair: hypothesis, return_token_type_ids: true, return_tensor: false }) as unknown as {
+      input_ids: number[];
+      token_type_ids: number[];
+    };
     expect(Array.from(ours.ids)).toEqual(theirs.input_ids);
     expect(Array.from(ours.typeIds)).toEqual(theirs.token_type_ids);
   });
