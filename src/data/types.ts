@@ -21,4 +21,6 @@ export interface SkippedRows {
   count: number;
   /** The first few line numbers, for the summary. */
   firstLines: number[];
+  /** The full message of the first skipped row of this kind (which column, what was wrong). */
+  example?: string;
 }

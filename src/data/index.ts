@@ -1,0 +1,43 @@
+import { buildTextDataset } from './build.ts';
+import { openDataFile, type TextFormat } from './open-file.ts';
+import type { TextDataset } from './types.ts';
+
+export { MNLI_LABELS } from './labels.ts';
+export { formatSkipSummary } from './skipped.ts';
+export type { TextDataset, SkippedRows } from './types.ts';
+
+export interface LoadTextOptions {
+  /** File format; 'auto' (default) goes by extension, then by the first bytes. Hub specs are always Parquet. */
+  format?: 'auto' | TextFormat;
+  /** Column names (--text-column, --text-pair-column, --label-column); common names are found otherwise. */
+  textColumn?: string;
+  textPairColumn?: string;
+  labelColumn?: string;
+  /** Class names in index order; labels in the data may be these names or indices into them. */
+  labelNames?: string[];
+  /** Skip bad rows (recorded in `skipped`) instead of failing on the first one. */
+  lenient?: boolean;
+  /** Stop after this many kept rows. */
+  maxSamples?: number;
+  /** Use only the Hugging Face cache (also when HF_HUB_OFFLINE=1). */
+  offline?: boolean;
+  /** Fail when no label column is found (training needs labels; embedding does not). */
+  requireLabels?: boolean;
+  onProgress?: (info: { phase: 'download' | 'read'; done: number; total?: number }) => void;
+}
+
+/**
+ * Loads a text (or text-pair) classification dataset from a local TSV / CSV / JSONL / Parquet file or a
+ * Hugging Face hub spec (`glue/mnli:validation_matched`, `owner/dataset[/config]:split`). Bad input is a
+ * TransferKitError('input') naming the file and line; see formatSkipSummary for `skipped`.
+ */
+export async function loadTextDataset(source: string, options: LoadTextOptions = {}): Promise<TextDataset> {
+  const labelNames = options.labelNames;
+  const input = await openDataFile(source, { format: options.format, labelNames });
+  return buildTextDataset(source, [input], { ...options, labelNames });
+}
+
+/** `owner/dataset:split` or `owner/dataset/config:split` (a local path with that shape wins if it exists). */
+export function isHubSpec(source: string): boolean {
+  return /^[A-Za-z0-9][\w.-]*\/[\w.-]+(\/[\w.-]+)?:[\w.-]+$/.test(source);
+}

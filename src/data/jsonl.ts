@@ -1,0 +1,78 @@
+import { inputError } from '../errors.ts';
+import { lineProblem } from './delimited.ts';
+import { readLines, MAX_LINE_BYTES } from './line-reader.ts';
+import { problem, type RawRecord, type RecordSource } from './records.ts';
+
+type ObjectOrProblem = { line: number; object: Record<string, unknown> } | Extract<RawRecord, { problem: unknown }>;
+
+/**
+ * Opens a JSON Lines file (one object per line, as MultiNLI ships `multinli_1.0_*.jsonl`). The columns
+ * are the keys of the first object; a later object without a selected key gives an undefined cell,
+ * which the dataset builder reports as a missing field.
+ */
+export async function openJsonl(file: string, options: { maxLineBytes?: number; fileSize?: number } = {}): Promise<RecordSource> {
+  let bytesRead = 0;
+  const lines = readLines(file, { maxLineBytes: options.maxLineBytes ?? MAX_LINE_BYTES, onBytes: (n) => (bytesRead = n) });
+  const objects = (async function* (): AsyncGenerator<ObjectOrProblem> {
+    for await (const result of lines) {
+      if ('problem' in result) {
+        yield { line: result.line, problem: lineProblem(result.problem) };
+        continue;
+      }
+      if (result.text.trim().length === 0) continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(result.text);
+      } catch (error) {
+        yield { line: result.line, problem: problem('invalid JSON', `invalid JSON: ${(error as Error).message}`) };
+        continue;
+      }
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        yield { line: result.line, problem: problem('invalid JSON', 'the line is JSON but not an object ({...})') };
+        continue;
+      }
+      yield { line: result.line, object: value as Record<string, unknown> };
+    }
+  })()[Symbol.asyncIterator]();
+
+  // The first readable object names the columns; bad lines before it are kept for the builder to report.
+  const leading: ObjectOrProblem[] = [];
+  let first: Extract<ObjectOrProblem, { object: unknown }> | undefined;
+  for (;;) {
+    const next = await objects.next();
+    if (next.done) break;
+    leading.push(next.value);
+    if ('object' in next.value) {
+      first = next.value;
+      break;
+    }
+  }
+  if (!first) {
+    if (leading.length === 0) throw inputError('the file is empty (no JSON objects)', { file });
+    const bad = leading[0] as Extract<ObjectOrProblem, { problem: unknown }>;
+    throw inputError(`no readable JSON object in the file: ${bad.problem.message}`, { file, line: bad.line });
+  }
+  const columns = Object.keys(first.object);
+
+  return {
+    file,
+    columns,
+    headerless: false,
+    total: options.fileSize,
+    async *records(select, onProgress) {
+      const names = select.map((i) => columns[i]);
+      const toRecord = (item: ObjectOrProblem): RawRecord =>
+        'problem' in item ? item : { line: item.line, cells: names.map((name) => item.object[name] as RawRecordCell) };
+      for (const item of leading) yield toRecord(item);
+      for (;;) {
+        const next = await objects.next();
+        if (next.done) break;
+        onProgress?.(bytesRead);
+        yield toRecord(next.value);
+      }
+      onProgress?.(bytesRead);
+    },
+  };
+}
+
+type RawRecordCell = Extract<RawRecord, { cells: unknown }>['cells'][number];

@@ -1,0 +1,25 @@
+/** A value read from one field of a row, before it is checked. */
+export type Cell = string | number | bigint | boolean | null | undefined | object;
+
+/** A row as a reader produced it: cells for the selected columns, or why the row could not be read. */
+export type RawRecord = { line: number; cells: Cell[] } | { line: number; problem: RowProblem };
+
+/** `reason` groups skipped rows in the summary; `message` is the full one-line explanation. */
+export interface RowProblem {
+  reason: string;
+  message: string;
+}
+
+/** A readable table: its columns are known before any row is read, so columns can be resolved first. */
+export interface RecordSource {
+  file: string;
+  columns: string[];
+  /** True when the file has no header and `columns` are the assumed `label premise hypothesis`. */
+  headerless: boolean;
+  /** Total progress units (bytes for text files, rows for Parquet), when known. */
+  total?: number;
+  /** Rows in file order, with cells for the given column indices only. */
+  records(select: number[], onProgress?: (done: number) => void): AsyncIterable<RawRecord>;
+}
+
+export const problem = (reason: string, message: string): RowProblem => ({ reason, message });
