@@ -1,0 +1,87 @@
+import type { Command } from '../command.ts';
+import { intFlag, parseFlags, requireFlag } from '../args.ts';
+import { usageError } from '../../src/errors.ts';
+
+const help = `Usage: transferkit make-model bert --out DIR [flags]
+
+Writes a seeded random BERT in Hugging Face / Transformers.js layout: config.json, tokenizer.json,
+tokenizer_config.json, special_tokens_map.json, vocab.txt and onnx/model.onnx (opset 17, the graph
+torch.onnx.export writes for BertModel). Same flags and seed, same bytes.
+
+Flags:
+  --out DIR            output folder (created; existing files of the same names are replaced)
+  --layers N           encoder layers (default 12)
+  --hidden N           hidden size (default 768; must be divisible by --heads)
+  --heads N            attention heads (default 12)
+  --intermediate N     feed-forward size (default 3072)
+  --max-position N     position embeddings (default 512)
+  --vocab DIR          copy vocab.txt + tokenizer.json from DIR; vocab_size follows it
+  --vocab-size N       size of the built-in cased WordPiece vocabulary (instead of --vocab)
+  --seed N             weight seed (default 0)
+
+Examples:
+  transferkit make-model bert --out /tmp/tiny --layers 2 --hidden 32 --heads 4 --intermediate 64
+  transferkit make-model bert --out /tmp/bert-base --vocab ../shared/tokenizers/bert-base-cased
+`;
+
+const makeModel: Command = {
+  name: 'make-model',
+  summary: 'Generate a seeded random model (BERT) in Hugging Face layout',
+  help,
+  async run(argv) {
+    const { values, positionals } = parseFlags(
+      argv,
+      {
+        out: { type: 'string' },
+        layers: { type: 'string' },
+        hidden: { type: 'string' },
+        heads: { type: 'string' },
+        intermediate: { type: 'string' },
+        'max-position': { type: 'string' },
+        vocab: { type: 'string' },
+        'vocab-size': { type: 'string' },
+        seed: { type: 'string' },
+      },
+      true,
+    );
+    const [kind, ...extra] = positionals;
+    if (kind !== 'bert') {
+      throw usageError(kind === undefined ? 'missing model kind; usage: transferkit make-model bert --out DIR' : `unknown model kind '${kind}'; supported: bert`);
+    }
+    if (extra.length > 0) throw usageError(`unexpected argument '${extra[0]}'`);
+    const outDir = requireFlag(values.out, '--out');
+    const hidden = intFlag(values.hidden, '--hidden', 768);
+    const heads = intFlag(values.heads, '--heads', 12);
+    if (hidden % heads !== 0) throw usageError(`must be divisible by --heads (${heads}), got ${hidden}`, '--hidden');
+    if (values.vocab !== undefined && values['vocab-size'] !== undefined) {
+      throw usageError('cannot be combined with --vocab (the vocabulary folder sets the size)', '--vocab-size');
+    }
+    if (values.vocab === '') throw usageError('needs a folder', '--vocab');
+
+    const { MIN_BUILTIN_VOCAB } = await import('../../src/fixtures/bert-vocab.ts');
+    const vocabSize = values['vocab-size'] === undefined ? undefined : intFlag(values['vocab-size'], '--vocab-size', 0, MIN_BUILTIN_VOCAB);
+    const options = {
+      outDir,
+      layers: intFlag(values.layers, '--layers', 12),
+      hidden,
+      heads,
+      intermediate: intFlag(values.intermediate, '--intermediate', 3072),
+      maxPosition: intFlag(values['max-position'], '--max-position', 512),
+      vocabDir: values.vocab,
+      vocabSize,
+      seed: intFlag(values.seed, '--seed', 0, 0),
+    };
+    if (options.seed > 0xffffffff) throw usageError(`must be below 2^32, got ${options.seed}`, '--seed');
+
+    const { makeBertModel } = await import('../../src/fixtures/bert.ts');
+    const started = Date.now();
+    const { dir, config } = await makeBertModel(options);
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    process.stdout.write(
+      `wrote ${dir}: BERT ${config.num_hidden_layers} layers, hidden ${config.hidden_size}, ${config.num_attention_heads} heads, vocab ${config.vocab_size} (${seconds}s)\n`,
+    );
+    return 0;
+  },
+};
+
+export default makeModel;
