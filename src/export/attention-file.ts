@@ -1,0 +1,47 @@
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { tempSibling } from '../io/atomic.ts';
+
+/** Text written in pieces; buffered so many small pieces become few large writes. */
+export interface TextSink {
+  write(text: string): Promise<void>;
+}
+
+const FLUSH_CHARS = 1 << 20;
+
+/**
+ * Streams a text file into a temp sibling and renames it into place once complete, so a failed run
+ * leaves either the old file or nothing (atomicWriteFile does the same for data already in memory; an
+ * attention dump for many inputs does not fit there).
+ */
+export async function writeTextFileAtomically(path: string, fill: (sink: TextSink) => Promise<void>): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = tempSibling(path);
+  const handle = await open(tmp, 'w');
+  let pending: string[] = [];
+  let pendingChars = 0;
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const text = pending.join('');
+    pending = [];
+    pendingChars = 0;
+    await handle.write(text);
+  };
+  try {
+    await fill({
+      async write(text: string) {
+        pending.push(text);
+        pendingChars += text.length;
+        if (pendingChars >= FLUSH_CHARS) await flush();
+      },
+    });
+    await flush();
+    await handle.sync();
+    await handle.close();
+    await rename(tmp, path);
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await rm(tmp, { force: true });
+    throw error;
+  }
+}
