@@ -30,7 +30,7 @@ export async function buildTextDataset(source: string, inputs: RecordSource[], o
   const lines: number[] = [];
   const labelKeys: string[] = [];
   const keyFirstSeen = new Map<string, { file: string; line: number }>();
-  const given = options.labelNames;
+  let given = options.labelNames;
   let hasPairs = false;
   let hasLabels = false;
   let lineOffset = 0;
@@ -46,6 +46,8 @@ export async function buildTextDataset(source: string, inputs: RecordSource[], o
     }
     hasPairs = mapping.pair !== null;
     hasLabels ||= mapping.label !== null;
+    // Names declared in the file (HF ClassLabel) count as given, unless the user or the source named them.
+    if (!given && mapping.label !== null) given = input.classLabels?.[mapping.names.label!];
     const select = [mapping.text, mapping.pair ?? mapping.text, mapping.label ?? mapping.text];
     const reject = (line: number, why: RowProblem) => {
       if (!options.lenient) throw inputError(why.message, { file: input.file, line });

@@ -1,10 +1,13 @@
+import { existsSync } from 'node:fs';
 import { buildTextDataset } from './build.ts';
+import { isHubSpec } from './hub-spec.ts';
 import { openDataFile, type TextFormat } from './open-file.ts';
 import type { TextDataset } from './types.ts';
 
 export { MNLI_LABELS } from './labels.ts';
 export { formatSkipSummary } from './skipped.ts';
 export type { TextDataset, SkippedRows } from './types.ts';
+export { isHubSpec } from './hub-spec.ts';
 
 export interface LoadTextOptions {
   /** File format; 'auto' (default) goes by extension, then by the first bytes. Hub specs are always Parquet. */
@@ -33,11 +36,11 @@ export interface LoadTextOptions {
  */
 export async function loadTextDataset(source: string, options: LoadTextOptions = {}): Promise<TextDataset> {
   const labelNames = options.labelNames;
+  // A local path wins over a hub spec of the same shape; the hub client loads only when needed.
+  if (isHubSpec(source) && !existsSync(source)) {
+    const { loadHubTextDataset } = await import('./hub.ts');
+    return loadHubTextDataset(source, options);
+  }
   const input = await openDataFile(source, { format: options.format, labelNames });
   return buildTextDataset(source, [input], { ...options, labelNames });
-}
-
-/** `owner/dataset:split` or `owner/dataset/config:split` (a local path with that shape wins if it exists). */
-export function isHubSpec(source: string): boolean {
-  return /^[A-Za-z0-9][\w.-]*\/[\w.-]+(\/[\w.-]+)?:[\w.-]+$/.test(source);
 }

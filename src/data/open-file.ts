@@ -18,7 +18,10 @@ export async function checkReadable(file: string): Promise<number> {
     return info.size;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw inputError('file not found', { file });
+    if (code === 'ENOENT') {
+      const hubLike = /^[\w.-]+\/[\w.-]+(\/[\w.-]+)?$/.test(file);
+      throw inputError(`file not found${hubLike ? ' (for a hub dataset add the split, e.g. glue/mnli:validation_matched)' : ''}`, { file });
+    }
     if (code === 'EACCES' || code === 'EPERM') throw inputError('cannot read the file (permission denied)', { file });
     if (code) throw inputError(`cannot read the file (${code})`, { file });
     throw error;

@@ -25,6 +25,7 @@ export async function openParquet(file: string): Promise<RecordSource> {
     file,
     columns,
     headerless: false,
+    classLabels: huggingFaceClassLabels(metadata.key_value_metadata),
     total,
     async *records(select, onProgress) {
       const names = select.map((i) => columns[i]);
@@ -45,4 +46,26 @@ export async function openParquet(file: string): Promise<RecordSource> {
       }
     },
   };
+}
+
+/**
+ * Files written by Hugging Face `datasets` carry their features as JSON under the `huggingface` key:
+ * `{"info": {"features": {"label": {"_type": "ClassLabel", "names": [...]}}}}`. Malformed metadata is
+ * ignored (the labels are then named from the data), since it only adds names.
+ */
+function huggingFaceClassLabels(metadata: { key: string; value?: string }[] | undefined): Record<string, string[]> | undefined {
+  const raw = metadata?.find((entry) => entry.key === 'huggingface')?.value;
+  if (!raw) return undefined;
+  try {
+    const features = (JSON.parse(raw) as { info?: { features?: Record<string, { _type?: string; names?: unknown }> } }).info?.features;
+    const labels: Record<string, string[]> = {};
+    for (const [name, feature] of Object.entries(features ?? {})) {
+      if (feature?._type === 'ClassLabel' && Array.isArray(feature.names) && feature.names.every((n) => typeof n === 'string')) {
+        labels[name] = feature.names as string[];
+      }
+    }
+    return Object.keys(labels).length > 0 ? labels : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -16,6 +16,8 @@ export interface RecordSource {
   columns: string[];
   /** True when the file has no header and `columns` are the assumed `label premise hypothesis`. */
   headerless: boolean;
+  /** Class names a column declares itself (Hugging Face ClassLabel metadata in Parquet), by column. */
+  classLabels?: Record<string, string[]>;
   /** Total progress units (bytes for text files, rows for Parquet), when known. */
   total?: number;
   /** Rows in file order, with cells for the given column indices only. */

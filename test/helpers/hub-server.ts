@@ -19,7 +19,8 @@ export const FAKE_COMMIT = 'a'.repeat(40);
 
 export interface HubServer {
   url: string;
-  requests: { method: string; url: string }[];
+  /** `authorization` is the raw header, so tests can check HF_TOKEN was (not) sent. */
+  requests: { method: string; url: string; authorization?: string }[];
   close(): Promise<void>;
 }
 
@@ -28,7 +29,7 @@ type RepoKind = 'models' | 'datasets';
 export async function startHubServer(root: string): Promise<HubServer> {
   const requests: HubServer['requests'] = [];
   const server = createServer((req, res) => {
-    requests.push({ method: req.method ?? 'GET', url: req.url ?? '/' });
+    requests.push({ method: req.method ?? 'GET', url: req.url ?? '/', authorization: req.headers.authorization });
     handle(root, req, res).catch((error) => {
       res.statusCode = 500;
       res.end(String(error));
@@ -46,6 +47,7 @@ export async function startHubServer(root: string): Promise<HubServer> {
 async function handle(root: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  if (await handleDataRoutes(root, parts, req, res)) return;
 
   if (parts[0] === 'api' && (parts[1] === 'models' || parts[1] === 'datasets')) {
     const kind = parts[1] as RepoKind;
@@ -135,4 +137,38 @@ function entryNotFound(res: ServerResponse): void {
   res.statusCode = 404;
   res.setHeader('X-Error-Code', 'EntryNotFound');
   json(res, { error: 'Entry not found' });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Routes @huggingface/hub's downloadFileToCacheDir needs (added for the data loaders, test/data/hub*):
+//   POST /api/{models|datasets}/<owner>/<name>/paths-info/<rev>   body {paths, expand}
+// ---------------------------------------------------------------------------------------------------
+
+async function handleDataRoutes(root: string, parts: string[], req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  if (req.method !== 'POST' || parts[0] !== 'api' || parts[4] !== 'paths-info') return false;
+  if (parts[1] !== 'models' && parts[1] !== 'datasets') return false;
+  const repoDir = join(root, parts[1], parts[2], parts[3]);
+  if (!(await isDir(repoDir))) {
+    notFound(res, `Repository not found: ${parts[2]}/${parts[3]}`);
+    return true;
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const { paths = [], expand = false } = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { paths?: string[]; expand?: boolean };
+  const infos = [];
+  for (const path of paths) {
+    const file = join(repoDir, ...path.split('/'));
+    if (!file.startsWith(repoDir + sep)) continue;
+    const body = await readFile(file).catch(() => null);
+    if (!body) continue;
+    infos.push({
+      type: 'file',
+      path,
+      size: body.length,
+      oid: createHash('sha1').update(body).digest('hex'),
+      ...(expand ? { lastCommit: { id: FAKE_COMMIT, title: 'test commit', date: new Date(0).toISOString() } } : {}),
+    });
+  }
+  json(res, infos);
+  return true;
 }

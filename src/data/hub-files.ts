@@ -1,0 +1,77 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import type { HubSpec } from './hub-spec.ts';
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The folders a split's Parquet files sit in: the config's folder (`mnli/` in nyu-mll/glue), or for a
+ * repo without a config `data/` (datasets' push_to_hub), the root, and `default/` (the parquet bot).
+ */
+function splitFolders(spec: HubSpec): string[] {
+  return spec.config ? [`${spec.config}/`] : ['data/', '', 'default/'];
+}
+
+/**
+ * Picks a split's Parquet shards from repo file paths, using the layouts the hub writes:
+ * `<folder><split>.parquet`, `<folder><split>-00000-of-00003.parquet` (any `<split>-*` name, as the
+ * dataset cards' `data_files` patterns do) and `<folder><split>/*.parquet`. Shards come back sorted,
+ * so rows keep the hub's order. The first folder with any match wins.
+ */
+export function matchSplitFiles(paths: string[], spec: HubSpec): string[] {
+  for (const folder of splitFolders(spec)) {
+    const pattern = new RegExp(`^${escape(folder)}${escape(spec.split)}(\\.parquet|-[^/]*\\.parquet|/[^/]+\\.parquet)$`);
+    const found = paths.filter((path) => pattern.test(path)).sort();
+    if (found.length > 0) return found;
+  }
+  return [];
+}
+
+/** Split names present in the same layouts, for "no split X; available: ..." messages. */
+export function availableSplits(paths: string[], spec: HubSpec): string[] {
+  const splits = new Set<string>();
+  for (const folder of splitFolders(spec)) {
+    const pattern = new RegExp(`^${escape(folder)}([\\w.]+?)(?:\\.parquet|-[^/]*\\.parquet|/[^/]+\\.parquet)$`);
+    for (const path of paths) {
+      const match = pattern.exec(path);
+      if (match) splits.add(match[1]);
+    }
+  }
+  return [...splits].sort();
+}
+
+/** Repo-relative paths of all files under a cached snapshot folder (symlinks to blobs count as files). */
+export async function listSnapshotFiles(snapshot: string): Promise<string[]> {
+  const files: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.isFile() || entry.isSymbolicLink()) files.push(relative(snapshot, full).split(sep).join('/'));
+    }
+  };
+  await walk(snapshot);
+  return files;
+}
+
+/**
+ * Snapshot folders of a cached repo to look in offline: the one `refs/<revision>` points at, else
+ * every snapshot, newest first (files fetched by other tools may lack the ref).
+ */
+export async function cachedSnapshots(storageFolder: string, revision: string): Promise<string[]> {
+  const snapshots = join(storageFolder, 'snapshots');
+  try {
+    const commit = (await readFile(join(storageFolder, 'refs', revision), 'utf8')).trim();
+    return [join(snapshots, commit)];
+  } catch {
+    // No ref: fall through to whatever snapshots exist.
+  }
+  let names: string[];
+  try {
+    names = await readdir(snapshots);
+  } catch {
+    return [];
+  }
+  const dated = await Promise.all(names.map(async (name) => ({ path: join(snapshots, name), time: (await stat(join(snapshots, name))).mtimeMs })));
+  return dated.sort((a, b) => b.time - a.time).map((entry) => entry.path);
+}
