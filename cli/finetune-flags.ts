@@ -1,0 +1,53 @@
+import type { ParseArgsConfig } from 'node:util';
+import {
+  CONFIG_FLAGS,
+  defaultFinetuneConfig,
+  parseConfigField,
+  parseValidationSpecs,
+  type FinetuneConfig,
+} from '../src/run/config.ts';
+
+/** The one place the finetune flags are declared: `finetune` and `train` both parse these. */
+
+type ConfigField = keyof FinetuneConfig;
+type FlagOption = NonNullable<ParseArgsConfig['options']>[string];
+
+const BOOLEAN_FIELDS: ReadonlySet<ConfigField> = new Set(['resume', 'offline', 'lenient']);
+
+/** Flag name without dashes (the util.parseArgs key) → the config field it sets. */
+export const FLAG_FIELDS: Readonly<Record<string, ConfigField>> = Object.fromEntries(
+  (Object.entries(CONFIG_FLAGS) as [ConfigField, string][]).map(([field, flag]) => [flag.slice(2), field]),
+);
+
+/** util.parseArgs options for every FinetuneConfig field (`--validation` repeatable, `--resume` etc. boolean). */
+export const FINETUNE_FLAG_OPTIONS = Object.fromEntries(
+  Object.entries(FLAG_FIELDS).map(([name, field]): [string, FlagOption] => {
+    if (BOOLEAN_FIELDS.has(field)) return [name, { type: 'boolean' }];
+    if (field === 'validation') return [name, { type: 'string', multiple: true }];
+    return [name, { type: 'string' }];
+  }),
+) satisfies NonNullable<ParseArgsConfig['options']>;
+
+export type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+/**
+ * Builds a FinetuneConfig from parsed flag values: defaults first, then each given flag checked by
+ * parseConfigField (so errors name the flag). Keys that are not finetune flags (`json`, `help`, …) are ignored.
+ */
+export function configFromFlags(values: FlagValues, base: FinetuneConfig = defaultFinetuneConfig()): FinetuneConfig {
+  const config: FinetuneConfig = { ...base, validation: { ...base.validation } };
+  const writable = config as unknown as Record<ConfigField, unknown>;
+  for (const [name, value] of Object.entries(values)) {
+    const field = FLAG_FIELDS[name];
+    if (!field || value === undefined) continue;
+    if (field === 'validation') {
+      const specs = (Array.isArray(value) ? value : [value]).map(String);
+      config.validation = parseValidationSpecs(specs);
+    } else if (BOOLEAN_FIELDS.has(field)) {
+      writable[field] = value === true || value === 'true';
+    } else {
+      writable[field] = parseConfigField(field, String(value));
+    }
+  }
+  return config;
+}

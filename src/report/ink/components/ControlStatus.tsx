@@ -1,0 +1,51 @@
+import { Box, Text } from 'ink';
+import type { TrainerControl } from '../../../train/events.ts';
+import { formatMetric } from '../format.ts';
+import { useTheme } from '../hooks/use-theme.ts';
+import type { RunState } from '../run-store.ts';
+
+export interface ControlStatusProps {
+  state: Pick<RunState, 'paused' | 'lastCheckpoint' | 'manualEvaluation' | 'earlyStop' | 'phase'>;
+  /** Read at render time: what was asked for and not yet carried out by the trainer. */
+  control?: Pick<TrainerControl, 'paused' | 'saveRequested' | 'evalRequested' | 'stopRequested'>;
+}
+
+/** Pause state, pending requests, the last checkpoint and the last manual evaluation. */
+export function ControlStatus({ state, control }: ControlStatusProps) {
+  const theme = useTheme();
+  const lines: { key: string; text: string; color?: string }[] = [];
+  if (control?.stopRequested) lines.push({ key: 'stop', text: '■ stopping: saving a checkpoint at the next step…', color: theme.warn });
+  if (state.paused) lines.push({ key: 'pause', text: '⏸ PAUSED — press p to resume', color: theme.warn });
+  else if (control?.paused) lines.push({ key: 'pause', text: '⏸ pausing at the next step…', color: theme.warn });
+  if (control?.saveRequested) lines.push({ key: 'save', text: '… saving a checkpoint at the next step', color: theme.muted });
+  if (control?.evalRequested) lines.push({ key: 'eval', text: '… evaluating at the next step', color: theme.muted });
+  const checkpoint = state.lastCheckpoint;
+  if (checkpoint) {
+    lines.push({
+      key: 'checkpoint',
+      text: `✓ checkpoint (${checkpoint.reason}, epoch ${checkpoint.epoch} step ${checkpoint.step}) → ${checkpoint.path}`,
+      color: theme.good,
+    });
+  }
+  const evaluation = state.manualEvaluation;
+  if (evaluation) {
+    const parts = Object.entries(evaluation.eval).map(
+      ([name, m]) => `${name} acc ${formatMetric(m.accuracy)} F1 ${formatMetric(m.macroF1)} loss ${formatMetric(m.loss)}`,
+    );
+    lines.push({ key: 'evaluation', text: `✓ evaluated at epoch ${evaluation.epoch} step ${evaluation.step}: ${parts.join(' · ')}` });
+  }
+  if (state.earlyStop) {
+    const { epoch, monitor, best } = state.earlyStop;
+    lines.push({ key: 'early', text: `early stop at epoch ${epoch}: ${monitor} stopped improving (best ${formatMetric(best)})`, color: theme.warn });
+  }
+  if (lines.length === 0) return null;
+  return (
+    <Box flexDirection="column">
+      {lines.map((l) => (
+        <Text key={l.key} color={l.color}>
+          {l.text}
+        </Text>
+      ))}
+    </Box>
+  );
+}

@@ -1,0 +1,36 @@
+import { Box, Text } from 'ink';
+import { ProgressBar } from '../components/ProgressBar.tsx';
+import { RunHeader } from '../components/RunHeader.tsx';
+import { etaSeconds, formatCount, formatDuration, formatRate } from '../format.ts';
+import { useTheme } from '../hooks/use-theme.ts';
+import type { RunState, SplitProgress } from '../run-store.ts';
+
+function splitDetail(split: SplitProgress): string {
+  const cache = split.cached ? ' (cache hit)' : '';
+  if (split.finished) return `${formatCount(split.total)} pairs in ${formatDuration(split.seconds)}${cache}`;
+  const eta = formatDuration(etaSeconds(split.total - split.done, split.perSecond));
+  return `${formatCount(split.done)}/${formatCount(split.total)}  ${formatRate(split.perSecond)} pairs/s  ETA ${eta}${cache}`;
+}
+
+/** Feature extraction: one bar per split with pairs/s, ETA and whether the on-disk cache answered. */
+export function ExtractionScreen({ state }: { state: Pick<RunState, 'info' | 'splits'> }) {
+  const theme = useTheme();
+  const labelWidth = Math.max(10, ...state.splits.map((s) => s.split.length + 1));
+  const hits = state.splits.filter((s) => s.cached).length;
+  return (
+    <Box flexDirection="column">
+      <RunHeader info={state.info} />
+      <Text bold>Extracting features</Text>
+      {state.splits.length === 0 ? (
+        <Text color={theme.muted}>loading the model and data…</Text>
+      ) : (
+        state.splits.map((split) => (
+          <ProgressBar key={split.split} label={split.split} labelWidth={labelWidth} done={split.done} total={split.total} detail={splitDetail(split)} />
+        ))
+      )}
+      {state.splits.length > 0 && (
+        <Text color={theme.muted}>{`cache hits: ${hits}/${state.splits.length} splits`}</Text>
+      )}
+    </Box>
+  );
+}

@@ -1,0 +1,70 @@
+import { Box, Text } from 'ink';
+import { ConfusionMatrix } from '../components/ConfusionMatrix.tsx';
+import { MetricsTable } from '../components/MetricsTable.tsx';
+import { formatCount, formatDuration, formatMetric } from '../format.ts';
+import { useTheme } from '../hooks/use-theme.ts';
+import { nextCommands } from '../next-commands.ts';
+import type { RunState } from '../run-store.ts';
+
+function outcome(state: RunState): string {
+  const results = state.results!;
+  if (results.interrupted) return `■ Stopped by request at epoch ${state.epoch}, step ${state.step}; a checkpoint was saved`;
+  if (results.stoppedEarly) return `■ Stopped early after epoch ${state.earlyStop?.epoch ?? state.epoch} (no improvement)`;
+  return '✓ Training finished';
+}
+
+/** Metrics per evaluation set, their confusion matrices, where the checkpoint is, what to run next. */
+export function SummaryScreen({ state }: { state: RunState }) {
+  const theme = useTheme();
+  const results = state.results;
+  if (!results) return null;
+  const { train } = results;
+  const checkpoint = results.bestCheckpoint ?? results.lastCheckpoint ?? state.lastCheckpoint?.path;
+  const labelNames = state.info?.labelNames ?? [];
+  return (
+    <Box flexDirection="column">
+      <Text bold color={results.interrupted || results.stoppedEarly ? theme.warn : theme.good}>
+        {outcome(state)}
+      </Text>
+      <Text>
+        {`train: loss ${formatMetric(train.loss)}  accuracy ${formatMetric(train.accuracy)}  ${train.epochs} epochs  ${formatCount(train.steps)} steps  ${formatDuration(train.seconds)}  ${formatCount(train.examplesPerSecond)} ex/s`}
+      </Text>
+      {Object.keys(results.eval).length > 0 ? (
+        <Box marginTop={1}>
+          <MetricsTable evaluations={results.eval} />
+        </Box>
+      ) : (
+        <Text color={theme.muted}>no evaluation sets</Text>
+      )}
+      {Object.entries(results.eval).map(([name, metrics]) => (
+        <Box key={name} marginTop={1}>
+          <ConfusionMatrix title={`Confusion matrix: ${name}`} confusion={metrics.confusion} labelNames={labelNames} />
+        </Box>
+      ))}
+      <Box marginTop={1} flexDirection="column">
+        {checkpoint ? (
+          <Text>
+            {'Checkpoint: '}
+            <Text bold>{checkpoint}</Text>
+            {results.bestCheckpoint && results.lastCheckpoint && results.bestCheckpoint !== results.lastCheckpoint ? (
+              <Text color={theme.muted}>{`  (best; last: ${results.lastCheckpoint})`}</Text>
+            ) : null}
+          </Text>
+        ) : (
+          <Text color={theme.warn}>No checkpoint was written.</Text>
+        )}
+      </Box>
+      {checkpoint && (
+        <Box marginTop={1} flexDirection="column">
+          <Text bold>Next:</Text>
+          {nextCommands(checkpoint).map((command) => (
+            <Text key={command.line}>
+              {`  ${command.line}`}
+              <Text color={theme.muted}>{`   # ${command.why}`}</Text>
+            </Text>
+          ))}
+        </Box>
+      )}
+    </Box>
+  );
+}

@@ -1,0 +1,115 @@
+import { TransferKitError } from '../../errors.ts';
+import {
+  BUNDLED_MODEL,
+  CONFIG_FLAGS,
+  parseConfigField,
+  parseValidationSpecs,
+  type FinetuneConfig,
+} from '../../run/config.ts';
+
+/** The fields the setup screen edits, in screen order. */
+export type SetupKey =
+  | 'model'
+  | 'train'
+  | 'validation'
+  | 'head'
+  | 'pooling'
+  | 'lr'
+  | 'epochs'
+  | 'batchSize'
+  | 'maxLength'
+  | 'seed'
+  | 'maxTrainSamples'
+  | 'outputDir';
+
+export interface SetupField {
+  key: SetupKey;
+  label: string;
+  hint: string;
+  /** Choice fields cycle with ←/→ instead of taking typed text. */
+  choices?: readonly string[];
+}
+
+export const SETUP_FIELDS: readonly SetupField[] = [
+  { key: 'model', label: 'Model', hint: `hub id or folder; ${BUNDLED_MODEL} is the bundled tiny model` },
+  { key: 'train', label: 'Train data', hint: 'file (tsv/csv/jsonl/parquet) or hub spec' },
+  { key: 'validation', label: 'Validation', hint: 'NAME=SOURCE, comma-separated for several sets' },
+  { key: 'head', label: 'Head', hint: '←/→ to change', choices: ['linear', 'mlp'] },
+  { key: 'pooling', label: 'Pooling', hint: '←/→ to change', choices: ['cls', 'mean'] },
+  { key: 'lr', label: 'Learning rate', hint: 'head learning rate' },
+  { key: 'epochs', label: 'Epochs', hint: '' },
+  { key: 'batchSize', label: 'Batch size', hint: 'head-training batch' },
+  { key: 'maxLength', label: 'Max length', hint: 'tokens per pair' },
+  { key: 'seed', label: 'Seed', hint: '' },
+  { key: 'maxTrainSamples', label: 'Max train samples', hint: 'empty = all' },
+  { key: 'outputDir', label: 'Output dir', hint: 'results and checkpoint go here' },
+];
+
+export type SetupValues = Record<SetupKey, string>;
+
+/** The config's values as the text the fields start with. */
+export function setupValuesFrom(config: FinetuneConfig): SetupValues {
+  return {
+    model: config.model,
+    train: config.train,
+    validation: Object.entries(config.validation)
+      .map(([name, source]) => `${name}=${source}`)
+      .join(', '),
+    head: config.head,
+    pooling: config.pooling,
+    lr: String(config.lr),
+    epochs: String(config.epochs),
+    batchSize: String(config.batchSize),
+    maxLength: String(config.maxLength),
+    seed: String(config.seed),
+    maxTrainSamples: config.maxTrainSamples === undefined ? '' : String(config.maxTrainSamples),
+    outputDir: config.outputDir,
+  };
+}
+
+/** Parses one field's text with the same rules as its flag; returns the value or the error to show. */
+export function parseSetupField(key: SetupKey, text: string): { value: unknown } | { error: string } {
+  try {
+    if (key === 'validation') {
+      const specs = text
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      if (specs.length === 0) return { error: 'at least one NAME=SOURCE is needed' };
+      return { value: parseValidationSpecs(specs) };
+    }
+    if (key === 'maxTrainSamples' && text.trim() === '') return { value: undefined };
+    return { value: parseConfigField(key, text) };
+  } catch (error) {
+    if (!(error instanceof TransferKitError)) throw error;
+    // The screen shows the field's label; the flag name in front would only repeat it.
+    const flag = CONFIG_FLAGS[key];
+    const message = error.message.startsWith(`${flag}: `)
+      ? error.message.slice(flag.length + 2)
+      : error.message.startsWith(`${flag} `)
+        ? error.message.slice(flag.length + 1)
+        : error.message;
+    return { error: message };
+  }
+}
+
+/** Every field's error (only the invalid ones). */
+export function setupErrors(values: SetupValues): Partial<Record<SetupKey, string>> {
+  const errors: Partial<Record<SetupKey, string>> = {};
+  for (const { key } of SETUP_FIELDS) {
+    const parsed = parseSetupField(key, values[key]);
+    if ('error' in parsed) errors[key] = parsed.error;
+  }
+  return errors;
+}
+
+/** The config to run: `base` (flags and defaults for everything the screen does not show) with the fields applied. */
+export function configFromSetup(values: SetupValues, base: FinetuneConfig): FinetuneConfig {
+  const config = { ...base } as unknown as Record<string, unknown>;
+  for (const { key } of SETUP_FIELDS) {
+    const parsed = parseSetupField(key, values[key]);
+    if ('error' in parsed) throw new TransferKitError('usage', `${CONFIG_FLAGS[key]} ${parsed.error}`, { flag: CONFIG_FLAGS[key] });
+    config[key] = parsed.value;
+  }
+  return config as unknown as FinetuneConfig;
+}

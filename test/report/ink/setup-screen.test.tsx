@@ -1,0 +1,144 @@
+import { cleanup, render } from 'ink-testing-library';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { TrainerApp } from '../../../src/report/ink/App.tsx';
+import { RunStore } from '../../../src/report/ink/run-store.ts';
+import { defaultFinetuneConfig, type FinetuneConfig } from '../../../src/run/config.ts';
+import { TrainerControl } from '../../../src/train/events.ts';
+import { KEYS, settle, waitFor, waitForFrame } from './wait.ts';
+
+afterEach(cleanup);
+
+function mount(initial: FinetuneConfig = defaultFinetuneConfig()) {
+  const onStart = vi.fn<(config: FinetuneConfig) => void>();
+  const onCancel = vi.fn();
+  const app = render(<TrainerApp store={new RunStore()} control={new TrainerControl()} setup={{ initial, onStart, onCancel }} refreshMs={10} theme={{}} />);
+  return { ...app, onStart, onCancel };
+}
+
+/** Moves the focus down `n` fields. */
+async function down(stdin: { write(data: string): void }, n: number) {
+  for (let i = 0; i < n; i += 1) {
+    stdin.write(KEYS.down);
+    await settle(5);
+  }
+}
+
+describe('setup screen', () => {
+  it('shows every field pre-filled from the defaults, the bundled model preselected', async () => {
+    const { lastFrame } = mount();
+    const frame = await waitForFrame(lastFrame, 'new training run');
+    const defaults = defaultFinetuneConfig();
+    expect(frame).toMatch(/› Model\s+bundled:tiny-bert/);
+    expect(frame).toMatch(/Train data\s+bundled:nli-tiny\/train/);
+    expect(frame).toMatch(/Validation\s+validation=bundled:nli-tiny\/validation/);
+    expect(frame).toMatch(/Head\s+‹ linear ›/);
+    expect(frame).toMatch(/Pooling\s+‹ cls ›/);
+    expect(frame).toMatch(new RegExp(`Learning rate\\s+${defaults.lr}`));
+    expect(frame).toMatch(new RegExp(`Epochs\\s+${defaults.epochs}`));
+    expect(frame).toMatch(new RegExp(`Batch size\\s+${defaults.batchSize}`));
+    expect(frame).toMatch(new RegExp(`Max length\\s+${defaults.maxLength}`));
+    expect(frame).toMatch(new RegExp(`Seed\\s+${defaults.seed}`));
+    expect(frame).toMatch(/Output dir\s+runs\/latest/);
+    expect(frame).toContain('Press Enter to start training');
+  });
+
+  it('pre-fills from a config built from flags', async () => {
+    const initial = { ...defaultFinetuneConfig(), model: 'models/bert', epochs: 7, validation: { matched: 'a.tsv', mismatched: 'b.tsv' } };
+    const { lastFrame } = mount(initial);
+    const frame = await waitForFrame(lastFrame, 'models/bert');
+    expect(frame).toMatch(/Epochs\s+7/);
+    expect(frame).toContain('matched=a.tsv, mismatched=b.tsv');
+  });
+
+  it('validates as you type, shows the error next to the field, and blocks Enter until fixed', async () => {
+    const { lastFrame, stdin, onStart } = mount();
+    await waitForFrame(lastFrame, 'new training run');
+    await down(stdin, 5); // Learning rate
+    stdin.write(KEYS.ctrlU);
+    await settle();
+    stdin.write('abc');
+    let frame = await waitForFrame(lastFrame, "got 'abc'");
+    expect(frame).toMatch(/Learning rate\s+abc\s+✗ must be a number in \(0, 10\], got 'abc'/);
+    expect(frame).toContain('1 field to fix');
+
+    await down(stdin, 1); // Epochs
+    stdin.write(KEYS.backspace);
+    await settle();
+    stdin.write('0');
+    frame = await waitForFrame(lastFrame, '2 fields to fix', "got '0'");
+    expect(frame).toMatch(/Epochs\s+0\s+✗ must be a whole number >= 1/);
+
+    stdin.write(KEYS.enter);
+    await settle();
+    expect(onStart).not.toHaveBeenCalled();
+    // Enter moves the focus to the first bad field.
+    frame = await waitForFrame(lastFrame, '› Learning rate');
+
+    stdin.write(KEYS.ctrlU);
+    await settle();
+    stdin.write('0.005');
+    await down(stdin, 1);
+    stdin.write(KEYS.backspace);
+    await settle();
+    stdin.write('4');
+    frame = await waitForFrame(lastFrame, 'Press Enter to start training');
+    expect(frame).not.toContain('✗');
+
+    stdin.write(KEYS.enter);
+    await waitFor(() => onStart.mock.calls.length === 1, () => 'onStart');
+    const config = onStart.mock.calls[0][0];
+    expect(config.lr).toBe(0.005);
+    expect(config.epochs).toBe(4);
+    expect(config.model).toBe('bundled:tiny-bert');
+    // Fields the screen does not show keep the flags' values.
+    expect(config.optimizer).toBe(defaultFinetuneConfig().optimizer);
+  });
+
+  it('checks validation specs and the optional sample limit', async () => {
+    const { lastFrame, stdin, onStart } = mount();
+    await waitForFrame(lastFrame, 'new training run');
+    await down(stdin, 2); // Validation
+    stdin.write(KEYS.ctrlU);
+    await settle();
+    stdin.write('m=a.tsv, m=b.tsv');
+    await waitForFrame(lastFrame, "✗ the name 'm' is given twice");
+    stdin.write(KEYS.ctrlU);
+    await settle();
+    stdin.write('matched=a.tsv, mismatched=b.tsv');
+    await down(stdin, 8); // Max train samples
+    stdin.write('x');
+    await waitForFrame(lastFrame, '✗ must be a whole number >= 1');
+    stdin.write(KEYS.backspace);
+    await settle();
+    stdin.write('100');
+    await waitForFrame(lastFrame, 'Press Enter to start training');
+    stdin.write(KEYS.enter);
+    await waitFor(() => onStart.mock.calls.length === 1, () => 'onStart');
+    expect(onStart.mock.calls[0][0].validation).toEqual({ matched: 'a.tsv', mismatched: 'b.tsv' });
+    expect(onStart.mock.calls[0][0].maxTrainSamples).toBe(100);
+  });
+
+  it('cycles choice fields with the arrow keys and ignores typing there', async () => {
+    const { lastFrame, stdin, onStart } = mount();
+    await waitForFrame(lastFrame, 'new training run');
+    await down(stdin, 3); // Head
+    stdin.write(KEYS.right);
+    await waitForFrame(lastFrame, '‹ mlp ›');
+    stdin.write('zzz');
+    await down(stdin, 1); // Pooling
+    stdin.write(KEYS.left);
+    await waitForFrame(lastFrame, '‹ mean ›');
+    expect(lastFrame()).not.toContain('zzz');
+    stdin.write(KEYS.enter);
+    await waitFor(() => onStart.mock.calls.length === 1, () => 'onStart');
+    expect(onStart.mock.calls[0][0]).toMatchObject({ head: 'mlp', pooling: 'mean' });
+  });
+
+  it('Esc cancels without starting', async () => {
+    const { lastFrame, stdin, onStart, onCancel } = mount();
+    await waitForFrame(lastFrame, 'new training run');
+    stdin.write(KEYS.escape);
+    await waitFor(() => onCancel.mock.calls.length === 1, () => 'onCancel');
+    expect(onStart).not.toHaveBeenCalled();
+  });
+});
