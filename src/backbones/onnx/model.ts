@@ -506,9 +506,10 @@ export function tensorFloats(t: TensorProto): Float32Array {
   if (t.dataType !== DataType.FLOAT) throw new Error(`tensor '${t.name}' is not float32 (data_type ${t.dataType})`);
   const raw = rawBytes(t);
   if (raw) {
-    // Copy: the slice may not be 4-byte aligned inside the file buffer.
-    const copy = raw.slice();
-    return new Float32Array(copy.buffer, 0, copy.byteLength / 4);
+    // Copy (not Buffer#slice, which is a view): the slice may not be 4-byte aligned in the file buffer.
+    const copy = new Uint8Array(raw.byteLength);
+    copy.set(raw);
+    return new Float32Array(copy.buffer);
   }
   return Float32Array.from(t.floatData ?? []);
 }
