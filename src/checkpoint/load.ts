@@ -1,0 +1,69 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { inputError } from '../errors.ts';
+import type { OptimizerState } from '../train/optimizers.ts';
+import { MANIFEST_FILE, type BinaryFile, type CheckpointManifest } from './manifest.ts';
+import { sha256, unpackTensors } from './tensors.ts';
+import { validateManifest } from './validate.ts';
+
+export interface LoadedCheckpoint {
+  dir: string;
+  manifest: CheckpointManifest;
+  weights: Map<string, Float32Array>;
+  /** Present when the checkpoint carries resume state. */
+  optimizer: OptimizerState | null;
+  /** A hash of what the checkpoint computes (weights, head, labels, backbone): its identity as a backbone. */
+  identity: string;
+}
+
+/**
+ * Reads and verifies a checkpoint: manifest fields, tensor names and shapes against the head config,
+ * file sizes and sha256 checksums. Data only: nothing from the checkpoint is ever executed.
+ */
+export async function loadCheckpoint(dir: string, options: { withResumeState?: boolean } = {}): Promise<LoadedCheckpoint> {
+  const absolute = resolve(dir);
+  const manifestPath = join(absolute, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = await readFile(manifestPath, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw inputError(code === 'ENOENT' ? `not a TransferKit checkpoint: ${MANIFEST_FILE} is missing` : `cannot read checkpoint manifest (${code})`, { file: code === 'ENOENT' ? absolute : manifestPath });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw inputError(`checkpoint manifest is not valid JSON (${(error as Error).message}); the file is truncated or damaged`, { file: manifestPath });
+  }
+  const manifest = validateManifest(parsed, manifestPath);
+  const weightBytes = await readBinary(absolute, manifest.weights);
+  const weights = unpackTensors(weightBytes, manifest.weights.tensors);
+  let optimizer: OptimizerState | null = null;
+  if (options.withResumeState && manifest.resume) {
+    const r = manifest.resume.optimizer;
+    const slots = unpackTensors(await readBinary(absolute, r), r.tensors);
+    optimizer = { kind: r.kind, step: r.step, slots: r.tensors.map((t) => ({ name: t.name, shape: t.shape, data: slots.get(t.name)! })) };
+  }
+  const identity = sha256(
+    JSON.stringify({ weights: manifest.weights.sha256, head: manifest.head, labels: manifest.labelNames, backbone: manifest.backbone?.identity ?? null, pooling: manifest.pooling, maxLength: manifest.maxLength }),
+  );
+  return { dir: absolute, manifest, weights, optimizer, identity };
+}
+
+async function readBinary(dir: string, entry: BinaryFile): Promise<Uint8Array> {
+  const path = join(dir, entry.file);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    throw inputError(`cannot read checkpoint data (${(error as NodeJS.ErrnoException).code})`, { file: path });
+  }
+  if (bytes.length !== entry.byteLength) {
+    throw inputError(`checkpoint data is ${bytes.length} bytes but the manifest says ${entry.byteLength}; the file is truncated or from another checkpoint`, { file: path });
+  }
+  if (sha256(bytes) !== entry.sha256) {
+    throw inputError(`checkpoint data does not match its sha256 in ${MANIFEST_FILE}; the file was altered or damaged`, { file: path });
+  }
+  return bytes;
+}

@@ -1,0 +1,45 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, parse, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface Versions {
+  transferkit: string;
+  tfjs: string;
+  transformers: string;
+}
+
+const require = createRequire(import.meta.url);
+let cached: Versions | null = null;
+
+/** Versions of TransferKit, TF.js and Transformers.js, read from their package.json files. */
+export function versions(): Versions {
+  cached ??= {
+    transferkit: readVersion(resolve(dirname(fileURLToPath(import.meta.url)), '../../package.json')),
+    tfjs: packageVersion('@tensorflow/tfjs-core'),
+    transformers: packageVersion('@huggingface/transformers'),
+  };
+  return cached;
+}
+
+/** Walks up from the package's entry point to its package.json (some packages do not export it). */
+function packageVersion(name: string): string {
+  let entry: string;
+  try {
+    entry = require.resolve(name);
+  } catch {
+    return 'not installed';
+  }
+  for (let dir = dirname(entry); dir !== parse(dir).root; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === name && pkg.version) return pkg.version;
+    }
+  }
+  return 'unknown';
+}
+
+function readVersion(file: string): string {
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+}

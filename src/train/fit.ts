@@ -1,0 +1,301 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { usageError } from '../errors.ts';
+import type { FeatureMatrix } from '../features/types.ts';
+import { initTf } from '../heads/backend.ts';
+import { validateHeadConfig, type HeadConfig, type HeadSpec } from '../heads/config.ts';
+import { Head } from '../heads/head.ts';
+import { loadCheckpoint } from '../checkpoint/load.ts';
+import type { FeatureSource } from '../checkpoint/manifest.ts';
+import { saveCheckpoint } from '../checkpoint/save.ts';
+import { balancedClassWeights, gatherBatch } from './batches.ts';
+import { resolveCheckpointMonitor, validateTrainConfig, type TrainConfig } from './config.ts';
+import { initialMonitorState, observe } from './early-stopping.ts';
+import { evaluate } from './evaluate.ts';
+import type { Emit, Metrics, RunResults, TrainerControl } from './events.ts';
+import { defaultMode, readMonitor } from './metrics.ts';
+import { Optimizer } from './optimizers.ts';
+import { Rng } from './rng.ts';
+import { lrMultiplier, warmupStepsFor } from './schedule.ts';
+import type { TrainerState } from './state.ts';
+import { trainStep } from './step.ts';
+
+export interface LabelledFeatures {
+  features: FeatureMatrix;
+  labels: Int32Array;
+}
+
+export interface FitOptions {
+  train: LabelledFeatures;
+  /** Named validation sets, evaluated every epoch (e.g. { matched, mismatched }). */
+  validation: Record<string, LabelledFeatures>;
+  labelNames: string[];
+  head: HeadConfig;
+  config: TrainConfig;
+  emit?: Emit;
+  control?: TrainerControl;
+  /** Where `best/` and `last/` checkpoints go; without it nothing is saved and resume is impossible. */
+  checkpointDir?: string;
+  /** Continue from `<checkpointDir>/last` (weights, optimizer, epoch, step, generator). */
+  resume?: boolean;
+  /** The backbone, pooling, max length and data sources recorded in checkpoints. */
+  manifestExtras?: Partial<FeatureSource>;
+  /** TF.js backend name (else TRANSFERKIT_TF_BACKEND, else the best available). */
+  tfBackend?: string;
+  /** Go on training an existing head instead of a fresh one (refused if it is frozen). */
+  initialHead?: Head;
+}
+
+export interface FitResult extends RunResults {
+  /** The trained head (final weights); the caller disposes it. */
+  head: Head;
+  tfBackend: string;
+}
+
+/** Subdirectories of checkpointDir. */
+export const BEST_DIR = 'best';
+export const LAST_DIR = 'last';
+
+/**
+ * Trains a head on feature matrices with Lightning / HF Trainer semantics. Emits events and never
+ * prints; polls `control` between steps; yields to the event loop every step.
+ */
+export async function fit(options: FitOptions): Promise<FitResult> {
+  const { train, validation, labelNames, config } = options;
+  const emit: Emit = options.emit ?? (() => {});
+  const validationNames = Object.keys(validation);
+  checkInputs(options);
+  validateTrainConfig(config, labelNames.length, validationNames);
+  const { backend } = await initTf(options.tfBackend);
+  const spec: HeadSpec = { ...validateHeadConfig(options.head), inputDim: train.features.dim, numClasses: labelNames.length };
+  const source: FeatureSource = {
+    backbone: options.manifestExtras?.backbone ?? null,
+    pooling: options.manifestExtras?.pooling ?? null,
+    maxLength: options.manifestExtras?.maxLength ?? null,
+    ...(options.manifestExtras?.data ? { data: options.manifestExtras.data } : {}),
+  };
+  const rng = new Rng(config.seed);
+  const stepsPerEpoch = Math.ceil(train.features.rows / config.batchSize);
+  const totalSteps = stepsPerEpoch * config.epochs;
+  const warmup = warmupStepsFor(totalSteps, config.warmupSteps, config.warmupRatio);
+  const best = resolveCheckpointMonitor(config, validationNames);
+
+  if (options.initialHead?.frozen) throw usageError('this model is frozen; unfreeze it (or load it again) before training it');
+  let head = options.initialHead ?? Head.create(spec, rng.derive('init'));
+  let optimizer = new Optimizer(
+    { kind: config.optimizer, weightDecay: config.weightDecay, beta1: config.beta1, beta2: config.beta2, epsilon: config.epsilon, momentum: config.momentum },
+    head.variables(),
+  );
+  let state: TrainerState = {
+    epoch: 0,
+    stepInEpoch: 0,
+    globalStep: 0,
+    rngState: rng.state,
+    epochLossSum: 0,
+    epochCorrect: 0,
+    epochSeen: 0,
+    earlyStopping: initialMonitorState(),
+    stoppedEarly: false,
+    best: initialMonitorState(),
+    elapsedSeconds: 0,
+  };
+  let lastEval: Record<string, Metrics> = {};
+  let lastTrain: { loss: number; accuracy: number } = { loss: NaN, accuracy: NaN };
+
+  if (options.resume) {
+    const restored = await restore(options, spec, config);
+    if (!options.initialHead) head.dispose();
+    optimizer.dispose();
+    head = restored.head;
+    optimizer = restored.optimizer;
+    state = restored.state;
+    lastEval = restored.eval;
+    lastTrain = restored.train;
+  }
+
+  const classWeightValues = config.classWeights === 'balanced' ? balancedClassWeights(train.labels, labelNames.length) : config.classWeights;
+  const classWeights = classWeightValues ? tf.tensor1d(classWeightValues) : null;
+  const startedAt = performance.now();
+  const secondsSoFar = () => state.elapsedSeconds + (performance.now() - startedAt) / 1000;
+  let examplesThisProcess = 0;
+  let interrupted = false;
+  let bestCheckpoint: string | undefined = options.checkpointDir && existsSync(join(options.checkpointDir, BEST_DIR)) && options.resume ? join(options.checkpointDir, BEST_DIR) : undefined;
+  let lastCheckpoint: string | undefined;
+
+  const save = async (dirName: string, reason: 'best' | 'last' | 'manual' | 'interrupt', withResume: boolean) => {
+    if (!options.checkpointDir) return undefined;
+    const path = join(options.checkpointDir, dirName);
+    await saveCheckpoint(path, {
+      head,
+      labelNames,
+      source,
+      training: config,
+      metrics: { eval: lastEval, train: Number.isNaN(lastTrain.loss) ? null : lastTrain },
+      epoch: state.epoch,
+      step: state.globalStep,
+      tfBackend: backend,
+      resume: withResume ? { optimizer: await optimizer.exportState(), trainer: { ...state, elapsedSeconds: secondsSoFar() } } : undefined,
+    });
+    emit({ type: 'checkpoint', path, reason, epoch: state.epoch, step: state.globalStep });
+    return path;
+  };
+  const evaluateAll = async () => {
+    const out: Record<string, Metrics> = {};
+    for (const name of validationNames) {
+      out[name] = await evaluate(head, validation[name].features, validation[name].labels, labelNames, config.evalBatchSize);
+    }
+    return out;
+  };
+  /** Handles pause / save / eval / stop requests; returns true when the run must stop. */
+  const serviceControl = async (): Promise<boolean> => {
+    const control = options.control;
+    if (!control) return false;
+    if (control.paused && !control.stopRequested) {
+      emit({ type: 'paused', paused: true });
+      await control.whilePaused();
+      emit({ type: 'paused', paused: false });
+    }
+    if (control.stopRequested) {
+      lastCheckpoint = (await save(LAST_DIR, 'interrupt', true)) ?? lastCheckpoint;
+      return true;
+    }
+    if (control.saveRequested) {
+      control.saveRequested = false;
+      lastCheckpoint = (await save(LAST_DIR, 'manual', true)) ?? lastCheckpoint;
+    }
+    if (control.evalRequested) {
+      control.evalRequested = false;
+      emit({ type: 'evaluation', epoch: state.epoch + 1, step: state.globalStep, eval: await evaluateAll(), reason: 'manual' });
+    }
+    return false;
+  };
+
+  try {
+    while (state.epoch < config.epochs && !state.stoppedEarly && !interrupted) {
+      const epoch = state.epoch;
+      const order = rng.derive('shuffle', epoch).permutation(train.features.rows);
+      const epochStartedAt = performance.now();
+      let epochExamples = 0;
+      emit({ type: 'epoch-start', epoch: epoch + 1, epochs: config.epochs, steps: stepsPerEpoch });
+      while (state.stepInEpoch < stepsPerEpoch) {
+        if (await serviceControl()) {
+          interrupted = true;
+          break;
+        }
+        const start = state.stepInEpoch * config.batchSize;
+        const batch = gatherBatch(train.features, train.labels, order, start, Math.min(train.features.rows, start + config.batchSize));
+        const lr = config.learningRate * lrMultiplier(config.schedule, state.globalStep, warmup, totalSteps);
+        const { loss, correct } = await trainStep(head, optimizer, batch, {
+          lr,
+          maxGradNorm: config.maxGradNorm,
+          classWeights,
+          dropoutRng: rng.derive('dropout', state.globalStep),
+        });
+        state.globalStep++;
+        state.stepInEpoch++;
+        state.epochLossSum += loss * batch.rows;
+        state.epochCorrect += correct;
+        state.epochSeen += batch.rows;
+        epochExamples += batch.rows;
+        examplesThisProcess += batch.rows;
+        const seconds = (performance.now() - epochStartedAt) / 1000;
+        emit({ type: 'step', epoch: epoch + 1, step: state.stepInEpoch, steps: stepsPerEpoch, loss, lr, perSecond: seconds > 0 ? epochExamples / seconds : 0 });
+        if (config.saveEverySteps > 0 && config.saveLast && state.globalStep % config.saveEverySteps === 0 && state.stepInEpoch < stepsPerEpoch) {
+          lastCheckpoint = (await save(LAST_DIR, 'last', true)) ?? lastCheckpoint;
+        }
+        await new Promise(setImmediate);
+      }
+      if (interrupted) break;
+
+      lastTrain = { loss: state.epochLossSum / Math.max(1, state.epochSeen), accuracy: state.epochCorrect / Math.max(1, state.epochSeen) };
+      lastEval = await evaluateAll();
+      state = { ...state, epoch: epoch + 1, stepInEpoch: 0, epochLossSum: 0, epochCorrect: 0, epochSeen: 0 };
+      if (config.earlyStopping) {
+        const es = config.earlyStopping;
+        const mode = es.mode ?? defaultMode(es.monitor);
+        observe(state.earlyStopping, readMonitor(es.monitor, lastEval, lastTrain), mode, es.minDelta);
+        if (state.earlyStopping.wait >= es.patience && state.epoch < config.epochs) state.stoppedEarly = true;
+      }
+      if (observe(state.best, readMonitor(best.monitor, lastEval, lastTrain), best.mode) && config.saveBest) {
+        bestCheckpoint = (await save(BEST_DIR, 'best', false)) ?? bestCheckpoint;
+      }
+      if (config.saveLast) lastCheckpoint = (await save(LAST_DIR, 'last', true)) ?? lastCheckpoint;
+      emit({ type: 'epoch-end', epoch: epoch + 1, epochs: config.epochs, train: lastTrain, eval: lastEval, seconds: (performance.now() - epochStartedAt) / 1000 });
+      if (state.stoppedEarly && config.earlyStopping) {
+        emit({ type: 'early-stop', epoch: epoch + 1, monitor: config.earlyStopping.monitor, best: state.earlyStopping.best ?? NaN });
+      }
+    }
+  } finally {
+    classWeights?.dispose();
+    optimizer.dispose();
+  }
+
+  const seconds = secondsSoFar();
+  const results: RunResults = {
+    eval: lastEval,
+    train: {
+      loss: lastTrain.loss,
+      accuracy: lastTrain.accuracy,
+      epochs: state.epoch,
+      steps: state.globalStep,
+      seconds,
+      examplesPerSecond: examplesThisProcess / Math.max(1e-9, (performance.now() - startedAt) / 1000),
+    },
+    stoppedEarly: state.stoppedEarly,
+    interrupted,
+    ...(bestCheckpoint ? { bestCheckpoint } : {}),
+    ...(lastCheckpoint ? { lastCheckpoint } : {}),
+  };
+  emit({ type: 'run-end', results });
+  return { ...results, head, tfBackend: backend };
+}
+
+function checkInputs({ train, validation, labelNames }: FitOptions): void {
+  if (labelNames.length < 2) throw usageError(`need at least two labels to train a classifier; got ${labelNames.length}`);
+  const check = (name: string, set: LabelledFeatures, dim: number) => {
+    const { features, labels } = set;
+    if (features.rows !== labels.length) throw usageError(`${name}: ${features.rows} feature rows but ${labels.length} labels`);
+    if (features.data.length !== features.rows * features.dim) throw usageError(`${name}: feature matrix holds ${features.data.length} values, not ${features.rows} x ${features.dim}`);
+    if (features.dim !== dim) throw usageError(`${name}: features are ${features.dim}-dim, training features are ${dim}-dim`);
+    for (const label of labels) {
+      if (!(label >= 0 && label < labelNames.length)) throw usageError(`${name}: label index ${label} is outside 0..${labelNames.length - 1}`);
+    }
+  };
+  if (train.features.rows === 0) throw usageError('the training set is empty');
+  check('train', train, train.features.dim);
+  for (const [name, set] of Object.entries(validation)) check(name, set, train.features.dim);
+}
+
+/** Fields that change the arithmetic of a run; a resumed run must agree on all of them. */
+const RESUME_FIXED: (keyof TrainConfig)[] = [
+  'epochs', 'batchSize', 'optimizer', 'learningRate', 'weightDecay', 'beta1', 'beta2', 'epsilon', 'momentum',
+  'schedule', 'warmupRatio', 'warmupSteps', 'maxGradNorm', 'classWeights', 'seed', 'earlyStopping',
+];
+
+async function restore(options: FitOptions, spec: HeadSpec, config: TrainConfig) {
+  if (!options.checkpointDir) throw usageError('--resume needs a checkpoint directory', '--resume');
+  const dir = join(options.checkpointDir, LAST_DIR);
+  if (!existsSync(join(dir, 'manifest.json'))) throw usageError(`nothing to resume: ${dir} holds no checkpoint`, '--resume');
+  const loaded = await loadCheckpoint(dir, { withResumeState: true });
+  const { manifest } = loaded;
+  if (!manifest.resume || !loaded.optimizer) throw usageError(`${dir} has no resume state (it is an inference-only checkpoint)`, '--resume');
+  if (JSON.stringify(manifest.head) !== JSON.stringify(spec)) throw usageError(`cannot resume: the checkpoint's head (${JSON.stringify(manifest.head)}) differs from this run's (${JSON.stringify(spec)})`, '--resume');
+  if (JSON.stringify(manifest.labelNames) !== JSON.stringify(options.labelNames)) throw usageError(`cannot resume: the checkpoint's labels (${manifest.labelNames.join(', ')}) differ from this run's (${options.labelNames.join(', ')})`, '--resume');
+  const changed = RESUME_FIXED.filter((key) => JSON.stringify(manifest.training?.[key]) !== JSON.stringify(config[key]));
+  if (changed.length > 0) throw usageError(`cannot resume: training settings differ from the interrupted run (${changed.join(', ')})`, '--resume');
+  if (JSON.stringify(manifest.resume.trainer.rngState) !== JSON.stringify(new Rng(config.seed).state)) throw usageError('cannot resume: the generator state does not match the seed', '--resume');
+  const head = Head.fromWeights(spec, loaded.weights);
+  const optimizer = new Optimizer(
+    { kind: config.optimizer, weightDecay: config.weightDecay, beta1: config.beta1, beta2: config.beta2, epsilon: config.epsilon, momentum: config.momentum },
+    head.variables(),
+  );
+  optimizer.importState(loaded.optimizer);
+  return {
+    head,
+    optimizer,
+    state: structuredClone(manifest.resume.trainer),
+    eval: manifest.metrics?.eval ?? {},
+    train: manifest.metrics?.train ?? { loss: NaN, accuracy: NaN },
+  };
+}

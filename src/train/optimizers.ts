@@ -1,0 +1,127 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { NamedVariable } from '../heads/head.ts';
+
+export type OptimizerKind = 'adamw' | 'adam' | 'sgd';
+
+export interface OptimizerConfig {
+  kind: OptimizerKind;
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  momentum: number;
+}
+
+/** The optimizer's state as named tensors plus a step counter: what optimizer.bin holds. */
+export interface OptimizerState {
+  kind: OptimizerKind;
+  step: number;
+  slots: { name: string; shape: number[]; data: Float32Array }[];
+}
+
+/**
+ * AdamW (decoupled weight decay, Loshchilov & Hutter; PyTorch's torch.optim.AdamW), Adam and SGD with
+ * momentum (weight decay as L2 added to the gradient, as in PyTorch). Written here rather than using
+ * tf.train so that every slot is a named variable we can checkpoint and restore bit for bit.
+ */
+export class Optimizer {
+  readonly config: OptimizerConfig;
+  private readonly params: NamedVariable[];
+  private readonly slots = new Map<string, tf.Variable>();
+  private steps = 0;
+
+  constructor(config: OptimizerConfig, params: NamedVariable[]) {
+    this.config = config;
+    this.params = params;
+    for (const { name, variable } of params) {
+      for (const slot of this.slotNames()) {
+        const zeros = tf.zerosLike(variable);
+        this.slots.set(`${name}/${slot}`, tf.variable(zeros, false));
+        zeros.dispose();
+      }
+    }
+  }
+
+  get step(): number {
+    return this.steps;
+  }
+
+  /**
+   * One update with learning rate `lr`. Gradients are clipped to a global L2 norm of `maxGradNorm`
+   * first (0 = no clipping), as torch.nn.utils.clip_grad_norm_. Disposes nothing it did not create.
+   */
+  apply(grads: Map<string, tf.Tensor>, lr: number, maxGradNorm: number): void {
+    this.steps++;
+    const t = this.steps;
+    const { kind, weightDecay, beta1, beta2, epsilon, momentum } = this.config;
+    tf.tidy(() => {
+      const scale = maxGradNorm > 0 ? clipScale(this.params.map((p) => grads.get(p.name)!), maxGradNorm) : null;
+      for (const { name, variable, decay } of this.params) {
+        let g = grads.get(name)!;
+        if (scale) g = tf.mul(g, scale);
+        const wd = decay ? weightDecay : 0;
+        if (kind === 'sgd') {
+          if (wd > 0) g = tf.add(g, tf.mul(variable, wd));
+          let next = g;
+          if (momentum > 0) {
+            const buf = this.slots.get(`${name}/momentum`)!;
+            next = tf.add(tf.mul(buf, momentum), g);
+            buf.assign(next);
+          }
+          variable.assign(tf.sub(variable, tf.mul(next, lr)));
+          continue;
+        }
+        if (kind === 'adam' && wd > 0) g = tf.add(g, tf.mul(variable, wd));
+        const m = this.slots.get(`${name}/m`)!;
+        const v = this.slots.get(`${name}/v`)!;
+        const mNext = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
+        const vNext = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
+        m.assign(mNext);
+        v.assign(vNext);
+        const mHat = tf.div(mNext, 1 - beta1 ** t);
+        const vHat = tf.div(vNext, 1 - beta2 ** t);
+        let p: tf.Tensor = variable;
+        if (kind === 'adamw' && wd > 0) p = tf.mul(p, 1 - lr * wd);
+        variable.assign(tf.sub(p, tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), epsilon)), lr)));
+      }
+    });
+  }
+
+  async exportState(): Promise<OptimizerState> {
+    const slots = [];
+    for (const [name, variable] of this.slots) {
+      slots.push({ name, shape: variable.shape.slice(), data: (await variable.data()) as Float32Array });
+    }
+    return { kind: this.config.kind, step: this.steps, slots };
+  }
+
+  /** Restores a state exported from an optimizer of the same kind over the same variables. */
+  importState(state: OptimizerState): void {
+    if (state.kind !== this.config.kind) throw new Error(`optimizer state is for '${state.kind}', not '${this.config.kind}'`);
+    const byName = new Map(state.slots.map((s) => [s.name, s]));
+    for (const [name, variable] of this.slots) {
+      const slot = byName.get(name);
+      if (!slot) throw new Error(`optimizer state has no slot '${name}'`);
+      if (slot.data.length !== variable.size) throw new Error(`optimizer slot '${name}' has ${slot.data.length} values, expected ${variable.size}`);
+      tf.tidy(() => variable.assign(tf.tensor(slot.data, variable.shape)));
+    }
+    this.steps = state.step;
+  }
+
+  dispose(): void {
+    for (const v of this.slots.values()) v.dispose();
+    this.slots.clear();
+  }
+
+  private slotNames(): string[] {
+    if (this.config.kind === 'sgd') return this.config.momentum > 0 ? ['momentum'] : [];
+    return ['m', 'v'];
+  }
+}
+
+/** min(1, maxNorm / (‖g‖ + 1e-6)) over all gradients together. */
+function clipScale(grads: tf.Tensor[], maxNorm: number): tf.Scalar {
+  const squares = grads.map((g) => tf.sum(tf.square(g)));
+  const norm = tf.sqrt(tf.addN(squares));
+  return tf.minimum(1, tf.div(maxNorm, tf.add(norm, 1e-6))) as tf.Scalar;
+}
