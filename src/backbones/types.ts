@@ -50,3 +50,44 @@ export interface BackboneReference {
   /** Set when the backbone is itself a TransferKit checkpoint (model as backbone). */
   checkpoint?: string;
 }
+
+/** ONNX weight variants Transformers.js knows (file `onnx/model<suffix>.onnx`). */
+export type ModelDtype = 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4';
+
+export interface TextBackboneConfig {
+  hiddenSize: number;
+  numLayers: number;
+  numHeads: number;
+  maxPositions: number;
+}
+
+/** One inference over a padded batch. */
+export interface ForwardOutput {
+  batch: number;
+  seq: number;
+  /** [batch, seq, hidden] row-major. */
+  lastHiddenState: Float32Array;
+  /** Present when asked for: one [batch, heads, seq, seq] array per layer. */
+  attentions?: Float32Array[];
+}
+
+/** A pretrained text encoder (BERT family) run by Transformers.js. */
+export interface TextBackbone extends FeatureExtractor {
+  readonly reference: BackboneReference;
+  /** The device actually used (after resolving `auto`). */
+  readonly device: string;
+  /** Why `auto` chose this device, when it fell back. */
+  readonly deviceNote?: string;
+  readonly config: TextBackboneConfig;
+  /** Count of ONNX forward passes so far (tests use it to prove caching). */
+  readonly forwardCalls: number;
+  /** [CLS] A [SEP] (B [SEP]) token ids with longest_first truncation, unpadded. */
+  encodeInputs(inputs: TextInput[], maxLength: number): EncodedInput[];
+  /** Runs one padded batch; `attentions` uses the derived model with attention outputs. */
+  forward(batch: PaddedBatch, options?: { attentions?: boolean }): Promise<ForwardOutput>;
+  /** Attention maps of one input (no padding), bertviz layout. */
+  attend(input: TextInput, maxLength: number): Promise<AttentionResult>;
+}
+
+import type { EncodedInput } from '../encode/pairs.ts';
+import type { PaddedBatch } from '../encode/batch.ts';

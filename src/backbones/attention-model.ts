@@ -1,0 +1,42 @@
+import { existsSync } from 'node:fs';
+import { copyFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { atomicWriteDir } from '../io/atomic.ts';
+import { writeAttentionModel } from './onnx/attention-outputs.ts';
+import { hubCacheFolder, type ModelSource } from './hub.ts';
+import { transferKitCacheDir } from './identity.ts';
+
+/** Transformers.js `model_file_name` of the derived model: `onnx/model_attentions<suffix>.onnx`. */
+export const ATTENTION_MODEL_NAME = 'model_attentions';
+
+/**
+ * Makes sure a copy of the model with `attentions.<layer>` outputs exists in a cache, and returns what
+ * to pass to Transformers.js (`from_pretrained(location, { model_file_name: ATTENTION_MODEL_NAME })`).
+ * The user's files are never written: hub models get the derived file beside the original in the
+ * Transformers.js cache folder of that repo; local folders get a TransferKit cache folder
+ * (`<cache>/derived/<identity hash>`) that mirrors the folder's json/txt files.
+ */
+export async function ensureAttentionModel(
+  source: ModelSource,
+  modelFile: string,
+  suffix: string,
+  numLayers: number,
+  identityHash: string,
+): Promise<string> {
+  const derivedFile = `onnx/${ATTENTION_MODEL_NAME}${suffix}.onnx`;
+  if (source.kind === 'hub') {
+    const folder = hubCacheFolder(source);
+    const target = join(folder, derivedFile);
+    if (!existsSync(target)) await writeAttentionModel(join(folder, modelFile), target, numLayers);
+    return source.repo;
+  }
+  const folder = join(transferKitCacheDir(), 'derived', identityHash);
+  if (existsSync(join(folder, derivedFile))) return folder;
+  await atomicWriteDir(folder, async (tmp) => {
+    for (const entry of await readdir(source.dir, { withFileTypes: true })) {
+      if (entry.isFile() && /\.(json|txt)$/.test(entry.name)) await copyFile(join(source.dir, entry.name), join(tmp, entry.name));
+    }
+    await writeAttentionModel(join(source.dir, modelFile), join(tmp, derivedFile), numLayers);
+  });
+  return folder;
+}

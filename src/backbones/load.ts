@@ -1,0 +1,132 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PreTrainedModel } from '@huggingface/transformers';
+import { loadWordPieceTokenizer } from '../encode/tokenizer.ts';
+import { inputError, runtimeError, TransferKitError } from '../errors.ts';
+import { ATTENTION_MODEL_NAME, ensureAttentionModel } from './attention-model.ts';
+import { BertBackbone } from './bert.ts';
+import { resolveDevice } from './device.ts';
+import { checkOfflineCache, configureTransformers, hubLoadError, resolveModelSource, type ModelSource } from './hub.ts';
+import { cachedFileSha256, sha256Hex } from './identity.ts';
+import type { DeviceChoice, ModelDtype, TextBackbone, TextBackboneConfig } from './types.ts';
+
+export interface LoadTextBackboneOptions {
+  device?: DeviceChoice;
+  offline?: boolean;
+  revision?: string;
+  dtype?: ModelDtype;
+  /** Prepare the attention-output model now (otherwise on the first `attend` / attentions forward). */
+  attentions?: boolean;
+  /** Transformers.js file cache for hub models (default `$HF_HOME/transformers.js`). */
+  cacheDir?: string;
+  onProgress?: (info: unknown) => void;
+}
+
+/** Transformers.js' file suffix per dtype (`onnx/model<suffix>.onnx`). */
+const DTYPE_SUFFIX: Record<ModelDtype, string> = { fp32: '', fp16: '_fp16', q8: '_quantized', int8: '_int8', uint8: '_uint8', q4: '_q4' };
+
+/**
+ * Loads a BERT-family encoder by hub id (`bert-base-cased`, `owner/name`) or local folder (Hugging Face
+ * layout with onnx/model.onnx). The device is resolved first, so a missing accelerator fails with a
+ * diagnosis instead of inside ONNX Runtime.
+ */
+export async function loadTextBackbone(model: string, options: LoadTextBackboneOptions = {}): Promise<TextBackbone> {
+  const source = resolveModelSource(model, options);
+  const dtype = options.dtype ?? 'fp32';
+  const suffix = DTYPE_SUFFIX[dtype];
+  if (suffix === undefined) throw inputError(`unknown dtype '${dtype}'; valid: ${Object.keys(DTYPE_SUFFIX).join(', ')}`, { flag: '--dtype' });
+  const modelFile = `onnx/model${suffix}.onnx`;
+  const { device, note } = await resolveDevice(options.device ?? 'auto');
+
+  if (source.kind === 'local' && !existsSync(join(source.dir, modelFile))) {
+    throw inputError(`model folder ${source.dir} has no ${modelFile} (a Transformers.js model folder needs config.json, tokenizer files and ${modelFile})`, { flag: '--model' });
+  }
+  if (source.kind === 'hub' && source.offline) {
+    checkOfflineCache(model, source, ['config.json', 'tokenizer.json', 'tokenizer_config.json', modelFile]);
+  }
+  await configureTransformers(source);
+  const { AutoModel, Tensor } = await import('@huggingface/transformers');
+  const location = source.kind === 'local' ? source.dir : source.repo;
+  const revision = source.kind === 'hub' ? source.revision : undefined;
+  const local_files_only = source.kind === 'hub' ? source.offline : true;
+  const pretrained = (model_file_name?: string) =>
+    AutoModel.from_pretrained(location, {
+      device,
+      dtype,
+      revision,
+      local_files_only,
+      model_file_name,
+      progress_callback: options.onProgress as never,
+    });
+
+  const loaded = await guard(model, source, async () => ({
+    tokenizer: await loadWordPieceTokenizer({ location, revision, offline: local_files_only }),
+    plain: await pretrained(),
+  }));
+  const config = readConfig(loaded.plain, location);
+  const identity =
+    source.kind === 'hub'
+      ? `hub:${source.repo}@${source.revision}${dtype === 'fp32' ? '' : `#${dtype}`}`
+      : `local:sha256:${await localIdentityHash(source.dir, modelFile)}`;
+
+  const loadAttentionModel = () =>
+    guard(model, source, async (): Promise<PreTrainedModel> => {
+      const derived = await ensureAttentionModel(source, modelFile, suffix, config.numLayers, sha256Hex(identity));
+      return AutoModel.from_pretrained(derived, {
+        device,
+        dtype,
+        revision,
+        local_files_only: true,
+        model_file_name: ATTENTION_MODEL_NAME,
+      });
+    });
+
+  const backbone = new BertBackbone({
+    tokenizer: loaded.tokenizer,
+    model: loaded.plain,
+    loadAttentionModel,
+    TensorClass: Tensor,
+    identity,
+    reference: { model: source.kind === 'local' ? source.dir : model, revision, identity, dim: config.hiddenSize },
+    device,
+    deviceNote: note,
+    config,
+  });
+  if (options.attentions) await backbone.prepareAttentions();
+  return backbone;
+}
+
+/** Local identity: the model file's sha256 (cached by path/mtime/size) with the tokenizer's. */
+async function localIdentityHash(dir: string, modelFile: string): Promise<string> {
+  const parts = [await cachedFileSha256(join(dir, modelFile))];
+  for (const file of ['tokenizer.json', 'config.json']) {
+    if (existsSync(join(dir, file))) parts.push(await cachedFileSha256(join(dir, file)));
+  }
+  return sha256Hex(parts.join('\n'));
+}
+
+function readConfig(model: PreTrainedModel, where: string): TextBackboneConfig {
+  const c = model.config as unknown as Record<string, number | undefined>;
+  const config = {
+    hiddenSize: c.hidden_size ?? c.dim,
+    numLayers: c.num_hidden_layers ?? c.n_layers,
+    numHeads: c.num_attention_heads ?? c.n_heads,
+    maxPositions: c.max_position_embeddings ?? 512,
+  };
+  for (const [key, value] of Object.entries(config)) {
+    if (!Number.isInteger(value)) throw runtimeError(`config.json of ${where} lacks ${key} (not a BERT-family encoder?)`);
+  }
+  return config as TextBackboneConfig;
+}
+
+/** Our own errors pass; anything from Transformers.js becomes one line naming the model and where it looked. */
+async function guard<T>(model: string, source: ModelSource, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof TransferKitError) throw error;
+    if (source.kind === 'hub') throw hubLoadError(model, source, error);
+    const message = error instanceof Error ? error.message : String(error);
+    throw runtimeError(`could not load model from ${source.dir}: ${message.split('\n')[0]}`, {}, error);
+  }
+}
