@@ -25,10 +25,11 @@ describe('Head', () => {
       const x = tf.tensor2d(Array.from({ length: 12 }, () => rng.uniform(-2, 2)), [4, 3]);
       const y = tf.tensor1d([0, 2, 1, 2], 'int32');
       const weights = tf.tensor1d([1, 2, 0.5]);
-      const grads = tf.tidy(() => {
+      const grads = new Map<string, Float32Array>();
+      tf.tidy(() => {
         const { logits, trace } = head.forwardTrain(x, new Rng(0));
         const g = head.backward(trace, crossEntropy(logits, y, weights).dLogits);
-        return new Map([...g].map(([name, t]) => [name, t.dataSync().slice()]));
+        for (const [name, t] of g) grads.set(name, t.dataSync().slice() as Float32Array);
       });
       const eps = 1e-2;
       for (const { name, variable } of head.variables()) {
