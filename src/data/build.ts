@@ -22,7 +22,7 @@ export interface BuildOptions extends ColumnChoice {
 export async function buildTextDataset(source: string, inputs: RecordSource[], options: BuildOptions = {}): Promise<TextDataset> {
   const maxSamples = options.maxSamples ?? Infinity;
   if (!(maxSamples >= 1) || (maxSamples !== Infinity && !Number.isInteger(maxSamples))) {
-    throw usageError(`--max-samples must be a positive integer, not ${options.maxSamples}`, '--max-samples');
+    throw usageError(`must be a positive integer, not ${options.maxSamples}`, '--max-samples');
   }
   const skipped = new SkipLog();
   const texts: string[] = [];
