@@ -63,7 +63,7 @@ export class BertBackbone implements TextBackbone {
     return inputs.map((input) => encodeInput(this.tokenizer, input, maxLength));
   }
 
-  extract(inputs: TextInput[], options: ExtractOptions): Promise<FeatureMatrix> {
+  async extract(inputs: TextInput[], options: ExtractOptions): Promise<FeatureMatrix> {
     this.checkMaxLength(options.maxLength);
     return extractFeatures(this, inputs, options);
   }
