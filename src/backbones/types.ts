@@ -81,6 +81,8 @@ export interface TextBackbone extends FeatureExtractor {
   readonly config: TextBackboneConfig;
   /** Count of ONNX forward passes so far (tests use it to prove caching). */
   readonly forwardCalls: number;
+  /** Word-piece tokenizer with the special-token ids (pad id for padBatch, id → token for display). */
+  readonly tokenizer: WordPieceTokenizer;
   /** [CLS] A [SEP] (B [SEP]) token ids with longest_first truncation, unpadded. */
   encodeInputs(inputs: TextInput[], maxLength: number): EncodedInput[];
   /** Runs one padded batch; `attentions` uses the derived model with attention outputs. */
@@ -91,3 +93,4 @@ export interface TextBackbone extends FeatureExtractor {
 
 import type { EncodedInput } from '../encode/pairs.ts';
 import type { PaddedBatch } from '../encode/batch.ts';
+import type { WordPieceTokenizer } from '../encode/tokenizer.ts';
