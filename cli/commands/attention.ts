@@ -1,0 +1,128 @@
+import { stat } from 'node:fs/promises';
+import type { Command } from '../command.ts';
+import { choiceFlag, intFlag, parseFlags } from '../args.ts';
+import { usageError } from '../../src/errors.ts';
+import type { DeviceChoice } from '../../src/backbones/types.ts';
+import { ATTENTION_FORMATS, formatFromPath, type AttentionFormat } from '../../src/export/attention-export.ts';
+
+const help = `Usage: transferkit attention (--model M | --checkpoint DIR) (--text A [--text-pair B] | --input FILE) --out PATH [flags]
+
+Computes the attention probabilities of every layer and head (as PyTorch BertModel(output_attentions=True)
+returns them) for one input or a file of inputs, and writes them as:
+  json   bertviz layout: {"tokens", "sentence_b_start", "layers", "heads", "attention": [layer][head][i][j]}
+         (6 significant digits); for --input, a JSON array with one such object per input, each also
+         giving its index, line, text and text_pair
+  npy    a directory: layer_00.npy ... (float32 [heads, seq, seq], one per selected layer) + tokens.json;
+         for --input, one subfolder per input (00000/, 00001/, ...) and an index.json
+  html   one self-contained page (no network) with a bertviz-style head view: token-to-token lines, layer
+         and head selectors, the sentence A/B boundary marked; for --input, an input selector too
+The output appears only when complete; a failed run leaves any previous output as it was.
+
+Flags:
+  --model M            hub id (bert-base-cased) or local model folder
+  --checkpoint DIR     a TransferKit checkpoint: its backbone is used
+  --text A             the input text (sentence A)
+  --text-pair B        second text of a pair (sentence B)
+  --input FILE         a file of inputs: TSV/CSV with premise/hypothesis, sentence1/sentence2 or
+                       text/text_pair columns, JSONL with those keys, Parquet, or a hub dataset spec
+  --max-inputs N       only the first N inputs of --input
+  --max-length N       truncate to N tokens, pairs longest_first (default 128)
+  --layers SEL         layers to export: all (default) or indices such as 0,2,5-7
+  --heads SEL          heads to export: all (default) or indices such as 0-3
+  --format F           json | npy | html (default from --out: .json, .html, otherwise an npy directory)
+  --out PATH           output file (json, html) or directory (npy)
+  --device D           cpu | cuda | webgpu | auto (default auto)
+  --offline            use only local files and the cache (also HF_HUB_OFFLINE=1)
+  --revision R         hub revision of --model
+
+Examples:
+  transferkit attention --model bert-base-cased --text "The cat sat." --text-pair "A cat was sitting." --out attention.json
+  transferkit attention --model bert-base-cased --text "The cat sat." --layers 0,11 --out view.html
+  transferkit attention --checkpoint runs/demo/checkpoint --input pairs.tsv --max-inputs 20 --out attention/
+  transferkit attention --model ./models/tiny-bert --text "hello world" --heads 0-3 --format npy --out dump
+`;
+
+const DEVICES = ['cpu', 'cuda', 'webgpu', 'auto'] as const satisfies readonly DeviceChoice[];
+
+const attention: Command = {
+  name: 'attention',
+  summary: 'Export per-layer attention (bertviz JSON, npy or an HTML head view)',
+  help,
+  async run(argv) {
+    const { values } = parseFlags(argv, {
+      model: { type: 'string' },
+      checkpoint: { type: 'string' },
+      text: { type: 'string' },
+      'text-pair': { type: 'string' },
+      input: { type: 'string' },
+      'max-inputs': { type: 'string' },
+      'max-length': { type: 'string' },
+      layers: { type: 'string' },
+      heads: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+      device: { type: 'string' },
+      offline: { type: 'boolean' },
+      revision: { type: 'string' },
+    });
+    const model = exactlyOne(values, '--model', '--checkpoint');
+    exactlyOne(values, '--text', '--input');
+    if (values['text-pair'] !== undefined && values.text === undefined) throw usageError('needs --text (sentence A)', '--text-pair');
+    if (values['max-inputs'] !== undefined && values.input === undefined) throw usageError('applies only with --input', '--max-inputs');
+    if (values.revision !== undefined && model === '--checkpoint') throw usageError('a checkpoint records its backbone revision', '--revision');
+    if (values.out === undefined || values.out === '') throw usageError('missing: give the output file (.json, .html) or npy directory', '--out');
+    const out = values.out;
+    const format = await outputFormat(values.format, out);
+    const maxLength = intFlag(values['max-length'], '--max-length', 128, 2);
+    const maxInputs = values['max-inputs'] === undefined ? undefined : intFlag(values['max-inputs'], '--max-inputs', 1);
+    const device = choiceFlag(values.device, '--device', DEVICES, 'auto');
+
+    const { dumpAttention } = await import('../../src/export/attention-run.ts');
+    const progress = process.stderr.isTTY && values.input !== undefined;
+    const summary = await dumpAttention({
+      model: values.model,
+      checkpoint: values.checkpoint,
+      input: values.input !== undefined ? { file: values.input, maxInputs } : { text: values.text!, textPair: values['text-pair'] },
+      out,
+      format,
+      layers: values.layers,
+      heads: values.heads,
+      maxLength,
+      device,
+      offline: values.offline || process.env.HF_HUB_OFFLINE === '1',
+      revision: values.revision,
+      onProgress: progress ? (done, total) => process.stderr.write(`\rattention ${done}/${total}${done === total ? '\n' : ''}`) : undefined,
+    });
+    const inputs = `${summary.count} input${summary.count === 1 ? '' : 's'}`;
+    const shown = `layers ${summary.selection.layers.length}/${summary.numLayers}, heads ${summary.selection.heads.length}/${summary.numHeads}`;
+    if (summary.deviceNote) process.stderr.write(`note: ${summary.deviceNote}\n`);
+    process.stdout.write(`wrote ${summary.format} attention for ${inputs} (${shown}) of ${summary.model} on ${summary.device} to ${summary.out}\n`);
+    return 0;
+  },
+};
+
+/** Checks that exactly one of two alternative flags is given; returns the one that is. */
+function exactlyOne(values: Record<string, unknown>, a: string, b: string): string {
+  const has = (flag: string) => values[flag.slice(2)] !== undefined;
+  if (has(a) && has(b)) throw usageError(`cannot be combined with ${a}; give one of them`, b);
+  if (!has(a) && !has(b)) throw usageError(`give ${a} or ${b}`, a);
+  for (const flag of [a, b]) if (values[flag.slice(2)] === '') throw usageError('needs a value', flag);
+  return has(a) ? a : b;
+}
+
+/** --format, or the one --out implies; a file format cannot go where a directory is. */
+async function outputFormat(flag: string | undefined, out: string): Promise<AttentionFormat> {
+  const implied = formatFromPath(out);
+  const format = choiceFlag(flag, '--format', ATTENTION_FORMATS, implied);
+  const named = /\.(json|html?)$/i.test(out);
+  if (flag !== undefined && named && format !== implied) {
+    throw usageError(`--format ${format} does not match the ${implied} file name '${out}'`, '--out');
+  }
+  if (format !== 'npy') {
+    const existing = await stat(out).catch(() => null);
+    if (existing?.isDirectory() || /[\\/]$/.test(out)) throw usageError(`${format} output is a file, but '${out}' is a directory`, '--out');
+  }
+  return format;
+}
+
+export default attention;
