@@ -1,0 +1,14 @@
+import type { Metrics } from '../train/events.ts';
+
+/** Short number formats shared by the line reporters. */
+export const fixed = (n: number, digits = 4) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+export const rate = (n: number) => (n >= 100 ? Math.round(n).toString() : n.toFixed(1));
+export const lr = (n: number) => n.toExponential(2);
+export const seconds = (s: number) => (s >= 90 ? `${Math.floor(s / 60)}m${Math.round(s % 60)}s` : `${s.toFixed(1)}s`);
+
+/** `matched loss 0.6123 acc 0.7420 macro-F1 0.7391 | mismatched ...` */
+export function metricsLine(evalMetrics: Record<string, Metrics>): string {
+  return Object.entries(evalMetrics)
+    .map(([name, m]) => `${name} loss ${fixed(m.loss)} acc ${fixed(m.accuracy)} macro-F1 ${fixed(m.macroF1)}`)
+    .join(' | ');
+}

@@ -1,0 +1,88 @@
+import type { Reporter, RunEvent } from '../train/events.ts';
+import { fixed, lr, metricsLine, rate, seconds } from './format.ts';
+
+export interface PlainReporterOptions {
+  /** Progress lines (steps, extraction) at most this often; epoch and checkpoint lines always print. */
+  intervalMs?: number;
+  now?: () => number;
+}
+
+/**
+ * Plain log lines for logs and pipes (not a TTY): progress about once a second, one line per epoch,
+ * checkpoint, early stop and the final summary. No colours, no cursor movement.
+ */
+export class PlainReporter implements Reporter {
+  private readonly stream: NodeJS.WritableStream;
+  private readonly intervalMs: number;
+  private readonly now: () => number;
+  private readonly lastPrinted = new Map<string, number>();
+
+  constructor(stream: NodeJS.WritableStream = process.stderr, options: PlainReporterOptions = {}) {
+    this.stream = stream;
+    this.intervalMs = options.intervalMs ?? 1000;
+    this.now = options.now ?? Date.now;
+  }
+
+  onEvent(event: RunEvent): void {
+    const line = this.format(event);
+    if (line !== null) this.stream.write(`${line}\n`);
+  }
+
+  async close(): Promise<void> {}
+
+  private format(event: RunEvent): string | null {
+    switch (event.type) {
+      case 'run-start': {
+        const config = Object.entries(event.config).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+        return `run: ${config.join(' ')} | device ${event.device} | tf backend ${event.tfBackend} | labels ${event.labelNames.join(', ')}`;
+      }
+      case 'extract-progress':
+        if (!this.due(`extract:${event.split}`, event.done >= event.total)) return null;
+        return `extract ${event.split}: ${event.done}/${event.total}${event.cached ? ' (cached)' : ` (${rate(event.perSecond)}/s)`}`;
+      case 'extract-end':
+        return event.cached
+          ? `extract ${event.split}: ${event.total} rows from the feature cache`
+          : `extract ${event.split}: ${event.total} rows in ${seconds(event.seconds)}`;
+      case 'epoch-start':
+        this.lastPrinted.delete('step');
+        return `epoch ${event.epoch}/${event.epochs}: ${event.steps} steps`;
+      case 'step':
+        if (!this.due('step', false)) return null;
+        return `epoch ${event.epoch} step ${event.step}/${event.steps} loss ${fixed(event.loss)} lr ${lr(event.lr)} ${rate(event.perSecond)} ex/s`;
+      case 'epoch-end': {
+        const evalPart = metricsLine(event.eval);
+        return `epoch ${event.epoch}/${event.epochs} done in ${seconds(event.seconds)}: train loss ${fixed(event.train.loss)} acc ${fixed(event.train.accuracy)}${evalPart ? ` | ${evalPart}` : ''}`;
+      }
+      case 'evaluation':
+        return `evaluation at epoch ${event.epoch} step ${event.step}: ${metricsLine(event.eval)}`;
+      case 'checkpoint':
+        return `checkpoint (${event.reason}) saved to ${event.path} at step ${event.step}`;
+      case 'early-stop':
+        return `early stop after epoch ${event.epoch}: ${event.monitor} stopped improving (best ${fixed(event.best)})`;
+      case 'paused':
+        return event.paused ? 'paused' : 'resumed';
+      case 'run-end': {
+        const r = event.results;
+        const how = r.interrupted ? 'interrupted' : r.stoppedEarly ? 'stopped early' : 'done';
+        const parts = [
+          `${how}: ${r.train.epochs} epochs, ${r.train.steps} steps in ${seconds(r.train.seconds)} (${rate(r.train.examplesPerSecond)} ex/s)`,
+          metricsLine(r.eval),
+          r.bestCheckpoint ? `best checkpoint ${r.bestCheckpoint}` : '',
+          r.lastCheckpoint ? `last checkpoint ${r.lastCheckpoint}` : '',
+        ];
+        return parts.filter(Boolean).join(' | ');
+      }
+      case 'error':
+        return `error: ${event.error.line}`;
+    }
+  }
+
+  /** Prints progress of one kind at most once per interval, and always its final update. */
+  private due(kind: string, final: boolean): boolean {
+    const now = this.now();
+    const last = this.lastPrinted.get(kind);
+    if (!final && last !== undefined && now - last < this.intervalMs) return false;
+    this.lastPrinted.set(kind, now);
+    return true;
+  }
+}
