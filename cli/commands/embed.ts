@@ -1,0 +1,130 @@
+import type { Command } from '../command.ts';
+import { choiceFlag, intFlag, parseFlags, requireFlag } from '../args.ts';
+import { usageError } from '../../src/errors.ts';
+import { DEVICE_CHOICES } from '../../src/backbones/device.ts';
+import type { ModelDtype, Pooling, TextInput } from '../../src/backbones/types.ts';
+
+const help = `Usage: transferkit embed --model M --input FILE --output OUT.npy [flags]
+
+Runs the backbone over every row of FILE and writes a float32 .npy matrix [rows, hidden] in input order
+(written atomically). FILE is TSV/CSV with a header or JSONL; pairs are read from premise/hypothesis,
+sentence1/sentence2 or text/text_pair columns (or --text-column/--text-pair-column), single texts from
+text/sentence. Pairs are encoded [CLS] A [SEP] B [SEP] with longest_first truncation.
+
+Flags:
+  --model M              hub id (bert-base-cased, owner/name) or local model folder (required)
+  --input FILE           input file (required)
+  --output OUT.npy       output file (required)
+  --pooling cls|mean     [CLS] row or mask-aware mean of the last hidden state (default cls)
+  --max-length N         tokens per input, specials included (default 128)
+  --batch-size N         inputs per forward pass (default 32)
+  --device D             auto | cpu | cuda | webgpu (default auto: cpu when no accelerator works)
+  --offline              use only the local cache (also HF_HUB_OFFLINE=1)
+  --no-bucketing         keep input order in batches (more padding; for comparison)
+  --text-column NAME     first text column
+  --text-pair-column NAME second text column
+  --revision REV         hub revision (default main)
+  --dtype T              fp32 | fp16 | q8 | int8 | uint8 | q4 (default fp32)
+
+Hub models download from HF_ENDPOINT (default https://huggingface.co) into $HF_HOME/transformers.js.
+
+Examples:
+  transferkit embed --model bert-base-cased --input ../shared/data/mnli/dev_matched.tsv --output dev.npy
+  transferkit embed --model ./my-bert --input pairs.jsonl --output pairs.npy --pooling mean --device cpu
+`;
+
+const POOLINGS: readonly Pooling[] = ['cls', 'mean'];
+const DTYPES: readonly ModelDtype[] = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4'];
+
+const embed: Command = {
+  name: 'embed',
+  summary: 'Embed texts or text pairs with the backbone into a float32 .npy',
+  help,
+  async run(argv) {
+    const { values } = parseFlags(argv, {
+      model: { type: 'string' },
+      input: { type: 'string' },
+      output: { type: 'string' },
+      pooling: { type: 'string' },
+      'max-length': { type: 'string' },
+      'batch-size': { type: 'string' },
+      device: { type: 'string' },
+      offline: { type: 'boolean' },
+      'no-bucketing': { type: 'boolean' },
+      'text-column': { type: 'string' },
+      'text-pair-column': { type: 'string' },
+      revision: { type: 'string' },
+      dtype: { type: 'string' },
+    });
+    const model = requireFlag(values.model, '--model');
+    const input = requireFlag(values.input, '--input');
+    const output = requireFlag(values.output, '--output');
+    if (!output.endsWith('.npy')) throw usageError(`must name a .npy file, got '${output}'`, '--output');
+    const pooling = choiceFlag(values.pooling, '--pooling', POOLINGS, 'cls');
+    const maxLength = intFlag(values['max-length'], '--max-length', 128, 3);
+    const batchSize = intFlag(values['batch-size'], '--batch-size', 32);
+    const device = choiceFlag(values.device, '--device', DEVICE_CHOICES, 'auto');
+    const dtype = choiceFlag(values.dtype, '--dtype', DTYPES, 'fp32');
+
+    // Resolve the device first (memoized): a missing accelerator fails before any data is read.
+    const { resolveDevice } = await import('../../src/backbones/device.ts');
+    await resolveDevice(device);
+    const [{ loadTextDataset }, { loadTextBackbone }, { writeNpy }] = await Promise.all([
+      import('../../src/data/index.ts'),
+      import('../../src/backbones/load.ts'),
+      import('../../src/export/npy.ts'),
+    ]);
+    const dataset = await loadTextDataset(input, {
+      textColumn: values['text-column'],
+      textPairColumn: values['text-pair-column'],
+      offline: values.offline,
+      requireLabels: false,
+    });
+    const inputs: TextInput[] = dataset.texts.map((text, i) => ({ text, textPair: dataset.textPairs?.[i] }));
+    if (inputs.length === 0) throw usageError(`${input} has no rows to embed`, '--input');
+
+    const backbone = await loadTextBackbone(model, { device, offline: values.offline, revision: values.revision, dtype });
+    if (backbone.deviceNote) process.stderr.write(`note: ${backbone.deviceNote}\n`);
+    const started = performance.now();
+    const progress = progressPrinter(dataset.textPairs ? 'pairs' : 'texts', started);
+    try {
+      const features = await backbone.extract(inputs, {
+        pooling,
+        maxLength,
+        batchSize,
+        bucketing: !values['no-bucketing'],
+        onProgress: progress,
+      });
+      await writeNpy(output, features.data, [features.rows, features.dim]);
+      const seconds = (performance.now() - started) / 1000;
+      process.stdout.write(
+        `wrote ${output} [${features.rows}, ${features.dim}] float32 (${pooling} pooling, ${backbone.identity}, ${backbone.device}, ` +
+          `${(features.rows / seconds).toFixed(1)} ${dataset.textPairs ? 'pairs' : 'texts'}/s)\n`,
+      );
+    } finally {
+      await backbone.dispose();
+    }
+    return 0;
+  },
+};
+
+/** Progress on stderr: a rewritten line on a terminal, a line per ~10% otherwise. */
+function progressPrinter(unit: string, started: number): (done: number, total: number) => void {
+  const tty = process.stderr.isTTY;
+  let lastTenth = -1;
+  return (done, total) => {
+    const rate = done / Math.max((performance.now() - started) / 1000, 1e-9);
+    const line = `embedding ${done}/${total} ${unit} (${rate.toFixed(1)}/s)`;
+    if (tty) {
+      process.stderr.write(`\r${line}${done === total ? '\n' : ''}`);
+      return;
+    }
+    const tenth = Math.floor((done / total) * 10);
+    if (tenth !== lastTenth) {
+      lastTenth = tenth;
+      process.stderr.write(`${line}\n`);
+    }
+  };
+}
+
+export default embed;

@@ -1,0 +1,118 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onnxRuntimeBinDir } from '../../src/backbones/device.ts';
+import { encodeInput } from '../../src/encode/pairs.ts';
+import { loadWordPieceTokenizer } from '../../src/encode/tokenizer.ts';
+import { decodeNpy } from '../../src/export/npy.ts';
+import { loadReferenceBert, referenceForward } from '../helpers/reference-bert.ts';
+import { scratchDir, tinyModelDir } from '../helpers/tiny-model.ts';
+
+const repoRoot = resolve(import.meta.dirname, '../..');
+const cudaProviderInstalled = existsSync(join(onnxRuntimeBinDir(), 'libonnxruntime_providers_cuda.so'));
+
+const PAIRS = [
+  ['The new rights are nice enough.', 'Everyone really likes the newest benefits.'],
+  ['This site includes a list of all award winners.', 'The Government Executive articles housed on the website are not able to be searched.'],
+  ['uh i don\'t know', 'I know exactly.'],
+  ['Yes.', 'No, certainly not, never in a hundred years, whatever you say.'],
+  ['A man plays guitar.', 'Someone makes music.'],
+];
+
+interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe('transferkit embed', () => {
+  let scratch: Awaited<ReturnType<typeof scratchDir>>;
+  let modelDir: string;
+  let tsv: string;
+
+  const run = (args: string[]) =>
+    new Promise<RunResult>((done) => {
+      execFile(
+        process.execPath,
+        [join(repoRoot, 'bin/transferkit.js'), 'embed', ...args],
+        { cwd: repoRoot, env: { ...process.env, TRANSFERKIT_CACHE: join(scratch.dir, 'tk-cache'), HF_HOME: join(scratch.dir, 'hf') } },
+        (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+  const readMatrix = async (path: string) => decodeNpy(new Uint8Array(await readFile(path)));
+
+  beforeAll(async () => {
+    scratch = await scratchDir('transferkit-embed-');
+    modelDir = await tinyModelDir();
+    tsv = join(scratch.dir, 'pairs.tsv');
+    await writeFile(tsv, ['premise\thypothesis\tlabel', ...PAIRS.map(([a, b]) => `${a}\t${b}\tneutral`)].join('\n') + '\n');
+  });
+  afterAll(() => scratch?.cleanup());
+
+  it('writes the [CLS] rows of the float64 reference BERT (1e-4) in input order', async () => {
+    const out = join(scratch.dir, 'cls.npy');
+    const result = await run(['--model', modelDir, '--input', tsv, '--output', out, '--device', 'auto', '--max-length', '24', '--batch-size', '2']);
+    expect(result.stderr).toMatch(/embedding 5\/5 pairs/);
+    expect(result.stdout).toMatch(/^wrote .*cls\.npy \[5, 32\] float32 \(cls pooling, local:sha256:[0-9a-f]{64}, cpu, [\d.]+ pairs\/s\)\n$/);
+    expect(result.code).toBe(0);
+    const { data, shape } = await readMatrix(out);
+    expect(shape).toEqual([5, 32]);
+
+    const tokenizer = await loadWordPieceTokenizer({ location: modelDir });
+    const reference = await loadReferenceBert(modelDir);
+    PAIRS.forEach(([text, textPair], r) => {
+      const encoded = encodeInput(tokenizer, { text, textPair }, 24);
+      const ref = referenceForward(reference, {
+        inputIds: [Array.from(encoded.ids)],
+        attentionMask: [Array.from(encoded.ids, () => 1)],
+        tokenTypeIds: [Array.from(encoded.typeIds)],
+      });
+      const ours = data.subarray(r * 32, (r + 1) * 32);
+      const diff = Math.max(...Array.from(ours, (v, h) => Math.abs(v - ref.lastHiddenState[h])));
+      expect(diff).toBeLessThanOrEqual(1e-4);
+    });
+  });
+
+  it('reads the same pairs from JSONL (text/text_pair) and gives the same matrix with and without bucketing', async () => {
+    const jsonl = join(scratch.dir, 'pairs.jsonl');
+    await writeFile(jsonl, PAIRS.map(([text, text_pair]) => JSON.stringify({ text, text_pair })).join('\n') + '\n');
+    const a = join(scratch.dir, 'a.npy');
+    const b = join(scratch.dir, 'b.npy');
+    expect((await run(['--model', modelDir, '--input', tsv, '--output', a, '--pooling', 'mean', '--batch-size', '2', '--device', 'cpu'])).code).toBe(0);
+    expect((await run(['--model', modelDir, '--input', jsonl, '--output', b, '--pooling', 'mean', '--batch-size', '2', '--device', 'cpu', '--no-bucketing'])).code).toBe(0);
+    const [ma, mb] = [await readMatrix(a), await readMatrix(b)];
+    expect(mb.shape).toEqual([5, 32]);
+    expect(Math.max(...Array.from(ma.data, (v, i) => Math.abs(v - mb.data[i])))).toBeLessThanOrEqual(1e-5);
+  });
+
+  it.skipIf(cudaProviderInstalled)('--device cuda exits 1 with the CUDA diagnosis and writes nothing', async () => {
+    const out = join(scratch.dir, 'cuda.npy');
+    const result = await run(['--model', modelDir, '--input', tsv, '--output', out, '--device', 'cuda']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: --device: cuda cannot run here: .*ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node/);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('--device webgpu exits 1 with the WebGPU / Vulkan diagnosis when no adapter works', async () => {
+    const out = join(scratch.dir, 'webgpu.npy');
+    const result = await run(['--model', modelDir, '--input', tsv, '--output', out, '--device', 'webgpu']);
+    if (result.code === 0) return; // a machine with a working WebGPU adapter
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: --device: webgpu cannot run here: .*(Vulkan loader|WebGPU adapter).*Vulkan driver/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('bad flags and files are one line and exit 2', async () => {
+    const unknownDevice = await run(['--model', modelDir, '--input', tsv, '--output', join(scratch.dir, 'x.npy'), '--device', 'tpu']);
+    expect(unknownDevice.code).toBe(2);
+    expect(unknownDevice.stderr).toBe("error: --device: --device must be one of auto, cpu, cuda, webgpu; got 'tpu'\n");
+    const missing = await run(['--model', modelDir, '--input', join(scratch.dir, 'nope.tsv'), '--output', join(scratch.dir, 'x.npy')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/nope\.tsv/);
+    const noModel = await run(['--input', tsv, '--output', join(scratch.dir, 'x.npy')]);
+    expect(noModel).toMatchObject({ code: 2, stderr: 'error: --model: --model is required\n' });
+  });
+});
