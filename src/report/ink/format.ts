@@ -1,4 +1,6 @@
-/** Number and time formats shared by the screens. */
+import { fixed } from '../format.ts';
+
+/** Number and time formats shared by the screens (on top of the line reporters' ones). */
 
 /** 75 → "1:15", 3725 → "1:02:05"; unknown or endless → "--:--". */
 export function formatDuration(seconds: number | undefined): string {
@@ -22,8 +24,9 @@ export function formatRate(perSecond: number | undefined): string {
   return perSecond < 100 ? perSecond.toFixed(1) : formatCount(perSecond);
 }
 
+/** A metric with fixed decimals; '-' where there is none (a set missing from an epoch). */
 export function formatMetric(value: number | undefined, digits = 4): string {
-  return value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(digits);
+  return value === undefined ? '-' : fixed(value, digits);
 }
 
 export function formatPercent(fraction: number): string {

@@ -9,6 +9,8 @@ export interface TerminalStreams {
   stdin?: NodeJS.ReadStream;
   stderr?: NodeJS.WriteStream;
   env?: NodeJS.ProcessEnv;
+  /** Route console output above the live view (default true; test runners bring their own console). */
+  patchConsole?: boolean;
 }
 
 /**
@@ -28,6 +30,7 @@ export function renderTrainer(props: TrainerAppProps, streams: TerminalStreams =
     stdin: streams.stdin ?? process.stdin,
     stderr: streams.stderr ?? process.stderr,
     exitOnCtrlC: false,
+    patchConsole: streams.patchConsole ?? true,
   });
 }
 

@@ -9,6 +9,9 @@ export function nextCommands(checkpointDir: string): { line: string; why: string
   return [
     { line: `transferkit predict --checkpoint ${dir} --input pairs.jsonl --output predictions.jsonl`, why: 'label new pairs' },
     { line: `transferkit eval --checkpoint ${dir} --data SOURCE`, why: 'metrics on another labelled set' },
-    { line: `transferkit attention --checkpoint ${dir} --premise "…" --hypothesis "…" --format html`, why: 'look at the attention maps' },
+    {
+      line: `transferkit attention --checkpoint ${dir} --text "The cat sat." --text-pair "A cat was sitting." --out attention.html`,
+      why: 'see the attention maps',
+    },
   ];
 }

@@ -29,7 +29,7 @@ export const runStart: RunEvent = {
 export function stepEvents(epoch: number, steps: number, from = 1, to = steps): RunEvent[] {
   const events: RunEvent[] = [];
   for (let step = from; step <= to; step += 1) {
-    events.push({ type: 'step', epoch, step, steps, loss: 1.1 - 0.01 * (epoch * steps + step) / steps, lr: 1e-3, perSecond: 640 });
+    events.push({ type: 'step', epoch, step, steps, loss: 1.1 - 0.001 * ((epoch - 1) * steps + step), lr: 1e-3, perSecond: 640 });
   }
   return events;
 }

@@ -16,7 +16,7 @@ export function RunHeader({ info }: { info?: RunInfo }) {
         TransferKit
       </Text>
       {` ${parts.join(' · ')}`}
-      <Text color={theme.muted}>{`  (${info.device}, tfjs ${info.tfBackend}, labels ${info.labelNames.join('/')})`}</Text>
+      <Text color={theme.muted}>{`  (${info.device}, tfjs ${info.tfBackend})`}</Text>
     </Text>
   );
 }

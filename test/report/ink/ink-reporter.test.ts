@@ -1,0 +1,84 @@
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { createInkReporter } from '../../../src/report/ink/ink-reporter.tsx';
+import { fanOut, TrainerControl } from '../../../src/train/events.ts';
+import { epochEnd, results, runStart, stepEvents } from './synthetic.ts';
+import { waitFor } from './wait.ts';
+
+class FakeStdout extends EventEmitter {
+  columns = 100;
+  rows = 40;
+  isTTY = true;
+  output = '';
+  write = (chunk: string) => {
+    this.output += chunk;
+    return true;
+  };
+}
+
+class FakeStdin extends EventEmitter {
+  isTTY = true;
+  private pending: string | null = null;
+  setEncoding() {}
+  setRawMode() {}
+  resume() {}
+  pause() {}
+  ref() {}
+  unref() {}
+  read = () => {
+    const data = this.pending;
+    this.pending = null;
+    return data;
+  };
+  type(data: string) {
+    this.pending = data;
+    this.emit('readable');
+  }
+}
+
+function streams() {
+  const stdout = new FakeStdout();
+  const stderr = new FakeStdout();
+  const stdin = new FakeStdin();
+  const cast = <T>(x: unknown) => x as T;
+  return {
+    stdout,
+    stdin,
+    options: { stdout: cast<NodeJS.WriteStream>(stdout), stderr: cast<NodeJS.WriteStream>(stderr), stdin: cast<NodeJS.ReadStream>(stdin), env: { NO_COLOR: '1' }, patchConsole: false },
+  };
+}
+
+describe('createInkReporter', () => {
+  it('is a Reporter: events drive the live view, close() draws the summary and unmounts', async () => {
+    const { stdout, options } = streams();
+    const control = new TrainerControl();
+    const reporter = createInkReporter({ ...options, control });
+    const emit = fanOut([reporter]);
+    emit(runStart);
+    emit({ type: 'epoch-start', epoch: 1, epochs: 1, steps: 3 });
+    for (const event of stepEvents(1, 3)) emit(event);
+    await waitFor(() => stdout.output.includes('step 3/3'), () => `the step bar in:\n${stdout.output}`);
+    emit(epochEnd(1, 1));
+    emit({ type: 'run-end', results: results() });
+    await reporter.close();
+    expect(stdout.output).toContain('Training finished');
+    expect(stdout.output).toContain('Checkpoint: /tmp/run/checkpoint');
+    // Closed means unmounted: exited has settled.
+    await expect(Promise.race([reporter.exited.then(() => 'exited'), new Promise((r) => setTimeout(() => r('pending'), 50))])).resolves.toBe('exited');
+  });
+
+  it('keys typed on the terminal reach the TrainerControl', async () => {
+    const { stdout, stdin, options } = streams();
+    const control = new TrainerControl();
+    const reporter = createInkReporter({ ...options, control });
+    reporter.onEvent({ type: 'epoch-start', epoch: 1, epochs: 1, steps: 3 });
+    await waitFor(() => stdout.output.includes('[p] pause'), () => 'key hints');
+    stdin.type('s');
+    await waitFor(() => control.saveRequested, () => 'save requested');
+    stdin.type('\u0003');
+    await waitFor(() => control.stopRequested, () => 'stop requested');
+    reporter.onEvent({ type: 'run-end', results: results({ interrupted: true }) });
+    await reporter.close();
+    expect(stdout.output).toContain('Stopped by request');
+  });
+});

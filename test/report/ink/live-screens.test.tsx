@@ -1,0 +1,145 @@
+import { cleanup, render } from 'ink-testing-library';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TrainerApp } from '../../../src/report/ink/App.tsx';
+import { RunStore } from '../../../src/report/ink/run-store.ts';
+import { TrainerControl } from '../../../src/train/events.ts';
+import { epochEnd, matched, mismatched, results, runStart, stepEvents } from './synthetic.ts';
+import { waitFor, waitForFrame } from './wait.ts';
+
+afterEach(cleanup);
+
+function mountLive() {
+  const store = new RunStore();
+  const control = new TrainerControl();
+  const app = render(<TrainerApp store={store} control={control} refreshMs={10} theme={{}} />);
+  return { ...app, store, control };
+}
+
+describe('extraction screen', () => {
+  it('shows a bar per split with pairs/s, ETA and cache hits', async () => {
+    const { store, lastFrame } = mountLive();
+    store.push(runStart);
+    let frame = await waitForFrame(lastFrame, 'bundled:tiny-bert · linear head · cls pooling');
+    expect(frame).toContain('loading the model and data');
+
+    store.push({ type: 'extract-progress', split: 'train', done: 500, total: 2000, perSecond: 250, cached: false });
+    frame = await waitForFrame(lastFrame, 'Extracting features', '500/2,000');
+    // 1500 pairs left at 250 pairs/s: 6 seconds.
+    expect(frame).toMatch(/train\s+█{8}░{22}\s+25%\s+500\/2,000\s+250 pairs\/s\s+ETA 0:06/);
+
+    store.push({ type: 'extract-end', split: 'train', total: 2000, seconds: 7.6, cached: false });
+    store.push({ type: 'extract-progress', split: 'matched', done: 300, total: 300, perSecond: 0, cached: true });
+    store.push({ type: 'extract-end', split: 'matched', total: 300, seconds: 0.1, cached: true });
+    frame = await waitForFrame(lastFrame, '300 pairs in 0:00 (cache hit)');
+    expect(frame).toMatch(/train\s+█{30}\s+100%\s+2,000 pairs in 0:08/);
+    expect(frame).toContain('cache hits: 1/2 splits');
+    expect(frame).toContain('[p] pause');
+  });
+});
+
+describe('training screen', () => {
+  it('shows epoch and step bars, loss and accuracy charts, throughput, ETA, best so far and the finished-epoch table', async () => {
+    let clock = 0;
+    const store = new RunStore(() => clock);
+    const control = new TrainerControl();
+    const { lastFrame, frames } = render(<TrainerApp store={store} control={control} refreshMs={10} theme={{}} />);
+    store.push(runStart);
+    store.push({ type: 'extract-end', split: 'train', total: 320, seconds: 2, cached: false });
+    store.push({ type: 'epoch-start', epoch: 1, epochs: 2, steps: 10 });
+    for (const event of stepEvents(1, 10, 1, 5)) {
+      clock += 250; // 4 steps a second
+      store.push(event);
+    }
+    let frame = await waitForFrame(lastFrame, 'step 5/10');
+    expect(frame).toContain('features: train 320 in 0:02');
+    expect(frame).toMatch(/epoch\s+█{8}░{22}\s+25%\s+epoch 1\/2/);
+    // 5 steps left in this epoch + 10 in the next at 4 steps/s: 0:04 (15 / 4 = 3.75 s).
+    expect(frame).toContain('ETA 0:04');
+    expect(frame).toMatch(/step\s+█{15}░{15}\s+50%\s+step 5\/10\s+loss 1\.0950\s+640 ex\/s\s+4\.0 steps\/s/);
+    expect(frame).toMatch(/loss\s+[▁-█]{5}\s+1\.0990 → 1\.0950/);
+    expect(frame).toMatch(/val acc\s+after the first epoch/);
+    expect(frame).not.toContain('train loss'); // no finished epoch yet
+
+    for (const event of stepEvents(1, 10, 6, 10)) store.push(event);
+    store.push(epochEnd(1, 2));
+    store.push({ type: 'epoch-start', epoch: 2, epochs: 2, steps: 10 });
+    for (const event of stepEvents(2, 10, 1, 3)) store.push(event);
+    frame = await waitForFrame(lastFrame, 'epoch 2/2', 'step 3/10');
+    expect(frame).toMatch(/epoch\s+train loss\s+train acc\s+matched acc\s+matched F1\s+mismatched acc\s+mismatched F1\s+time/);
+    expect(frame).toMatch(
+      new RegExp(`1/2\\s+0\\.9000\\s+0\\.4500\\s+${matched.accuracy.toFixed(4)}\\s+${matched.macroF1.toFixed(4)}\\s+${mismatched.accuracy.toFixed(4)}\\s+${mismatched.macroF1.toFixed(4)}\\s+0:13`),
+    );
+    expect(frame).toContain(`best         matched accuracy ${matched.accuracy.toFixed(4)} at epoch 1`);
+    expect(frame).toMatch(/val acc\s+▅\s+0\.7333 → 0\.7333/);
+
+    const worse = { ...matched, accuracy: 0.5 };
+    store.push(epochEnd(2, 2, { matched: worse, mismatched }));
+    frame = await waitForFrame(lastFrame, '2/2   ');
+    // Best stays at epoch 1; the table gets a second row, the header is printed once.
+    expect(frame).toContain(`matched accuracy ${matched.accuracy.toFixed(4)} at epoch 1`);
+    expect(frame.match(/train loss/g)).toHaveLength(1);
+    expect(frame).toMatch(/val acc\s+█▁\s+0\.7333 → 0\.5000/);
+    expect(frames.length).toBeGreaterThan(2);
+  });
+
+  it('redraws from a timer: a burst of thousands of steps costs a few frames, not one per step', async () => {
+    const store = new RunStore();
+    const { lastFrame, frames } = render(<TrainerApp store={store} control={new TrainerControl()} refreshMs={50} theme={{}} />);
+    store.push({ type: 'epoch-start', epoch: 1, epochs: 1, steps: 5000 });
+    await waitForFrame(lastFrame, 'step 0/5000');
+    const before = frames.length;
+    for (const event of stepEvents(1, 5000)) store.push(event);
+    await waitForFrame(lastFrame, 'step 5000/5000');
+    expect(frames.length - before).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('summary screen', () => {
+  it('shows metrics per evaluation set, confusion matrices, the checkpoint and next commands, then exits', async () => {
+    const { store, lastFrame } = mountLive();
+    store.push(runStart);
+    store.push({ type: 'epoch-start', epoch: 1, epochs: 2, steps: 10 });
+    for (const event of stepEvents(1, 10)) store.push(event);
+    store.push(epochEnd(1, 2));
+    store.push({ type: 'checkpoint', path: '/tmp/run/checkpoint', reason: 'best', epoch: 1, step: 10 });
+    store.push({ type: 'run-end', results: results() });
+    store.close();
+    const frame = await waitForFrame(lastFrame, 'Training finished');
+    expect(frame).toContain('train: loss 0.7000  accuracy 0.5500  2 epochs  20 steps  0:25  820 ex/s');
+    expect(frame).toMatch(/eval set\s+n\s+accuracy\s+macro F1\s+loss/);
+    expect(frame).toMatch(new RegExp(`matched\\s+150\\s+${matched.accuracy.toFixed(4)}\\s+${matched.macroF1.toFixed(4)}\\s+0\\.8123`));
+    expect(frame).toMatch(new RegExp(`mismatched\\s+150\\s+${mismatched.accuracy.toFixed(4)}\\s+${mismatched.macroF1.toFixed(4)}\\s+0\\.9456`));
+    expect(frame).toContain('Confusion matrix: matched (rows gold, columns predicted)');
+    expect(frame).toMatch(/gold \\ pred\s+entailment\s+neutral\s+contradiction/);
+    expect(frame).toMatch(/neutral\s+10\s+30\s+10/);
+    expect(frame).toContain('Confusion matrix: mismatched');
+    expect(frame).toContain('Checkpoint: /tmp/run/checkpoint');
+    expect(frame).toContain('transferkit predict --checkpoint /tmp/run/checkpoint');
+    expect(frame).toContain('transferkit attention --checkpoint /tmp/run/checkpoint');
+    // Keys are off once the run is over.
+    expect(frame).not.toContain('[p] pause');
+  });
+
+  it('says when the run was stopped by request or stopped early', async () => {
+    const { store, lastFrame } = mountLive();
+    store.push({ type: 'epoch-start', epoch: 1, epochs: 3, steps: 10 });
+    for (const event of stepEvents(1, 10, 1, 4)) store.push(event);
+    store.push({ type: 'run-end', results: results({ interrupted: true, bestCheckpoint: undefined, lastCheckpoint: '/tmp/x/checkpoint' }) });
+    const frame = await waitForFrame(lastFrame, 'Stopped by request at epoch 1, step 4');
+    expect(frame).toContain('Checkpoint: /tmp/x/checkpoint');
+
+    const second = mountLive();
+    second.store.push({ type: 'early-stop', epoch: 2, monitor: 'matched accuracy', best: 0.7 });
+    second.store.push({ type: 'run-end', results: results({ stoppedEarly: true }) });
+    await waitForFrame(second.lastFrame, 'Stopped early after epoch 2');
+  });
+
+  it('leaves when the reporter closes after a failure', async () => {
+    const { store, lastFrame } = mountLive();
+    const { TransferKitError } = await import('../../../src/errors.ts');
+    store.push({ type: 'error', error: new TransferKitError('input', 'no such file') });
+    store.close();
+    await waitForFrame(lastFrame, '✗ the run failed');
+    await waitFor(() => !(lastFrame() ?? '').includes('[p] pause'), () => 'keys hidden');
+  });
+});
