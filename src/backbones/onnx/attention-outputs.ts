@@ -55,7 +55,13 @@ export function addAttentionOutputs(modelBytes: Uint8Array, expectedLayers?: num
  * An already derived source is copied as is.
  */
 export async function writeAttentionModel(sourcePath: string, targetPath: string, expectedLayers?: number): Promise<{ layers: number }> {
-  const model = decodeModel(await readFile(sourcePath));
+  let model: ModelProto;
+  try {
+    model = decodeModel(await readFile(sourcePath));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== undefined) throw error;
+    throw inputError(`not a valid ONNX model (${(error as Error).message})`, { file: sourcePath });
+  }
   const existing = countAttentionOutputs(model.graph);
   const layers = existing > 0 ? existing : exposeAttentionSoftmaxes(model, expectedLayers);
   await writeChunksAtomic(targetPath, encodeModelChunks(model));

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addAttentionOutputs, writeAttentionModel } from '../../../src/backbones/onnx/attention-outputs.ts';
@@ -108,5 +108,15 @@ describe('addAttentionOutputs', () => {
     expect(await writeAttentionModel(source, target, 2)).toEqual({ layers: 2 });
     const written = await readFile(target);
     expect(Buffer.compare(written, Buffer.from(addAttentionOutputs(torchBytes, 2).bytes))).toBe(0);
+  });
+
+  it('writeAttentionModel names the file when it is not an ONNX model', async () => {
+    const bogus = join(scratch.dir, 'bogus.onnx');
+    await writeFile(bogus, 'this is not protobuf at all');
+    await expect(writeAttentionModel(bogus, join(scratch.dir, 'out.onnx'))).rejects.toMatchObject({
+      kind: 'input',
+      where: { file: bogus },
+      message: expect.stringMatching(/^not a valid ONNX model/),
+    });
   });
 });
