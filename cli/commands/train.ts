@@ -1,0 +1,144 @@
+import type { Command } from '../command.ts';
+import { parseFlags } from '../args.ts';
+import { configFromFlags, FINETUNE_FLAG_OPTIONS } from '../finetune-flags.ts';
+import { runtimeError, TransferKitError } from '../../src/errors.ts';
+import type { FinetuneConfig } from '../../src/run/config.ts';
+import { TrainerControl, type Emit } from '../../src/train/events.ts';
+
+const help = `Usage: transferkit train [finetune flags] [--yes]
+
+The interactive terminal trainer. A setup screen shows the run's fields (model, data, head, pooling,
+learning rate, epochs, batch size, max length, seed, output dir), pre-filled from the flags and the
+defaults and checked as you type (↑/↓ move, type to edit, ←/→ change a choice, Enter start, Esc cancel).
+Then it extracts the features and trains with live progress: bars, loss and validation-accuracy
+charts, throughput, ETA, the best epoch so far and a table of finished epochs; last, a summary with
+the metrics of every evaluation set, confusion matrices, the checkpoint and the commands to run next.
+
+Keys while it runs:
+  p        pause / resume
+  s        save a checkpoint now
+  e        evaluate every validation set now
+  q        stop: asks y/n, then saves a checkpoint and exits (exit code 0)
+  Ctrl-C   stop at once, saving a checkpoint first (exit code 130); twice to leave without waiting
+
+When stdout is not a terminal, CI is set or TERM=dumb, there is no setup screen and no Ink: the run
+starts with the flags' values and prints plain progress lines. NO_COLOR turns colours off.
+
+Flags: the same as \`transferkit finetune\` (see its --help), e.g.
+  --model M  --train SOURCE  --validation NAME=SOURCE (repeatable)  --head linear|mlp  --pooling cls|mean
+  --lr X  --epochs N  --batch-size N  --max-length N  --seed N  --output-dir DIR  --max-train-samples N
+  --yes      skip the setup screen and start with the flags' values
+
+Examples:
+  transferkit train
+  transferkit train --epochs 10 --batch-size 16 --output-dir runs/tiny
+  transferkit train --model bert-base-cased --train glue/mnli:train --validation matched=glue/mnli:validation_matched \\
+                    --validation mismatched=glue/mnli:validation_mismatched --max-train-samples 20000
+`;
+
+const TRAIN_FLAG_OPTIONS = { ...FINETUNE_FLAG_OPTIONS, yes: { type: 'boolean' } } as const;
+
+/** 128 + SIGINT, as shells report a run stopped with Ctrl-C. */
+const INTERRUPTED_EXIT_CODE = 130;
+
+const train: Command = {
+  name: 'train',
+  summary: 'Interactive terminal trainer: set up a run, watch it, pause/save/evaluate/stop it with keys',
+  help,
+  async run(argv) {
+    const { values } = parseFlags(argv, TRAIN_FLAG_OPTIONS);
+    const initial = configFromFlags(values);
+    const { canUseInk } = await import('../../src/report/ink/index.ts');
+    const interactive = canUseInk(process.stdout, process.env) && Boolean(process.stdin.isTTY);
+    return interactive ? runInteractive(initial, values.yes === true) : runPlain(initial);
+  },
+};
+
+export default train;
+
+type Finetune = (config: FinetuneConfig, io: { emit: Emit; control?: TrainerControl }) => Promise<unknown>;
+
+async function loadFinetune(): Promise<Finetune> {
+  return (await import('../../src/run/finetune.ts')).runFinetune;
+}
+
+/** A signal from outside (kill -INT, kill -TERM) stops the run the way q does: checkpoint first. */
+function stopOnSignals(control: TrainerControl, onSignal: () => void = () => {}): () => void {
+  const handler = () => {
+    onSignal();
+    control.stop();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
+
+async function runInteractive(initial: FinetuneConfig, skipSetup: boolean): Promise<number> {
+  const [{ RunStore, renderTrainer }, runFinetune] = await Promise.all([import('../../src/report/ink/index.ts'), loadFinetune()]);
+  const store = new RunStore();
+  const control = new TrainerControl();
+  let run: Promise<unknown> | undefined;
+  let interrupted = false;
+  const start = (config: FinetuneConfig) => {
+    run = runFinetune(config, { emit: store.push, control })
+      .catch((error: unknown) => {
+        if (store.snapshot().phase !== 'failed') store.push({ type: 'error', error: asTransferKitError(error) });
+        throw error;
+      })
+      .finally(() => store.close());
+    // Awaited below once the view has exited; this only keeps an early failure from counting as unhandled.
+    run.catch(() => {});
+  };
+  const stopListening = stopOnSignals(control, () => {
+    interrupted = true;
+  });
+  const instance = renderTrainer({
+    store,
+    control,
+    setup: skipSetup ? undefined : { initial, onStart: start, onCancel: () => {} },
+    onInterrupt: () => {
+      interrupted = true;
+    },
+    onForceQuit: () => {
+      instance.unmount();
+      process.exit(INTERRUPTED_EXIT_CODE);
+    },
+  });
+  if (skipSetup) start(initial);
+  try {
+    await instance.waitUntilExit();
+    if (!run) {
+      process.stderr.write('cancelled: nothing was run\n');
+      return INTERRUPTED_EXIT_CODE;
+    }
+    await run;
+    return interrupted ? INTERRUPTED_EXIT_CODE : 0;
+  } finally {
+    stopListening();
+  }
+}
+
+async function runPlain(config: FinetuneConfig): Promise<number> {
+  const [{ PlainReporter }, runFinetune] = await Promise.all([import('../../src/report/index.ts'), loadFinetune()]);
+  const reporter = new PlainReporter(process.stderr);
+  const control = new TrainerControl();
+  let interrupted = false;
+  const stopListening = stopOnSignals(control, () => {
+    interrupted = true;
+  });
+  try {
+    await runFinetune(config, { emit: (event) => reporter.onEvent(event), control });
+  } finally {
+    stopListening();
+    await reporter.close();
+  }
+  return interrupted ? INTERRUPTED_EXIT_CODE : 0;
+}
+
+function asTransferKitError(error: unknown): TransferKitError {
+  if (error instanceof TransferKitError) return error;
+  return runtimeError(error instanceof Error ? error.message : String(error), {}, error);
+}
