@@ -8,6 +8,7 @@ export { MNLI_LABELS } from './labels.ts';
 export { formatSkipSummary } from './skipped.ts';
 export type { TextDataset, SkippedRows } from './types.ts';
 export { isHubSpec } from './hub-spec.ts';
+export { bundledDataset } from './bundled.ts';
 export { DATA_FLAGS, DATA_FLAGS_HELP, loadOptionsFromFlags } from './flags.ts';
 
 export interface LoadTextOptions {
