@@ -40,7 +40,9 @@ export function unpackTensors(bytes: Uint8Array, entries: TensorEntry[]): Map<st
   for (const e of entries) {
     let data: Float32Array;
     if (LITTLE_ENDIAN) {
-      data = new Float32Array(bytes.slice(e.offset, e.offset + e.byteLength).buffer);
+      // Copy into a fresh aligned buffer (a Node Buffer's slice() is a view into a shared pool).
+      data = new Float32Array(e.byteLength / 4);
+      new Uint8Array(data.buffer).set(bytes.subarray(e.offset, e.offset + e.byteLength));
     } else {
       data = new Float32Array(e.byteLength / 4);
       for (let i = 0; i < data.length; i++) data[i] = view.getFloat32(e.offset + i * 4, true);

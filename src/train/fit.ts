@@ -263,6 +263,8 @@ function checkInputs({ train, validation, labelNames }: FitOptions): void {
     }
   };
   if (train.features.rows === 0) throw usageError('the training set is empty');
+  // `train/<metric>` monitors the training metrics; a validation set may not take that name.
+  if ('train' in validation) throw usageError(`a validation set cannot be named 'train' (reserved for training metrics)`);
   check('train', train, train.features.dim);
   for (const [name, set] of Object.entries(validation)) check(name, set, train.features.dim);
 }

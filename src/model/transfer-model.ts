@@ -1,0 +1,195 @@
+import { existsSync } from 'node:fs';
+import { inputError, usageError } from '../errors.ts';
+import type { AttentionResult, BackboneReference, DeviceChoice, FeatureExtractor, TextBackbone, TextInput } from '../backbones/types.ts';
+import type { FeatureMatrix } from '../features/types.ts';
+import { initTf } from '../heads/backend.ts';
+import { Head } from '../heads/head.ts';
+import { loadCheckpoint } from '../checkpoint/load.ts';
+import type { CheckpointManifest } from '../checkpoint/manifest.ts';
+import { penultimateFeatures, predictProbabilities } from '../train/evaluate.ts';
+
+export type BackboneLoader = (reference: BackboneReference, options: LoadModelOptions) => Promise<FeatureExtractor>;
+
+export interface LoadModelOptions {
+  device?: DeviceChoice;
+  offline?: boolean;
+  tfBackend?: string;
+  /** false: load the head only (predictFeatures works; predict needs a backbone). Default true. */
+  withBackbone?: boolean;
+  /** How to load a pretrained (non-checkpoint) backbone; default: the Transformers.js text backbone. */
+  loadBackbone?: BackboneLoader;
+}
+
+export interface Prediction {
+  labels: string[];
+  labelIndices: Int32Array;
+  /** One row of class probabilities per input, in labelNames order. */
+  probabilities: Float32Array[];
+  /** Per input, when asked for (text backbones only). */
+  attentions?: AttentionResult[];
+}
+
+/** A TransferKit model as the library sees it: a frozen-or-trainable head on top of a feature extractor. */
+export interface ModelAsBackbone extends FeatureExtractor {
+  readonly reference: BackboneReference;
+}
+
+/**
+ * A trained head plus what feeds it: loaded from a checkpoint, it predicts labels for raw inputs, or
+ * serves — frozen — as the feature extractor of the next model (its penultimate representation).
+ */
+export class TransferModel {
+  readonly dir: string;
+  readonly manifest: CheckpointManifest;
+  readonly head: Head;
+  /** sha256 over the checkpoint's weights, head, labels and backbone: its identity as a backbone. */
+  readonly identity: string;
+  private backbone: FeatureExtractor | null;
+
+  private constructor(dir: string, manifest: CheckpointManifest, head: Head, identity: string, backbone: FeatureExtractor | null) {
+    this.dir = dir;
+    this.manifest = manifest;
+    this.head = head;
+    this.identity = identity;
+    this.backbone = backbone;
+  }
+
+  /**
+   * Loads and verifies a checkpoint directory, then its backbone: a pretrained model by reference, or
+   * — for a model trained on another TransferKit model — that checkpoint, recursively.
+   */
+  static async loadFromCheckpoint(dir: string, options: LoadModelOptions = {}): Promise<TransferModel> {
+    await initTf(options.tfBackend);
+    const loaded = await loadCheckpoint(dir);
+    const { manifest } = loaded;
+    let backbone: FeatureExtractor | null = null;
+    if (manifest.backbone && options.withBackbone !== false) backbone = await loadBackboneFor(manifest.backbone, loaded.dir, options);
+    const head = Head.fromWeights(manifest.head, loaded.weights);
+    return new TransferModel(loaded.dir, manifest, head, loaded.identity, backbone);
+  }
+
+  get labelNames(): string[] {
+    return this.manifest.labelNames;
+  }
+
+  get frozen(): boolean {
+    return this.head.frozen;
+  }
+
+  /** Makes the head's variables non-trainable; passing this head to fit() is then refused. */
+  freeze(): this {
+    this.head.freeze();
+    return this;
+  }
+
+  /** Labels and probabilities for raw inputs, through the backbone the head was trained on. */
+  async predict(inputs: TextInput[], options: { attentions?: boolean; batchSize?: number } = {}): Promise<Prediction> {
+    const backbone = this.requireBackbone();
+    const features = await backbone.extract(inputs, {
+      pooling: this.manifest.pooling ?? 'cls',
+      maxLength: this.manifest.maxLength ?? 512,
+      batchSize: options.batchSize,
+    });
+    const prediction = await this.predictFeatures(features);
+    if (!options.attentions) return prediction;
+    if (!isTextBackbone(backbone)) throw usageError('attentions are only available from a text backbone, not from a TransferKit model used as backbone', '--attentions');
+    const attentions: AttentionResult[] = [];
+    for (const input of inputs) attentions.push(await backbone.attend(input, this.manifest.maxLength ?? 512));
+    return { ...prediction, attentions };
+  }
+
+  /** Labels and probabilities for features already extracted with this model's backbone. */
+  async predictFeatures(features: FeatureMatrix): Promise<Prediction> {
+    if (features.dim !== this.head.spec.inputDim) {
+      throw usageError(`features are ${features.dim}-dim but this model's head takes ${this.head.spec.inputDim}`);
+    }
+    const k = this.head.spec.numClasses;
+    const flat = await predictProbabilities(this.head, features);
+    const probabilities: Float32Array[] = [];
+    const labelIndices = new Int32Array(features.rows);
+    for (let i = 0; i < features.rows; i++) {
+      const row = flat.slice(i * k, (i + 1) * k);
+      probabilities.push(row);
+      let best = 0;
+      for (let c = 1; c < k; c++) if (row[c] > row[best]) best = c;
+      labelIndices[i] = best;
+    }
+    return { labels: Array.from(labelIndices, (i) => this.labelNames[i]), labelIndices, probabilities };
+  }
+
+  /** What the next model's manifest records about this one when it serves as its backbone. */
+  get reference(): BackboneReference {
+    return { model: this.dir, identity: `transferkit:${this.identity}`, dim: this.head.penultimateDim, checkpoint: this.dir };
+  }
+
+  /**
+   * This model, frozen, as a feature extractor: inputs → backbone features → the head's penultimate
+   * representation. The pooling and max length are this model's own (the head was trained on them).
+   */
+  asFeatureExtractor(): ModelAsBackbone {
+    this.freeze();
+    const model = this;
+    return {
+      identity: this.reference.identity,
+      dim: this.head.penultimateDim,
+      reference: this.reference,
+      async extract(inputs, options) {
+        const backbone = model.requireBackbone();
+        const features = await backbone.extract(inputs, {
+          ...options,
+          pooling: model.manifest.pooling ?? options.pooling,
+          maxLength: model.manifest.maxLength ?? options.maxLength,
+        });
+        return penultimateFeatures(model.head, features);
+      },
+      dispose: () => model.dispose(),
+    };
+  }
+
+  /** The penultimate representation of precomputed features (model-as-backbone without a backbone). */
+  async penultimate(features: FeatureMatrix): Promise<FeatureMatrix> {
+    return penultimateFeatures(this.head, features);
+  }
+
+  async dispose(): Promise<void> {
+    this.head.dispose();
+    await this.backbone?.dispose();
+    this.backbone = null;
+  }
+
+  private requireBackbone(): FeatureExtractor {
+    if (this.backbone) return this.backbone;
+    throw usageError(
+      this.manifest.backbone
+        ? 'this model was loaded without its backbone; load it with withBackbone: true to predict from inputs'
+        : 'this checkpoint was trained on precomputed features and records no backbone; use predictFeatures()',
+    );
+  }
+}
+
+async function loadBackboneFor(reference: BackboneReference, dir: string, options: LoadModelOptions): Promise<FeatureExtractor> {
+  let backbone: FeatureExtractor;
+  if (reference.checkpoint) {
+    if (!existsSync(reference.checkpoint)) {
+      throw inputError(`this model's backbone is the TransferKit checkpoint ${reference.checkpoint}, which is missing`, { file: dir });
+    }
+    backbone = (await TransferModel.loadFromCheckpoint(reference.checkpoint, options)).asFeatureExtractor();
+  } else if (options.loadBackbone) {
+    backbone = await options.loadBackbone(reference, options);
+  } else {
+    const { loadTextBackbone } = await import('../backbones/load.ts');
+    backbone = await loadTextBackbone(reference.model, { device: options.device, offline: options.offline, revision: reference.revision });
+  }
+  if (backbone.identity !== reference.identity || backbone.dim !== reference.dim) {
+    await backbone.dispose();
+    throw inputError(
+      `backbone ${reference.model} is now ${backbone.identity} (${backbone.dim}-dim) but this model was trained on ${reference.identity} (${reference.dim}-dim); its features would not match`,
+      { file: dir },
+    );
+  }
+  return backbone;
+}
+
+function isTextBackbone(extractor: FeatureExtractor): extractor is TextBackbone {
+  return typeof (extractor as TextBackbone).attend === 'function';
+}
