@@ -17,6 +17,8 @@ returns them) for one input or a file of inputs, and writes them as:
   html   one self-contained page (no network) with a bertviz-style head view: token-to-token lines, layer
          and head selectors, the sentence A/B boundary marked; for --input, an input selector too
 The output appears only when complete; a failed run leaves any previous output as it was.
+Sizes grow with layers x heads x tokens^2 per input (bert-base, 128 tokens: about 25 MB of JSON, 16 MB of
+HTML, 9 MB of npy): pick --layers / --heads and --max-inputs to keep large dumps, and HTML pages especially, small.
 
 Flags:
   --model M            hub id (bert-base-cased) or local model folder

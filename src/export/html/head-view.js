@@ -7,6 +7,7 @@
   const LINES_WIDTH = 260; // px between the token columns
   const BOX = 8; // px per head in the weight strips beside each column
   const MIN_WEIGHT = 0.004; // lines fainter than this are invisible anyway; skipping them keeps redraws fast
+  const ALPHA_LEVELS = 64; // line opacity steps (weight quantised to 1/64)
   const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b',
     '#e377c2', '#7f7f7f', '#bcbd22', '#17becf', '#393b79', '#ad494a'];
 
@@ -204,18 +205,26 @@
     ctx.lineWidth = 2;
     for (const k of heads) {
       ctx.strokeStyle = headColor(data.heads[k]);
+      // One path per opacity level instead of one stroke per line: 12 heads x 128^2 lines stay interactive.
+      const levels = Array.from({ length: ALPHA_LEVELS }, () => []);
       const matrix = att[k];
       for (let i = 0; i < n; i++) {
         for (let j = 0; j < n; j++) {
           const w = matrix[i][j];
           if (w < MIN_WEIGHT || !visible(i, j)) continue;
-          ctx.globalAlpha = Math.min(1, w);
-          ctx.beginPath();
-          ctx.moveTo(strip, i * ROW + ROW / 2);
-          ctx.lineTo(strip + LINES_WIDTH, j * ROW + ROW / 2);
-          ctx.stroke();
+          levels[Math.min(ALPHA_LEVELS - 1, Math.floor(w * ALPHA_LEVELS))].push(i, j);
         }
       }
+      levels.forEach((pairs, level) => {
+        if (pairs.length === 0) return;
+        ctx.globalAlpha = (level + 0.5) / ALPHA_LEVELS;
+        ctx.beginPath();
+        for (let p = 0; p < pairs.length; p += 2) {
+          ctx.moveTo(strip, pairs[p] * ROW + ROW / 2);
+          ctx.lineTo(strip + LINES_WIDTH, pairs[p + 1] * ROW + ROW / 2);
+        }
+        ctx.stroke();
+      });
     }
 
     // The focused token's weights per head, as bertviz shows them: one box per head beside each token.
