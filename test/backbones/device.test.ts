@@ -2,11 +2,20 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { onnxRuntimeBinDir, resolveDevice } from '../../src/backbones/device.ts';
+import { identityModelBytes } from '../../src/backbones/probe-model.ts';
 import { TransferKitError } from '../../src/errors.ts';
 
 const cudaProviderInstalled = existsSync(join(onnxRuntimeBinDir(), 'libonnxruntime_providers_cuda.so'));
 
 describe('resolveDevice', () => {
+  it('the probe model runs (so a failing accelerator probe means the provider, not the model)', async () => {
+    const ort = (await import('onnxruntime-node')).default;
+    const session = await ort.InferenceSession.create(identityModelBytes(), { executionProviders: ['cpu'] });
+    const { y } = await session.run({ x: new ort.Tensor('float32', new Float32Array([3.5]), [1]) });
+    expect(Array.from(y.data as Float32Array)).toEqual([3.5]);
+    await session.release();
+  });
+
   it('cpu is always cpu', async () => {
     expect(await resolveDevice('cpu')).toEqual({ device: 'cpu' });
   });
