@@ -3,9 +3,9 @@
  * ones `AutoTokenizer(..., truncation=True, max_length=N)` gives in Python.
  *
  * Verified against huggingface/tokenizers `tokenizers/src/utils/truncation.rs` (`truncate_encodings`,
- * strategy `LongestFirst`, direction Right). The caller (`Tokenizer::post_process`) first subtracts the
- * special tokens the post-processor will add, so the budget for BERT is max_length - 3 for a pair and
- * max_length - 2 for a single text. With n1 <= n2 (lengths swapped only when n1 > n2, so on a tie the
+ * strategy `LongestFirst`, direction Right). Its caller, `Tokenizer::post_process` in
+ * tokenizers/src/tokenizer/mod.rs, first subtracts `post_processor.added_tokens(..)` from max_length,
+ * so the budget for BERT is max_length - 3 for a pair and max_length - 2 for a single text. With n1 <= n2 (lengths swapped only when n1 > n2, so on a tie the
  * FIRST sequence plays "n1"):
  *   - n1 + n2 <= budget: nothing is cut;
  *   - else n2 = max(n1, budget - n1) (if n1 > budget, n2 = n1 to avoid unsigned underflow);
