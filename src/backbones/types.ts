@@ -45,6 +45,8 @@ export interface BackboneReference {
   /** Hub id (`bert-base-cased`) or absolute local folder. */
   model: string;
   revision?: string;
+  /** ONNX weight variant when not fp32 (pass back to loadTextBackbone as `dtype`). */
+  dtype?: ModelDtype;
   identity: string;
   dim: number;
   /** Set when the backbone is itself a TransferKit checkpoint (model as backbone). */
