@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import type { Command } from '../command.ts';
 import { choiceFlag, intFlag, parseFlags } from '../args.ts';
 import { usageError } from '../../src/errors.ts';
@@ -69,12 +68,12 @@ const attention: Command = {
     });
     const model = exactlyOne(values, '--model', '--checkpoint');
     exactlyOne(values, '--text', '--input');
-    if (values['text-pair'] !== undefined && values.text === undefined) throw usageError('needs --text (sentence A)', '--text-pair');
+    if (values['text-pair'] !== undefined && values.input !== undefined) throw usageError('cannot be combined with --input (the file gives the pairs)', '--text-pair');
     if (values['max-inputs'] !== undefined && values.input === undefined) throw usageError('applies only with --input', '--max-inputs');
     if (values.revision !== undefined && model === '--checkpoint') throw usageError('a checkpoint records its backbone revision', '--revision');
     if (values.out === undefined || values.out === '') throw usageError('missing: give the output file (.json, .html) or npy directory', '--out');
     const out = values.out;
-    const format = await outputFormat(values.format, out);
+    const format = outputFormat(values.format, out);
     const maxLength = intFlag(values['max-length'], '--max-length', 128, 2);
     const maxInputs = values['max-inputs'] === undefined ? undefined : intFlag(values['max-inputs'], '--max-inputs', 1);
     const device = choiceFlag(values.device, '--device', DEVICES, 'auto');
@@ -112,17 +111,13 @@ function exactlyOne(values: Record<string, unknown>, a: string, b: string): stri
   return has(a) ? a : b;
 }
 
-/** --format, or the one --out implies; a file format cannot go where a directory is. */
-async function outputFormat(flag: string | undefined, out: string): Promise<AttentionFormat> {
+/** --format, or the one --out implies; an explicit --format must not contradict a .json / .html name. */
+function outputFormat(flag: string | undefined, out: string): AttentionFormat {
   const implied = formatFromPath(out);
   const format = choiceFlag(flag, '--format', ATTENTION_FORMATS, implied);
   const named = /\.(json|html?)$/i.test(out);
   if (flag !== undefined && named && format !== implied) {
     throw usageError(`--format ${format} does not match the ${implied} file name '${out}'`, '--out');
-  }
-  if (format !== 'npy') {
-    const existing = await stat(out).catch(() => null);
-    if (existing?.isDirectory() || /[\\/]$/.test(out)) throw usageError(`${format} output is a file, but '${out}' is a directory`, '--out');
   }
   return format;
 }

@@ -3,6 +3,7 @@ import { inputError } from '../errors.ts';
 import type { AttentionEntry } from './attention-entry.ts';
 import { exportAttention, formatFromPath, type AttentionExportSummary, type AttentionFormat } from './attention-export.ts';
 import { checkpointTextBackbone } from './attention-model.ts';
+import { checkAttentionOutput } from './attention-output.ts';
 import { parseSelectionSpec } from './attention-selection.ts';
 
 export interface AttentionDumpOptions {
@@ -43,12 +44,13 @@ interface LocatedInput {
 
 /**
  * Computes per-layer attention for one input or a file of inputs and writes it as json, npy or html.
- * Cheap checks (selection syntax, checkpoint, input file) run before the model loads; the selection is
+ * Cheap checks (selection syntax, output path, checkpoint, input file) run before the model loads; the selection is
  * checked against the model's counts before anything is written; output appears only when complete.
  */
 export async function dumpAttention(options: AttentionDumpOptions): Promise<AttentionDumpSummary> {
   const selection = parseSelectionSpec(options.layers, options.heads);
   const format = options.format ?? formatFromPath(options.out);
+  await checkAttentionOutput(format, options.out);
   const reference = options.checkpoint ? await checkpointTextBackbone(options.checkpoint) : undefined;
   const model = reference?.model ?? options.model;
   if (model === undefined) throw new TypeError('dumpAttention needs `model` or `checkpoint`');

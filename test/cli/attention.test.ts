@@ -229,9 +229,11 @@ describe('transferkit attention on the tiny model', () => {
     expect(entries[0].attention[1][0][3][5]).toBeCloseTo(pairJson.attention[1][1][3][5], 6);
   });
 
-  it('writes one npy subfolder per input of a file', async () => {
-    await runInProcess('--model', model, '--input', join(dir, 'pairs.tsv'), '--max-inputs', '2', '--format', 'npy', '--out', join(dir, 'file-npy'));
+  it('writes one npy subfolder per input of a file, replacing an earlier dump as a whole', async () => {
     const out = join(dir, 'file-npy');
+    await runInProcess('--model', model, '--input', join(dir, 'pairs.tsv'), '--out', out);
+    expect((await readdir(out)).sort()).toEqual(['00000', '00001', '00002', 'index.json']);
+    await runInProcess('--model', model, '--input', join(dir, 'pairs.tsv'), '--max-inputs', '2', '--format', 'npy', '--out', out);
     expect((await readdir(out)).sort()).toEqual(['00000', '00001', 'index.json']);
     expect((await readdir(join(out, '00001'))).sort()).toEqual(['layer_00.npy', 'layer_01.npy', 'tokens.json']);
     const second = await readJson<FileEntryJson>(join(out, '00001', 'tokens.json'));
@@ -279,7 +281,16 @@ describe('transferkit attention errors', () => {
     [['--text', 'hi', '--out', 'x.json'], '--model: give --model or --checkpoint'],
     [['--model', 'm', '--checkpoint', 'c', '--text', 'hi', '--out', 'x.json'], '--checkpoint: cannot be combined with --model; give one of them'],
     [['--model', 'm', '--out', 'x.json'], '--text: give --text or --input'],
-    [['--model', 'm', '--text-pair', 'b', '--input', 'f.tsv', '--out', 'x.json'], '--text-pair: needs --text (sentence A)'],
+    [['--model', 'm', '--text-pair', 'b', '--input', 'f.tsv', '--out', 'x.json'], '--text-pair: cannot be combined with --input (the file gives the pairs)'],
+    [['--model', 'm', '--text-pair', 'b', '--out', 'x.json'], '--text: give --text or --input'],
+    [['--model', 'm', '--text', 'a', '--max-inputs', '3', '--out', 'x.json'], '--max-inputs: applies only with --input'],
+    [['--checkpoint', 'c', '--revision', 'v1', '--text', 'a', '--out', 'x.json'], '--revision: a checkpoint records its backbone revision'],
+    [['--model', 'm', '--text', 'a', '--out', '.'], "--out: '.' holds the current directory; give a new directory for the npy dump"],
+    [['--model', 'm', '--text', 'a', '--out', '..'], "--out: '..' holds the current directory; give a new directory for the npy dump"],
+    [['--model', 'm', '--text', 'a', '--format', 'html', '--out', 'test'], "--out: html output is a file, but 'test' is a directory"],
+    [['--model', 'm', '--text', 'a', '--out', 'x.json/'], "--out: json output is a file, but 'x.json/' is a directory"],
+    [['--model', 'm', '--text', 'a', '--out', 'cli'], "--out: 'cli' is a non-empty directory that is not an attention dump; the npy dump replaces its directory, so give a new or empty one"],
+    [['--model', 'm', '--text', 'a', '--out', 'bin/transferkit.js'], "--out: 'bin/transferkit.js' is a file; the npy format writes a directory"],
     [['--model', 'm', '--text', 'hi'], '--out: missing: give the output file (.json, .html) or npy directory'],
     [['--model', 'm', '--text', 'hi', '--format', 'json', '--out', 'x.html'], "--out: --format json does not match the html file name 'x.html'"],
     [['--model', 'm', '--text', 'hi', '--format', 'csv', '--out', 'x'], "--format: --format must be one of json, npy, html; got 'csv'"],
