@@ -24,3 +24,19 @@ export interface SkippedRows {
   /** The full message of the first skipped row of this kind (which column, what was wrong). */
   example?: string;
 }
+
+/** A labelled image dataset in memory: N images, RGB 0-255, channels first (N*3*H*W). */
+export interface ImageDataset {
+  /** The source as the user gave it (folder or CIFAR-10 batch file), for messages. */
+  source: string;
+  images: Uint8Array;
+  height: number;
+  width: number;
+  /** Index into labelNames per image. */
+  labels: Int32Array;
+  labelNames: string[];
+  /** Image file per row for image folders (CIFAR-10 batches have none). */
+  files?: string[];
+  /** Bad images skipped under --lenient. */
+  skipped: SkippedRows[];
+}
