@@ -12,7 +12,10 @@ import {
 type ConfigField = keyof FinetuneConfig;
 type FlagOption = NonNullable<ParseArgsConfig['options']>[string];
 
-const BOOLEAN_FIELDS: ReadonlySet<ConfigField> = new Set(['resume', 'offline', 'lenient']);
+/** On/off fields (`--resume`, `--offline`, …): those whose default is a boolean. */
+const BOOLEAN_FIELDS: ReadonlySet<ConfigField> = new Set(
+  (Object.entries(defaultFinetuneConfig()) as [ConfigField, unknown][]).filter(([, v]) => typeof v === 'boolean').map(([field]) => field),
+);
 
 /** Flag name without dashes (the util.parseArgs key) → the config field it sets. */
 export const FLAG_FIELDS: Readonly<Record<string, ConfigField>> = Object.fromEntries(

@@ -40,6 +40,8 @@ export interface FinetuneConfig {
   maxTrainSamples?: number;
   maxEvalSamples?: number;
   resume: boolean;
+  /** Replace a finished or stopped run already in outputDir. */
+  overwrite: boolean;
   offline: boolean;
   lenient: boolean;
 }
@@ -68,6 +70,7 @@ export function defaultFinetuneConfig(): FinetuneConfig {
     device: 'auto',
     outputDir: 'runs/latest',
     resume: false,
+    overwrite: false,
     offline: false,
     lenient: false,
   };
@@ -99,6 +102,7 @@ export const CONFIG_FLAGS: Record<keyof FinetuneConfig, string> = {
   maxTrainSamples: '--max-train-samples',
   maxEvalSamples: '--max-eval-samples',
   resume: '--resume',
+  overwrite: '--overwrite-output-dir',
   offline: '--offline',
   lenient: '--lenient',
 };
@@ -165,6 +169,7 @@ export function parseConfigField<K extends keyof FinetuneConfig>(field: K, text:
     case 'validation':
       return parseValidationSpecs([value]) as FinetuneConfig[K];
     case 'resume':
+    case 'overwrite':
     case 'offline':
     case 'lenient':
       if (!['true', 'false'].includes(value)) fail('must be true or false');

@@ -1,0 +1,73 @@
+import type { Command } from '../command.ts';
+import { choiceFlag, intFlag, parseFlags, requireFlag } from '../args.ts';
+import { DATA_FLAGS, DATA_FLAGS_HELP, loadOptionsFromFlags } from '../../src/data/flags.ts';
+
+const help = `Usage: transferkit eval --checkpoint DIR --data SOURCE [--output FILE.json] [flags]
+
+Evaluates a trained TransferKit model on a labelled set: accuracy, macro-F1, loss, per-class
+precision / recall / F1 and the confusion matrix. Labels are mapped through the model's label names;
+a label the model does not know is an error naming the file and line.
+
+Flags:
+  --checkpoint DIR     a checkpoint folder, or a run's checkpoint/ folder (its best/, else last/)
+  --data SOURCE        labelled TSV/CSV/JSONL/Parquet file or hub spec (glue/mnli:validation_matched)
+  --output FILE.json   also write the metrics (the results.json "eval" entry layout)
+  --json               print the metrics as JSON instead of a table
+  --batch-size N       backbone batch size (32)
+  --device auto|cpu|cuda|webgpu   (auto)
+${DATA_FLAGS_HELP}
+
+Examples:
+  transferkit eval --checkpoint runs/demo/checkpoint --data bundled:nli-tiny/validation
+  transferkit eval --checkpoint runs/mnli/checkpoint --data ../shared/data/mnli/dev_matched.tsv --output matched.json
+`;
+
+const FLAGS = {
+  checkpoint: { type: 'string' },
+  data: { type: 'string' },
+  output: { type: 'string' },
+  json: { type: 'boolean' },
+  'batch-size': { type: 'string' },
+  device: { type: 'string' },
+  ...DATA_FLAGS,
+} as const;
+
+const evalCommand: Command = {
+  name: 'eval',
+  summary: 'Metrics of a trained checkpoint on a labelled set',
+  help,
+  async run(argv) {
+    const { values } = parseFlags(argv, FLAGS);
+    const checkpoint = requireFlag(values.checkpoint, '--checkpoint');
+    const source = requireFlag(values.data, '--data');
+    const batchSize = intFlag(values['batch-size'], '--batch-size', 32);
+    const device = choiceFlag(values.device, '--device', ['auto', 'cpu', 'cuda', 'webgpu'] as const, 'auto');
+    const loadOptions = loadOptionsFromFlags(values);
+
+    const [{ openCheckpoint, datasetInputs, predictAll, predictionMetrics }, { loadTextDataset, formatSkipSummary }, { atomicWriteFile }, { progressPrinter }, { resolveDataSource }, { metricsJson }, { formatMetricsTable }] =
+      await Promise.all([
+        import('../../src/run/checkpoint-model.ts'),
+        import('../../src/data/index.ts'),
+        import('../../src/io/atomic.ts'),
+        import('../../src/report/progress-line.ts'),
+        import('../../src/run/sources.ts'),
+        import('../../src/run/outputs.ts'),
+        import('../../src/report/summary.ts'),
+      ]);
+    const model = await openCheckpoint(checkpoint, { device, offline: loadOptions.offline });
+    try {
+      const data = await loadTextDataset(resolveDataSource(source), { ...loadOptions, labelNames: model.labelNames, requireLabels: true });
+      if (data.skipped.length) process.stderr.write(`${formatSkipSummary(data.skipped, source)}\n`);
+      const prediction = await predictAll(model, datasetInputs(data), { batchSize, onProgress: progressPrinter('evaluating', 'inputs') });
+      const metrics = predictionMetrics(prediction, data.labels!, model.labelNames);
+      const json = { data: source, checkpoint: model.dir, ...metricsJson(metrics) };
+      if (values.output) await atomicWriteFile(values.output, JSON.stringify(json, null, 2) + '\n');
+      process.stdout.write(values.json ? `${JSON.stringify(json)}\n` : `${formatMetricsTable(source, metrics)}\n`);
+    } finally {
+      await model.dispose();
+    }
+    return 0;
+  },
+};
+
+export default evalCommand;

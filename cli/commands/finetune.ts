@@ -1,0 +1,97 @@
+import type { Command } from '../command.ts';
+import { parseFlags } from '../args.ts';
+import { configFromFlags, FINETUNE_FLAG_OPTIONS } from '../finetune-flags.ts';
+
+const help = `Usage: transferkit finetune [flags]
+
+Scripted finetune in the spirit of Hugging Face run_glue.py, with a frozen backbone: extracts features
+once (cached on disk), trains a new head, evaluates every named validation set each epoch, and writes
+OUTPUT/results.json, OUTPUT/predictions-<name>.jsonl and OUTPUT/checkpoint/{best,last}.
+With no flags it runs the offline demo: the bundled tiny BERT on the bundled NLI set.
+
+Flags:
+  --model M                 hub id (bert-base-cased), model folder, or a TransferKit checkpoint to use
+                            frozen as the backbone (default bundled:tiny-bert)
+  --train SOURCE            TSV/CSV/JSONL/Parquet file or hub spec such as glue/mnli:train
+                            (default bundled:nli-tiny/train)
+  --validation NAME=SOURCE  a named evaluation set; repeatable (default validation=bundled:nli-tiny/validation)
+  --max-length N            tokens per pair, longest_first truncation (128)
+  --batch-size N            head-training batch size (32)
+  --extract-batch-size N    backbone batch size (32)
+  --lr X                    peak learning rate (1e-3)     --epochs N (3)     --seed N (42)
+  --head linear|mlp         (linear)   --mlp-hidden 256,128   --dropout X (0.1)
+  --optimizer adamw|adam|sgd (adamw)   --scheduler linear|cosine|constant (linear)
+  --warmup-ratio X (0.06)   --weight-decay X (0.01)   --patience N (early stopping; 0 = off)
+  --pooling cls|mean        (cls)
+  --device auto|cpu|cuda|webgpu  backbone device (auto)   --tf-backend NAME  head backend
+  --output-dir DIR          (runs/latest)   --overwrite-output-dir   replace a run already there
+  --max-train-samples N     --max-eval-samples N
+  --resume                  continue the run in --output-dir from its last checkpoint
+  --offline                 use only cached hub files (also HF_HUB_OFFLINE=1)
+  --lenient                 skip bad data rows (with a summary) instead of failing
+  --json                    JSON lines of every event on stdout
+  --no-ui                   plain progress lines even on a terminal
+
+Exit codes: 0 done, 1 runtime failure, 2 usage or bad input, 130 stopped with Ctrl-C (checkpoint saved).
+
+Examples:
+  transferkit finetune
+  transferkit finetune --model bert-base-cased --train glue/mnli:train \\
+    --validation matched=glue/mnli:validation_matched --validation mismatched=glue/mnli:validation_mismatched \\
+    --max-train-samples 20000 --output-dir runs/mnli
+  transferkit finetune --train ../shared/data/mnli/train_2way.tsv --validation matched=../shared/data/mnli/dev_matched.tsv
+  transferkit finetune --output-dir runs/mnli --resume
+`;
+
+const FLAGS = { ...FINETUNE_FLAG_OPTIONS, json: { type: 'boolean' }, 'no-ui': { type: 'boolean' } } as const;
+
+const finetune: Command = {
+  name: 'finetune',
+  summary: 'Scripted finetune (run_glue.py style): extract features, train a head, evaluate, save',
+  help,
+  async run(argv) {
+    const { values } = parseFlags(argv, FLAGS);
+    const config = configFromFlags(values);
+    const [{ runFinetune }, { TrainerControl, fanOut }, { createReporter }, { formatResultsTable }, { nextCommands }] = await Promise.all([
+      import('../../src/run/finetune.ts'),
+      import('../../src/train/events.ts'),
+      import('../../src/report/index.ts'),
+      import('../../src/report/summary.ts'),
+      import('../../src/report/ink/next-commands.ts'),
+    ]);
+    const control = new TrainerControl();
+    let signals = 0;
+    const onSignal = () => {
+      signals++;
+      if (signals > 1) process.exit(130);
+      process.stderr.write('\nstopping: saving a checkpoint (Ctrl-C again to leave at once)\n');
+      control.stop();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+
+    const useInk = !values.json && !values['no-ui'] && (await import('../../src/report/ink/index.ts')).canUseInk();
+    const reporter = useInk
+      ? (await import('../../src/report/ink/index.ts')).createInkReporter({ control, onInterrupt: () => control.stop(), onForceQuit: () => process.exit(130) })
+      : await createReporter({ json: values.json === true, plain: true });
+    let outcome;
+    try {
+      outcome = await runFinetune(config, { emit: fanOut([reporter]), control });
+    } finally {
+      await reporter.close();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    if (!values.json && !useInk) {
+      const lines = [formatResultsTable(outcome), `results: ${outcome.resultsFile}`];
+      if (outcome.checkpoint) {
+        lines.push(`checkpoint: ${outcome.checkpoint}`, '', 'Next:');
+        for (const { line, why } of nextCommands(outcome.checkpointDir)) lines.push(`  ${line}`, `      ${why}`);
+      }
+      process.stdout.write(`\n${lines.join('\n')}\n`);
+    }
+    return outcome.interrupted ? 130 : 0;
+  },
+};
+
+export default finetune;

@@ -1,0 +1,75 @@
+import type { Command } from '../command.ts';
+import { choiceFlag, intFlag, parseFlags, requireFlag } from '../args.ts';
+import { DATA_FLAGS, DATA_FLAGS_HELP, loadOptionsFromFlags } from '../../src/data/flags.ts';
+
+const help = `Usage: transferkit predict --checkpoint DIR --input FILE --output FILE.jsonl [flags]
+
+Labels every input with a trained TransferKit model: one JSON line per input, in input order:
+  {"index": 0, "line": 2, "label": "entailment", "probabilities": {"entailment": 0.91, ...}}
+The input is a TSV/CSV/JSONL/Parquet file (or hub spec) of single texts or pairs; labels, if present,
+are ignored.
+
+Flags:
+  --checkpoint DIR     a checkpoint folder, or a run's checkpoint/ folder (its best/, else last/)
+  --input SOURCE       the inputs
+  --output FILE.jsonl  where the predictions go (written whole or not at all)
+  --batch-size N       backbone batch size (32)
+  --device auto|cpu|cuda|webgpu   (auto)
+${DATA_FLAGS_HELP}
+
+Examples:
+  transferkit predict --checkpoint runs/demo/checkpoint --input pairs.jsonl --output predictions.jsonl
+  transferkit predict --checkpoint runs/mnli/checkpoint --input ../shared/data/mnli/sample_matched.tsv --output out.jsonl
+`;
+
+const FLAGS = {
+  checkpoint: { type: 'string' },
+  input: { type: 'string' },
+  output: { type: 'string' },
+  'batch-size': { type: 'string' },
+  device: { type: 'string' },
+  ...DATA_FLAGS,
+} as const;
+
+const predict: Command = {
+  name: 'predict',
+  summary: 'Label inputs with a trained checkpoint (JSON lines: label and probabilities)',
+  help,
+  async run(argv) {
+    const { values } = parseFlags(argv, FLAGS);
+    const checkpoint = requireFlag(values.checkpoint, '--checkpoint');
+    const input = requireFlag(values.input, '--input');
+    const output = requireFlag(values.output, '--output');
+    const batchSize = intFlag(values['batch-size'], '--batch-size', 32);
+    const device = choiceFlag(values.device, '--device', ['auto', 'cpu', 'cuda', 'webgpu'] as const, 'auto');
+    const loadOptions = loadOptionsFromFlags(values);
+
+    const [{ openCheckpoint, datasetInputs, predictAll }, { loadTextDataset }, { atomicWriteFile }, { progressPrinter }, { resolveDataSource }] = await Promise.all([
+      import('../../src/run/checkpoint-model.ts'),
+      import('../../src/data/index.ts'),
+      import('../../src/io/atomic.ts'),
+      import('../../src/report/progress-line.ts'),
+      import('../../src/run/sources.ts'),
+    ]);
+    const data = await loadTextDataset(resolveDataSource(input), loadOptions);
+    const model = await openCheckpoint(checkpoint, { device, offline: loadOptions.offline });
+    try {
+      const prediction = await predictAll(model, datasetInputs(data), { batchSize, onProgress: progressPrinter('predicting', 'inputs') });
+      const lines = prediction.labels.map((label, i) =>
+        JSON.stringify({
+          index: i,
+          line: data.lines[i],
+          label,
+          probabilities: Object.fromEntries(model.labelNames.map((name, c) => [name, prediction.probabilities[i][c]])),
+        }),
+      );
+      await atomicWriteFile(output, lines.length ? lines.join('\n') + '\n' : '');
+      process.stderr.write(`wrote ${lines.length} predictions to ${output}\n`);
+    } finally {
+      await model.dispose();
+    }
+    return 0;
+  },
+};
+
+export default predict;

@@ -1,0 +1,43 @@
+import type { Metrics } from '../train/events.ts';
+
+export interface SummaryInput {
+  eval: Record<string, Metrics>;
+  train: { loss: number; accuracy: number; epochs: number; seconds: number };
+  checkpoint?: string;
+  resultsFile: string;
+  device: string;
+  tfBackend: string;
+  interrupted: boolean;
+  stoppedEarly: boolean;
+}
+
+const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : '-');
+const num = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : '-');
+
+/** The results table `finetune` prints at the end (plain text, aligned columns). */
+export function formatResultsTable(summary: SummaryInput): string {
+  const rows = [['set', 'n', 'accuracy', 'macro-F1', 'loss']];
+  for (const [name, m] of Object.entries(summary.eval)) rows.push([name, String(m.n), pct(m.accuracy), pct(m.macroF1), num(m.loss)]);
+  rows.push(['train (last epoch)', '', pct(summary.train.accuracy), '', num(summary.train.loss)]);
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  const out = [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)];
+  const status = summary.interrupted ? 'stopped (resume with --resume)' : summary.stoppedEarly ? 'stopped early' : 'done';
+  out.push('', `${status}: ${summary.train.epochs} epoch(s) in ${summary.train.seconds.toFixed(1)} s on ${summary.device} (TF.js ${summary.tfBackend})`);
+  return out.join('\n');
+}
+
+/** Metrics of one set as a table: the headline numbers, per-class scores and the confusion matrix. */
+export function formatMetricsTable(name: string, m: Metrics): string {
+  const labels = m.perClass.map((c) => c.label);
+  const width = Math.max(8, ...labels.map((l) => l.length));
+  const out = [`${name}: n=${m.n}  accuracy ${pct(m.accuracy)}  macro-F1 ${pct(m.macroF1)}  loss ${num(m.loss)}`, ''];
+  out.push(`${'class'.padEnd(width)}  precision  recall      f1  support`);
+  for (const c of m.perClass) {
+    out.push(`${c.label.padEnd(width)}  ${pct(c.precision).padStart(9)}  ${pct(c.recall).padStart(6)}  ${pct(c.f1).padStart(6)}  ${String(c.support).padStart(7)}`);
+  }
+  out.push('', `confusion (rows gold, columns predicted):`);
+  out.push(`${''.padEnd(width)}  ${labels.map((l) => l.slice(0, 8).padStart(8)).join(' ')}`);
+  m.confusion.forEach((row, g) => out.push(`${labels[g].padEnd(width)}  ${row.map((v) => String(v).padStart(8)).join(' ')}`));
+  return out.join('\n');
+}

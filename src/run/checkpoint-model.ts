@@ -1,0 +1,52 @@
+import { inputError } from '../errors.ts';
+import type { DeviceChoice, TextInput } from '../backbones/types.ts';
+import type { TextDataset } from '../data/types.ts';
+import { computeMetrics } from '../train/metrics.ts';
+import type { Metrics } from '../train/events.ts';
+import type { Prediction, TransferModel } from '../model/transfer-model.ts';
+import { checkpointIn } from './sources.ts';
+
+export interface OpenModelOptions {
+  device?: DeviceChoice;
+  offline?: boolean;
+  tfBackend?: string;
+}
+
+/** Loads a checkpoint folder, or a run's checkpoint/ folder (its best/, else last/). */
+export async function openCheckpoint(dir: string, options: OpenModelOptions = {}): Promise<TransferModel> {
+  const found = checkpointIn(dir);
+  if (!found) throw inputError('not a TransferKit checkpoint (no manifest.json here, nor in best/ or last/)', { file: dir });
+  const { TransferModel } = await import('../model/transfer-model.ts');
+  return TransferModel.loadFromCheckpoint(found, options);
+}
+
+export function datasetInputs(data: TextDataset): TextInput[] {
+  return data.texts.map((text, i) => (data.textPairs ? { text, textPair: data.textPairs[i] } : { text }));
+}
+
+/** Predictions in chunks, so progress can be shown and memory stays flat on large files. */
+export async function predictAll(
+  model: TransferModel,
+  inputs: TextInput[],
+  options: { batchSize?: number; onProgress?: (done: number, total: number) => void } = {},
+): Promise<Prediction> {
+  const chunk = 1024;
+  const labels: string[] = [];
+  const labelIndices = new Int32Array(inputs.length);
+  const probabilities: Float32Array[] = [];
+  for (let start = 0; start < inputs.length; start += chunk) {
+    const part = await model.predict(inputs.slice(start, start + chunk), { batchSize: options.batchSize });
+    labels.push(...part.labels);
+    labelIndices.set(part.labelIndices, start);
+    probabilities.push(...part.probabilities);
+    options.onProgress?.(Math.min(inputs.length, start + chunk), inputs.length);
+  }
+  return { labels, labelIndices, probabilities };
+}
+
+/** Metrics of predictions against gold labels; loss is the mean negative log-likelihood of the gold class. */
+export function predictionMetrics(prediction: Prediction, gold: Int32Array, labelNames: string[]): Metrics {
+  let nll = 0;
+  for (let i = 0; i < gold.length; i++) nll -= Math.log(Math.max(prediction.probabilities[i][gold[i]], 1e-12));
+  return computeMetrics(gold, prediction.labelIndices, labelNames, gold.length ? nll / gold.length : 0);
+}

@@ -1,0 +1,235 @@
+import { readdir, rm } from 'node:fs/promises';
+import { resolve, join } from 'node:path';
+import type { BackboneReference, FeatureExtractor, TextInput } from '../backbones/types.ts';
+import { runtimeError, usageError } from '../errors.ts';
+import { extractWithCache } from '../features/cache.ts';
+import type { FeatureMatrix } from '../features/types.ts';
+import { initTf } from '../heads/backend.ts';
+import type { HeadConfig } from '../heads/config.ts';
+import { Head } from '../heads/head.ts';
+import { loadCheckpoint } from '../checkpoint/load.ts';
+import { loadTextDataset, type TextDataset } from '../data/index.ts';
+import { defaultTrainConfig, fit, evaluate, predictProbabilities, type TrainConfig } from '../train/index.ts';
+import type { Emit, Metrics, RunResults, TrainerControl } from '../train/events.ts';
+import type { FinetuneConfig } from './config.ts';
+import { checkpointIn, resolveDataSource, resolveModelSource } from './sources.ts';
+import { writeRunOutputs, type SplitExtraction } from './outputs.ts';
+
+export interface FinetuneIO {
+  emit: Emit;
+  control?: TrainerControl;
+}
+
+export interface FinetuneOutcome extends RunResults {
+  outputDir: string;
+  /** Parent of best/ and last/. */
+  checkpointDir: string;
+  /** The checkpoint the reported metrics and predictions come from (best, else last). */
+  checkpoint?: string;
+  resultsFile: string;
+  device: string;
+  tfBackend: string;
+}
+
+/** How often the extraction progress event fires at most: reporters redraw on their own timers anyway. */
+const PROGRESS_INTERVAL_MS = 100;
+
+/**
+ * The scripted finetune (run_glue.py's job with a frozen backbone): load data, extract features once
+ * (on-disk cache), train the head, evaluate every named set, write results, predictions and checkpoints.
+ */
+export async function runFinetune(config: FinetuneConfig, io: FinetuneIO): Promise<FinetuneOutcome> {
+  const outputDir = resolve(config.outputDir);
+  const checkpointDir = join(outputDir, 'checkpoint');
+  if (!config.resume && !config.overwrite && checkpointIn(checkpointDir)) {
+    throw usageError(`${outputDir} already holds a run; pass --resume to continue it, --overwrite-output-dir to replace it, or choose another --output-dir`, '--output-dir');
+  }
+  if (config.resume && !checkpointIn(join(checkpointDir, 'last'))) {
+    throw usageError(`nothing to resume: ${join(checkpointDir, 'last')} holds no checkpoint`, '--resume');
+  }
+  if (config.overwrite && !config.resume) await clearRun(outputDir);
+
+  const train = await loadSplit(config.train, config, config.maxTrainSamples);
+  const labelNames = train.labelNames;
+  const validation: Record<string, TextDataset> = {};
+  for (const [name, source] of Object.entries(config.validation)) {
+    validation[name] = await loadSplit(source, config, config.maxEvalSamples, labelNames);
+  }
+
+  const extractor = await loadExtractor(config);
+  try {
+    const { backend: tfBackend } = await initTf(config.tfBackend);
+    const device = 'device' in extractor ? String((extractor as { device: string }).device) : 'cpu';
+    io.emit({ type: 'run-start', config: describe(config, train, validation), device, tfBackend, labelNames });
+
+    const extraction: Record<string, SplitExtraction> = {};
+    const features = async (split: string, data: TextDataset): Promise<FeatureMatrix> => {
+      const result = await extractSplit(extractor, split, data, config, io);
+      extraction[split] = result.info;
+      return result.features;
+    };
+    const trainSet = { features: await features('train', train), labels: requireLabels(train) };
+    const validationSets: Record<string, { features: FeatureMatrix; labels: Int32Array }> = {};
+    for (const [name, data] of Object.entries(validation)) validationSets[name] = { features: await features(name, data), labels: requireLabels(data) };
+
+    const fitted = await fit({
+      train: trainSet,
+      validation: validationSets,
+      labelNames,
+      head: headConfig(config),
+      config: trainConfig(config, Object.keys(validation)),
+      emit: io.emit,
+      control: io.control,
+      checkpointDir,
+      resume: config.resume,
+      manifestExtras: {
+        backbone: reference(extractor),
+        pooling: config.pooling,
+        maxLength: config.maxLength,
+        data: { train: config.train, ...config.validation },
+      },
+      tfBackend: config.tfBackend,
+    });
+
+    // Report the model that was kept (best checkpoint), so `eval --checkpoint` reproduces these numbers.
+    const checkpoint = fitted.bestCheckpoint ?? fitted.lastCheckpoint;
+    const reported = checkpoint ? await headFrom(checkpoint) : fitted.head;
+    const evalMetrics: Record<string, Metrics> = {};
+    const probabilities: Record<string, Float32Array> = {};
+    try {
+      for (const [name, set] of Object.entries(validationSets)) {
+        evalMetrics[name] = await evaluate(reported, set.features, set.labels, labelNames);
+        probabilities[name] = await predictProbabilities(reported, set.features);
+      }
+    } finally {
+      if (reported !== fitted.head) reported.dispose();
+      fitted.head.dispose();
+    }
+    const outcome: FinetuneOutcome = {
+      ...fitted,
+      eval: evalMetrics,
+      outputDir,
+      checkpointDir,
+      ...(checkpoint ? { checkpoint } : {}),
+      resultsFile: join(outputDir, 'results.json'),
+      device,
+      tfBackend: fitted.tfBackend,
+    };
+    delete (outcome as Partial<typeof fitted>).head;
+    await writeRunOutputs({ outcome, config, labelNames, backbone: reference(extractor), extraction, validation, probabilities, trainRows: train.texts.length });
+    return outcome;
+  } finally {
+    await extractor.dispose();
+  }
+}
+
+/** --overwrite-output-dir: what a previous run left (checkpoints, results, predictions); nothing else. */
+async function clearRun(outputDir: string): Promise<void> {
+  await rm(join(outputDir, 'checkpoint'), { recursive: true, force: true });
+  await rm(join(outputDir, 'results.json'), { force: true });
+  const entries = await readdir(outputDir).catch(() => [] as string[]);
+  for (const entry of entries) if (/^predictions-.+\.jsonl$/.test(entry)) await rm(join(outputDir, entry), { force: true });
+}
+
+async function loadSplit(source: string, config: FinetuneConfig, maxSamples: number | undefined, labelNames?: string[]): Promise<TextDataset> {
+  return loadTextDataset(resolveDataSource(source), {
+    maxSamples,
+    lenient: config.lenient,
+    offline: config.offline,
+    requireLabels: true,
+    ...(labelNames ? { labelNames } : {}),
+  });
+}
+
+function requireLabels(data: TextDataset): Int32Array {
+  if (!data.labels) throw usageError(`${data.source} has no label column; training and evaluation need labels`);
+  return data.labels;
+}
+
+/** A pretrained backbone, or — when --model is a TransferKit checkpoint — that model, frozen, as the extractor. */
+async function loadExtractor(config: FinetuneConfig): Promise<FeatureExtractor & { reference?: BackboneReference }> {
+  const checkpoint = checkpointIn(config.model);
+  if (checkpoint) {
+    const { TransferModel } = await import('../model/transfer-model.ts');
+    const model = await TransferModel.loadFromCheckpoint(checkpoint, { device: config.device, offline: config.offline, tfBackend: config.tfBackend });
+    return model.asFeatureExtractor();
+  }
+  const { loadTextBackbone } = await import('../backbones/load.ts');
+  return loadTextBackbone(await resolveModelSource(config.model), { device: config.device, offline: config.offline });
+}
+
+function reference(extractor: FeatureExtractor & { reference?: BackboneReference }): BackboneReference {
+  return extractor.reference ?? { model: extractor.identity, identity: extractor.identity, dim: extractor.dim };
+}
+
+async function extractSplit(extractor: FeatureExtractor, split: string, data: TextDataset, config: FinetuneConfig, io: FinetuneIO) {
+  const inputs: TextInput[] = data.texts.map((text, i) => (data.textPairs ? { text, textPair: data.textPairs[i] } : { text }));
+  const startedAt = performance.now();
+  let lastEmit = 0;
+  let firstDone = -1;
+  const result = await extractWithCache(extractor, inputs, {
+    pooling: config.pooling,
+    maxLength: config.maxLength,
+    batchSize: config.extractBatchSize,
+    datasetHash: data.contentHash,
+    onProgress: (done, total) => {
+      // Ctrl-C / `q` during extraction: the cache keeps every finished chunk, so stopping here loses little.
+      if (io.control?.stopRequested) throw runtimeError(`stopped during feature extraction of '${split}'; finished chunks are cached, so the next run continues from there`);
+      if (firstDone < 0) firstDone = done;
+      const now = performance.now();
+      if (now - lastEmit < PROGRESS_INTERVAL_MS && done < total) return;
+      lastEmit = now;
+      const seconds = (now - startedAt) / 1000;
+      io.emit({ type: 'extract-progress', split, done, total, perSecond: seconds > 0 ? (done - firstDone) / seconds : 0, cached: false });
+    },
+  });
+  const seconds = (performance.now() - startedAt) / 1000;
+  if (result.cached) io.emit({ type: 'extract-progress', split, done: inputs.length, total: inputs.length, perSecond: 0, cached: true });
+  io.emit({ type: 'extract-end', split, total: inputs.length, seconds, cached: result.cached });
+  const info: SplitExtraction = { rows: inputs.length, seconds, cached: result.cached, computedRows: result.computedRows, ...(result.rebuilt ? { rebuilt: result.rebuilt } : {}) };
+  return { features: result.features, info };
+}
+
+async function headFrom(checkpoint: string): Promise<Head> {
+  const loaded = await loadCheckpoint(checkpoint);
+  return Head.fromWeights(loaded.manifest.head, loaded.weights);
+}
+
+export function headConfig(config: FinetuneConfig): HeadConfig {
+  return config.head === 'mlp' ? { type: 'mlp', hidden: config.mlpHidden, activation: 'relu', dropout: config.dropout } : { type: 'linear' };
+}
+
+/** Every checkpoint records this; a resumed run must be given the same values to match. */
+export function trainConfig(config: FinetuneConfig, validationNames: string[]): TrainConfig {
+  const monitorSet = validationNames[0] ?? 'train';
+  return {
+    ...defaultTrainConfig(),
+    epochs: config.epochs,
+    batchSize: config.batchSize,
+    optimizer: config.optimizer,
+    learningRate: config.lr,
+    weightDecay: config.weightDecay,
+    schedule: config.scheduler,
+    warmupRatio: config.warmupRatio,
+    seed: config.seed,
+    earlyStopping: config.patience > 0 ? { monitor: `${monitorSet}/${monitorSet === 'train' ? 'loss' : 'accuracy'}`, patience: config.patience, minDelta: 0 } : null,
+    // Long epochs (MNLI train is 392k pairs) get a resumable `last` checkpoint every few hundred steps.
+    saveEverySteps: 500,
+  };
+}
+
+function describe(config: FinetuneConfig, train: TextDataset, validation: Record<string, TextDataset>): Record<string, unknown> {
+  return {
+    model: config.model,
+    train: `${config.train} (${train.texts.length})`,
+    validation: Object.fromEntries(Object.entries(validation).map(([name, d]) => [name, `${config.validation[name]} (${d.texts.length})`])),
+    head: config.head,
+    pooling: config.pooling,
+    maxLength: config.maxLength,
+    epochs: config.epochs,
+    batchSize: config.batchSize,
+    lr: config.lr,
+    seed: config.seed,
+    outputDir: config.outputDir,
+  };
+}

@@ -1,0 +1,92 @@
+import { join } from 'node:path';
+import type { BackboneReference } from '../backbones/types.ts';
+import type { TextDataset } from '../data/types.ts';
+import { atomicWriteFile } from '../io/atomic.ts';
+import type { Metrics } from '../train/events.ts';
+import type { FinetuneConfig } from './config.ts';
+import type { FinetuneOutcome } from './finetune.ts';
+
+export interface SplitExtraction {
+  rows: number;
+  seconds: number;
+  cached: boolean;
+  computedRows: number;
+  rebuilt?: string;
+}
+
+/** The public results.json shape for one evaluation set (snake_case keys, as run_glue writes them). */
+export function metricsJson(m: Metrics) {
+  return {
+    accuracy: m.accuracy,
+    macro_f1: m.macroF1,
+    loss: m.loss,
+    n: m.n,
+    confusion: m.confusion,
+    per_class: Object.fromEntries(m.perClass.map((c) => [c.label, { precision: c.precision, recall: c.recall, f1: c.f1, support: c.support }])),
+  };
+}
+
+/** One predictions-<name>.jsonl line per example, in input order. */
+export function predictionLines(data: TextDataset, probabilities: Float32Array, labelNames: string[]): string {
+  const k = labelNames.length;
+  const lines: string[] = [];
+  for (let i = 0; i < data.texts.length; i++) {
+    const row = probabilities.subarray(i * k, (i + 1) * k);
+    let best = 0;
+    for (let c = 1; c < k; c++) if (row[c] > row[best]) best = c;
+    lines.push(
+      JSON.stringify({
+        index: i,
+        line: data.lines[i],
+        gold: data.labels ? labelNames[data.labels[i]] : null,
+        predicted: labelNames[best],
+        probabilities: Object.fromEntries(labelNames.map((name, c) => [name, row[c]])),
+      }),
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+export interface RunOutputs {
+  outcome: FinetuneOutcome;
+  config: FinetuneConfig;
+  labelNames: string[];
+  backbone: BackboneReference;
+  extraction: Record<string, SplitExtraction>;
+  validation: Record<string, TextDataset>;
+  probabilities: Record<string, Float32Array>;
+  trainRows: number;
+}
+
+/** results.json and predictions-<name>.jsonl, each written whole (temp file + rename) or not at all. */
+export async function writeRunOutputs(o: RunOutputs): Promise<void> {
+  const { outcome } = o;
+  for (const [name, data] of Object.entries(o.validation)) {
+    await atomicWriteFile(join(outcome.outputDir, `predictions-${name}.jsonl`), predictionLines(data, o.probabilities[name], o.labelNames));
+  }
+  const results = {
+    eval: Object.fromEntries(Object.entries(outcome.eval).map(([name, m]) => [name, metricsJson(m)])),
+    train: {
+      loss: outcome.train.loss,
+      accuracy: outcome.train.accuracy,
+      n: o.trainRows,
+      epochs: outcome.train.epochs,
+      steps: outcome.train.steps,
+      seconds: outcome.train.seconds,
+      examples_per_second: outcome.train.examplesPerSecond,
+    },
+    backbone: o.backbone,
+    device: outcome.device,
+    tf_backend: outcome.tfBackend,
+    labels: o.labelNames,
+    head: o.config.head === 'mlp' ? { type: 'mlp', hidden: o.config.mlpHidden, dropout: o.config.dropout } : { type: 'linear' },
+    pooling: o.config.pooling,
+    max_length: o.config.maxLength,
+    checkpoint: outcome.checkpoint ?? null,
+    stopped_early: outcome.stoppedEarly,
+    interrupted: outcome.interrupted,
+    extraction: o.extraction,
+    data: { train: o.config.train, ...Object.fromEntries(Object.entries(o.config.validation).map(([n, s]) => [`validation:${n}`, s])) },
+  };
+  await atomicWriteFile(outcome.resultsFile, JSON.stringify(results, null, 2) + '\n');
+}

@@ -1,0 +1,33 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ensureTinyBert } from '../fixtures/bert.ts';
+import { MANIFEST_FILE } from '../checkpoint/manifest.ts';
+import { join } from 'node:path';
+import { BUNDLED_MODEL } from './config.ts';
+import { usageError } from '../errors.ts';
+
+const BUNDLED_DATA_PREFIX = 'bundled:nli-tiny/';
+const BUNDLED_SPLITS = ['train', 'validation'];
+const datasetsDir = fileURLToPath(new URL('../../datasets/nli-tiny/', import.meta.url));
+
+/** `bundled:nli-tiny/<split>` → the file shipped in datasets/; any other source is returned as given. */
+export function resolveDataSource(source: string): string {
+  if (!source.startsWith(BUNDLED_DATA_PREFIX)) return source;
+  const split = source.slice(BUNDLED_DATA_PREFIX.length);
+  if (!BUNDLED_SPLITS.includes(split)) {
+    throw usageError(`unknown bundled split '${split}'; valid: ${BUNDLED_SPLITS.map((s) => BUNDLED_DATA_PREFIX + s).join(', ')}`);
+  }
+  return join(datasetsDir, `${split}.tsv`);
+}
+
+/** `bundled:tiny-bert` → the generated tiny model's folder (made once into the cache); else as given. */
+export async function resolveModelSource(model: string): Promise<string> {
+  return model === BUNDLED_MODEL ? ensureTinyBert() : model;
+}
+
+/** A folder holding a TransferKit checkpoint (manifest.json), or best/ and last/ checkpoints of a run. */
+export function checkpointIn(dir: string): string | null {
+  if (existsSync(join(dir, MANIFEST_FILE))) return dir;
+  for (const sub of ['best', 'last']) if (existsSync(join(dir, sub, MANIFEST_FILE))) return join(dir, sub);
+  return null;
+}
