@@ -79,7 +79,12 @@ const attention: Command = {
     const device = choiceFlag(values.device, '--device', DEVICES, 'auto');
 
     const { dumpAttention } = await import('../../src/export/attention-run.ts');
-    const progress = process.stderr.isTTY && values.input !== undefined;
+    // A progress line on a terminal only; ended with a newline on failure too, so the error starts a line.
+    let progressOpen = false;
+    const onProgress = (done: number, total: number) => {
+      process.stderr.write(`\rattention ${done}/${total}${done === total ? '\n' : ''}`);
+      progressOpen = done < total;
+    };
     const summary = await dumpAttention({
       model: values.model,
       checkpoint: values.checkpoint,
@@ -92,7 +97,9 @@ const attention: Command = {
       device,
       offline: values.offline || process.env.HF_HUB_OFFLINE === '1',
       revision: values.revision,
-      onProgress: progress ? (done, total) => process.stderr.write(`\rattention ${done}/${total}${done === total ? '\n' : ''}`) : undefined,
+      onProgress: process.stderr.isTTY && values.input !== undefined ? onProgress : undefined,
+    }).finally(() => {
+      if (progressOpen) process.stderr.write('\n');
     });
     const inputs = `${summary.count} input${summary.count === 1 ? '' : 's'}`;
     const shown = `layers ${summary.selection.layers.length}/${summary.numLayers}, heads ${summary.selection.heads.length}/${summary.numHeads}`;
