@@ -137,10 +137,11 @@ export class Head {
     for (let i = this.layers.length - 1; i >= 0; i--) {
       const layer = this.layers[i];
       const input = trace.inputs[i];
-      grads.set(`${layer.name}/kernel`, tf.matMul(input, dOut, true, false));
+      // Explicit transposes: the wasm backend's matMul with transpose flags is 3-7x slower.
+      grads.set(`${layer.name}/kernel`, tf.matMul(tf.transpose(input), dOut));
       grads.set(`${layer.name}/bias`, tf.sum(dOut, 0));
       if (i === 0) break;
-      let dh: tf.Tensor2D = tf.matMul(dOut, layer.kernel, false, true);
+      let dh: tf.Tensor2D = tf.matMul(dOut, tf.transpose(layer.kernel));
       const mask = trace.masks[i - 1];
       if (mask) dh = tf.mul(dh, mask);
       dOut = activateBackward(this.activation, trace.preActivations[i - 1], trace.activations[i - 1], dh);
