@@ -22,6 +22,11 @@ export interface RunInfo {
 /**
  * The one typed event stream of a run. The trainer and the extraction step emit; reporters (plain
  * lines, JSON lines, the Ink UI) subscribe. No reporter logic lives in the trainer.
+ *
+ * Numbering: `epoch` in epoch-start / step / epoch-end / evaluation / early-stop is 1-based (the epoch
+ * being run); `step` in a step event is 1-based within the epoch. In a checkpoint event `epoch` counts
+ * completed epochs and `step` counts optimizer steps in the whole run. fit() emits everything from
+ * epoch-start to run-end; run-start, extract-* and error come from the caller (the CLI).
  */
 export type RunEvent =
   | ({ type: 'run-start' } & RunInfo)
