@@ -30,8 +30,8 @@ describe('extraction screen', () => {
     store.push({ type: 'extract-end', split: 'train', total: 2000, seconds: 7.6, cached: false });
     store.push({ type: 'extract-progress', split: 'matched', done: 300, total: 300, perSecond: 0, cached: true });
     store.push({ type: 'extract-end', split: 'matched', total: 300, seconds: 0.1, cached: true });
-    frame = await waitForFrame(lastFrame, '300 pairs in 0:00 (cache hit)');
-    expect(frame).toMatch(/train\s+█{30}\s+100%\s+2,000 pairs in 0:08/);
+    frame = await waitForFrame(lastFrame, '300 pairs in 0.1s (cache hit)');
+    expect(frame).toMatch(/train\s+█{30}\s+100%\s+2,000 pairs in 7.6s/);
     expect(frame).toContain('cache hits: 1/2 splits');
     expect(frame).toContain('[p] pause');
   });
@@ -51,7 +51,7 @@ describe('training screen', () => {
       store.push(event);
     }
     let frame = await waitForFrame(lastFrame, 'step 5/10');
-    expect(frame).toContain('features: train 320 in 0:02');
+    expect(frame).toContain('features: train 320 in 2.0s');
     expect(frame).toMatch(/epoch\s+█{8}░{22}\s+25%\s+epoch 1\/2/);
     // 5 steps left in this epoch + 10 in the next at 4 steps/s: 0:04 (15 / 4 = 3.75 s).
     expect(frame).toContain('ETA 0:04');
@@ -67,7 +67,7 @@ describe('training screen', () => {
     frame = await waitForFrame(lastFrame, 'epoch 2/2', 'step 3/10');
     expect(frame).toMatch(/epoch\s+train loss\s+train acc\s+matched acc\s+matched F1\s+mismatched acc\s+mismatched F1\s+time/);
     expect(frame).toMatch(
-      new RegExp(`1/2\\s+0\\.9000\\s+0\\.4500\\s+${matched.accuracy.toFixed(4)}\\s+${matched.macroF1.toFixed(4)}\\s+${mismatched.accuracy.toFixed(4)}\\s+${mismatched.macroF1.toFixed(4)}\\s+0:13`),
+      new RegExp(`1/2\\s+0\\.9000\\s+0\\.4500\\s+${matched.accuracy.toFixed(4)}\\s+${matched.macroF1.toFixed(4)}\\s+${mismatched.accuracy.toFixed(4)}\\s+${mismatched.macroF1.toFixed(4)}\\s+13.0s`),
     );
     expect(frame).toContain(`best         matched accuracy ${matched.accuracy.toFixed(4)} at epoch 1`);
     expect(frame).toMatch(/val acc\s+▅\s+0\.7333 → 0\.7333/);
@@ -124,9 +124,13 @@ describe('summary screen', () => {
     const { store, lastFrame } = mountLive();
     store.push({ type: 'epoch-start', epoch: 1, epochs: 3, steps: 10 });
     for (const event of stepEvents(1, 10, 1, 4)) store.push(event);
-    store.push({ type: 'run-end', results: results({ interrupted: true, bestCheckpoint: undefined, lastCheckpoint: '/tmp/x/checkpoint' }) });
+    const interrupted = results({ interrupted: true, eval: {}, bestCheckpoint: undefined, lastCheckpoint: '/tmp/x/checkpoint' });
+    interrupted.train = { ...interrupted.train, epochs: 0, steps: 4, loss: Number.NaN, accuracy: Number.NaN };
+    store.push({ type: 'run-end', results: interrupted });
     const frame = await waitForFrame(lastFrame, 'Stopped by request at epoch 1, step 4');
     expect(frame).toContain('Checkpoint: /tmp/x/checkpoint');
+    expect(frame).toContain('train: 4 steps');
+    expect(frame).toContain('no metrics yet: the run stopped before its first epoch ended');
 
     const second = mountLive();
     second.store.push({ type: 'early-stop', epoch: 2, monitor: 'matched accuracy', best: 0.7 });

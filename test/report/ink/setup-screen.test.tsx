@@ -134,6 +134,18 @@ describe('setup screen', () => {
     expect(onStart.mock.calls[0][0]).toMatchObject({ head: 'mlp', pooling: 'mean' });
   });
 
+  it('applies backspaces, text and Enter that arrive as one chunk (fast typing, tmux send-keys)', async () => {
+    const { lastFrame, stdin, onStart } = mount();
+    await waitForFrame(lastFrame, 'new training run');
+    await down(stdin, 11); // Output dir: runs/latest
+    stdin.write('\u007f\u007f\u007f\u007f\u007f\u007fmine');
+    await waitForFrame(lastFrame, 'runs/mine');
+    await down(stdin, 2); // Train data
+    stdin.write('x\r');
+    await waitFor(() => onStart.mock.calls.length === 1, () => 'onStart');
+    expect(onStart.mock.calls[0][0]).toMatchObject({ outputDir: 'runs/mine', train: 'bundled:nli-tiny/trainx' });
+  });
+
   it('Esc cancels without starting', async () => {
     const { lastFrame, stdin, onStart, onCancel } = mount();
     await waitForFrame(lastFrame, 'new training run');

@@ -1,5 +1,6 @@
 import { Static, Text } from 'ink';
-import { formatDuration, formatMetric } from '../format.ts';
+import { seconds } from '../../format.ts';
+import { formatMetric } from '../format.ts';
 import { useTheme } from '../hooks/use-theme.ts';
 import type { EpochRow } from '../run-store.ts';
 
@@ -19,7 +20,7 @@ export function epochColumns(setNames: string[]): Column[] {
     columns.push({ title: `${name} acc`, cell: (row) => formatMetric(row.eval[name]?.accuracy) });
     columns.push({ title: `${name} F1`, cell: (row) => formatMetric(row.eval[name]?.macroF1) });
   }
-  columns.push({ title: 'time', cell: (row) => formatDuration(row.seconds) });
+  columns.push({ title: 'time', cell: (row) => seconds(row.seconds) });
   return columns;
 }
 

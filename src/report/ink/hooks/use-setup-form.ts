@@ -17,8 +17,18 @@ export interface SetupForm {
   blocked: boolean;
 }
 
-// Typed text keeps printable characters only (a paste may carry newlines or escapes).
-const printable = (input: string) => input.replace(/[\u0000-\u001f\u007f]/g, '');
+/**
+ * Applies a chunk of typed input: printable characters are appended, each backspace (DEL or BS)
+ * removes one, other control characters are dropped. Fast typing arrives as one chunk ("\x7f\x7f").
+ */
+function typed(text: string, input: string): string {
+  let out = text;
+  for (const char of input) {
+    if (char === '\u007f' || char === '\b') out = out.slice(0, -1);
+    else if (char >= ' ') out += char;
+  }
+  return out;
+}
 
 /**
  * The setup screen's editing: ↑/↓ (or Tab) move between fields, typing edits the focused one,
@@ -39,8 +49,15 @@ export function useSetupForm({ initial, onStart, onCancel }: SetupFormOptions): 
     setVersion((n) => n + 1);
   };
 
+  const submit = () => {
+    const { values, errors } = form.current;
+    const invalid = SETUP_FIELDS.findIndex((f) => errors[f.key] !== undefined);
+    if (invalid >= 0) update({ blocked: true, focus: invalid });
+    else onStart(configFromSetup(values, initial));
+  };
+
   useInput((input, key) => {
-    const { values, errors, focus } = form.current;
+    const { values, focus } = form.current;
     const field = SETUP_FIELDS[focus];
     const edit = (text: string) => update({ values: { ...values, [field.key]: text }, blocked: false });
     if ((key.ctrl && input === 'c') || key.escape) {
@@ -48,12 +65,7 @@ export function useSetupForm({ initial, onStart, onCancel }: SetupFormOptions): 
       return;
     }
     if (key.return) {
-      const invalid = SETUP_FIELDS.findIndex((f) => errors[f.key] !== undefined);
-      if (invalid >= 0) {
-        update({ blocked: true, focus: invalid });
-        return;
-      }
-      onStart(configFromSetup(values, initial));
+      submit();
       return;
     }
     if (key.upArrow || (key.tab && key.shift)) {
@@ -81,8 +93,11 @@ export function useSetupForm({ initial, onStart, onCancel }: SetupFormOptions): 
       return;
     }
     if (key.ctrl || key.meta) return;
-    const text = printable(input);
-    if (text) edit(values[field.key] + text);
+    // Text and Enter read in one chunk ("0.002\r"): edit, then start.
+    const enter = input.length > 1 && input.endsWith('\r');
+    const text = typed(values[field.key], enter ? input.slice(0, -1) : input);
+    if (text !== values[field.key]) edit(text);
+    if (enter) submit();
   });
 
   return form.current;

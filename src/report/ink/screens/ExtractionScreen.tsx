@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { seconds } from '../../format.ts';
 import { ProgressBar } from '../components/ProgressBar.tsx';
 import { RunHeader } from '../components/RunHeader.tsx';
 import { etaSeconds, formatCount, formatDuration, formatRate } from '../format.ts';
@@ -7,7 +8,7 @@ import type { RunState, SplitProgress } from '../run-store.ts';
 
 function splitDetail(split: SplitProgress): string {
   const cache = split.cached ? ' (cache hit)' : '';
-  if (split.finished) return `${formatCount(split.total)} pairs in ${formatDuration(split.seconds)}${cache}`;
+  if (split.finished) return `${formatCount(split.total)} pairs in ${seconds(split.seconds ?? 0)}${cache}`;
   const eta = formatDuration(etaSeconds(split.total - split.done, split.perSecond));
   return `${formatCount(split.done)}/${formatCount(split.total)}  ${formatRate(split.perSecond)} pairs/s  ETA ${eta}${cache}`;
 }

@@ -8,7 +8,10 @@ import type { RunState } from '../run-store.ts';
 
 function outcome(state: RunState): string {
   const results = state.results!;
-  if (results.interrupted) return `■ Stopped by request at epoch ${state.epoch}, step ${state.step}; a checkpoint was saved`;
+  if (results.interrupted) {
+    const where = state.step === 0 && state.epoch > 1 ? `after epoch ${state.epoch - 1}` : `at epoch ${state.epoch}, step ${state.step}`;
+    return `■ Stopped by request ${where}; a checkpoint was saved`;
+  }
   if (results.stoppedEarly) return `■ Stopped early after epoch ${state.earlyStop?.epoch ?? state.epoch} (no improvement)`;
   return '✓ Training finished';
 }
@@ -27,14 +30,16 @@ export function SummaryScreen({ state }: { state: RunState }) {
         {outcome(state)}
       </Text>
       <Text>
-        {`train: loss ${formatMetric(train.loss)}  accuracy ${formatMetric(train.accuracy)}  ${train.epochs} epochs  ${formatCount(train.steps)} steps  ${formatDuration(train.seconds)}  ${formatCount(train.examplesPerSecond)} ex/s`}
+        {train.epochs > 0
+          ? `train: loss ${formatMetric(train.loss)}  accuracy ${formatMetric(train.accuracy)}  ${train.epochs} epochs  ${formatCount(train.steps)} steps  ${formatDuration(train.seconds)}  ${formatCount(train.examplesPerSecond)} ex/s`
+          : `train: ${formatCount(train.steps)} steps  ${formatDuration(train.seconds)}  ${formatCount(train.examplesPerSecond)} ex/s`}
       </Text>
       {Object.keys(results.eval).length > 0 ? (
         <Box marginTop={1}>
           <MetricsTable evaluations={results.eval} />
         </Box>
       ) : (
-        <Text color={theme.muted}>no evaluation sets</Text>
+        <Text color={theme.muted}>{train.epochs > 0 ? 'no evaluation sets' : 'no metrics yet: the run stopped before its first epoch ended'}</Text>
       )}
       {Object.entries(results.eval).map(([name, metrics]) => (
         <Box key={name} marginTop={1}>
@@ -58,10 +63,10 @@ export function SummaryScreen({ state }: { state: RunState }) {
         <Box marginTop={1} flexDirection="column">
           <Text bold>Next:</Text>
           {nextCommands(checkpoint).map((command) => (
-            <Text key={command.line}>
-              {`  ${command.line}`}
-              <Text color={theme.muted}>{`   # ${command.why}`}</Text>
-            </Text>
+            <Box key={command.line} flexDirection="column">
+              <Text color={theme.muted}>{`  # ${command.why}`}</Text>
+              <Text>{`  ${command.line}`}</Text>
+            </Box>
           ))}
         </Box>
       )}

@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { seconds } from '../../format.ts';
 import { ProgressBar } from '../components/ProgressBar.tsx';
 import { RunHeader } from '../components/RunHeader.tsx';
 import { Sparkline } from '../components/Sparkline.tsx';
@@ -10,7 +11,7 @@ const LABEL = 12;
 
 function extractionSummary(state: RunState): string {
   return state.splits
-    .map((s) => `${s.split} ${formatCount(s.total)}${s.cached ? ' (cached)' : s.seconds !== undefined ? ` in ${formatDuration(s.seconds)}` : ''}`)
+    .map((s) => `${s.split} ${formatCount(s.total)}${s.cached ? ' (cached)' : s.seconds !== undefined ? ` in ${seconds(s.seconds)}` : ''}`)
     .join(' · ');
 }
 

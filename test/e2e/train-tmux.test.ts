@@ -1,0 +1,155 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * The real `transferkit train` in a real pseudo-terminal (tmux): walk through setup, watch progress
+ * move, pause, save, quit with confirmation, and find the checkpoint on disk. Uses the bundled tiny
+ * model and dataset; 400 pairs in batches of 4 make short epochs, and 200 of them keep the run going
+ * until the test quits it.
+ */
+
+const repoRoot = resolve(import.meta.dirname, '../..');
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+if (!hasTmux) console.warn('train-tmux e2e skipped: tmux is not installed (.ci/run installs it; or apt-get install tmux)');
+
+const socket = `transferkit-e2e-${process.pid}`;
+const session = 'train';
+const COLUMNS = 110;
+const ROWS = 60;
+
+function tmux(...args: string[]): string {
+  return execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8', env: terminalEnv() });
+}
+
+/** A plain interactive terminal: no CI markers (they switch Ink off), a colour-capable TERM. */
+function terminalEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (key === 'CI' || key === 'CONTINUOUS_INTEGRATION' || key.startsWith('CI_') || key === 'NO_COLOR') continue;
+    if (key.startsWith('VITEST') || key === 'NODE_OPTIONS') continue;
+    env[key] = value;
+  }
+  env.TERM = 'xterm-256color';
+  return env;
+}
+
+/** The visible screen plus scrollback, as text. */
+function screen(): string {
+  return tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', session);
+}
+
+async function waitForScreen(check: (text: string) => boolean, what: string, timeoutMs = 60_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = screen();
+    if (check(text)) return text;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the screen:\n${text}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+/** Steps done so far, from the live view's epoch and step lines. */
+function progress(text: string): number | undefined {
+  const step = [...text.matchAll(/step (\d+)\/(\d+)/g)].at(-1);
+  const epoch = [...text.matchAll(/epoch (\d+)\/\d+/g)].at(-1);
+  if (!step || !epoch) return undefined;
+  return (Number(epoch[1]) - 1) * Number(step[2]) + Number(step[1]);
+}
+
+const sendKeys = (...keys: string[]) => tmux('send-keys', '-t', session, ...keys);
+
+describe.skipIf(!hasTmux)('transferkit train in a terminal (tmux)', () => {
+  let work: string;
+  let outputDir: string;
+  let exitFile: string;
+
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'transferkit-train-e2e-'));
+    outputDir = join(work, 'run');
+    exitFile = join(work, 'exit-code');
+    const script = join(work, 'run.sh');
+    writeFileSync(
+      script,
+      [
+        `cd '${repoRoot}'`,
+        `node bin/transferkit.js train --output-dir '${outputDir}' --epochs 200 --batch-size 4 --max-train-samples 400 --max-length 64`,
+        `echo $? > '${exitFile}'`,
+        // Keep the pane open so the final screen can be read.
+        'sleep 120',
+      ].join('\n'),
+    );
+    tmux('new-session', '-d', '-s', session, '-x', String(COLUMNS), '-y', String(ROWS), `sh '${script}'`);
+  });
+
+  afterAll(() => {
+    if (!hasTmux) return;
+    try {
+      tmux('kill-server');
+    } catch {
+      // already gone
+    }
+    if (work && !process.env.TRANSFERKIT_KEEP_E2E) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('sets up, shows progress, pauses, saves, quits on y and leaves a checkpoint', async () => {
+    // Setup screen, pre-filled: the flags show in the fields.
+    let text = await waitForScreen((t) => t.includes('Press Enter to start training'), 'the setup screen', 30_000);
+    expect(text).toMatch(/Model\s+bundled:tiny-bert/);
+    expect(text).toMatch(/Output dir\s+.*transferkit-train-e2e-/);
+    expect(text).toMatch(/Batch size\s+4/);
+    sendKeys('Enter');
+
+    // Training: the step counter moves.
+    text = await waitForScreen((t) => (progress(t) ?? 0) > 0 && t.includes('[p] pause'), 'training to start', 90_000);
+    const first = progress(text)!;
+    text = await waitForScreen((t) => (progress(t) ?? 0) > first + 5, 'the step counter to move');
+    expect(text).toMatch(/loss\s+[▁▂▃▄▅▆▇█]+/);
+    expect(text).toContain('features: train');
+
+    // A finished epoch lands in the table above the live view, with the validation set's columns.
+    text = await waitForScreen((t) => /^\s+1\/200\s+\d\.\d{4}/m.test(t), 'the first finished epoch', 60_000);
+    expect(text).toMatch(/epoch\s+train loss\s+train acc\s+validation acc\s+validation F1\s+time/);
+    expect(text).toMatch(/best\s+validation accuracy \d\.\d{4} at epoch 1/);
+    const live = text;
+
+    // Pause: the trainer confirms, and the counter stands still.
+    sendKeys('p');
+    text = await waitForScreen((t) => t.includes('PAUSED — press p to resume'), 'the pause');
+    const pausedAt = progress(text)!;
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(progress(screen())).toBe(pausedAt);
+    sendKeys('p');
+    await waitForScreen((t) => !t.includes('PAUSED') && (progress(t) ?? 0) > pausedAt, 'training to resume');
+
+    // Save now.
+    sendKeys('s');
+    text = await waitForScreen((t) => /✓ checkpoint \(manual, epoch \d+ step \d+\) → \S+/.test(t), 'the manual checkpoint');
+    const manualPath = /✓ checkpoint \(manual, epoch \d+ step \d+\) → (\S+)/.exec(text)![1];
+    expect(existsSync(join(manualPath, 'manifest.json'))).toBe(true);
+
+    // Evaluate now.
+    sendKeys('e');
+    await waitForScreen((t) => /✓ evaluated at epoch \d+ step \d+: validation acc \d\.\d{4}/.test(t), 'the manual evaluation');
+
+    // Quit: asks first; y stops, saves and exits cleanly.
+    sendKeys('q');
+    await waitForScreen((t) => t.includes('Stop training? A checkpoint is saved first.'), 'the stop question');
+    sendKeys('y');
+    await waitForScreen(() => existsSync(exitFile), 'the command to exit', 60_000);
+    expect(readFileSync(exitFile, 'utf8').trim()).toBe('0');
+    text = screen();
+    expect(text).toMatch(/Stopped by request at epoch \d+, step \d+; a checkpoint was saved/);
+    const checkpoint = /Checkpoint: (\S+)/.exec(text)?.[1];
+    expect(checkpoint, `no checkpoint line on the final screen:\n${text}`).toBeDefined();
+    expect(checkpoint!.startsWith(outputDir)).toBe(true);
+    expect(existsSync(join(checkpoint!, 'manifest.json'))).toBe(true);
+    expect(text).toMatch(/validation\s+\d+\s+\d\.\d{4}\s+\d\.\d{4}\s+\d\.\d{4}/);
+    expect(text).toContain('Confusion matrix: validation');
+    expect(text).toContain(`transferkit predict --checkpoint ${checkpoint}`);
+    // TRANSFERKIT_E2E_SCREEN=FILE keeps the live and final screens, e.g. for a report.
+    if (process.env.TRANSFERKIT_E2E_SCREEN) writeFileSync(process.env.TRANSFERKIT_E2E_SCREEN, `${live}\n----- final -----\n${text}`);
+  });
+});
