@@ -80,7 +80,18 @@ async function activate(backend: TfBackendName): Promise<void> {
       // A path prefix (not a URL): in Node, Emscripten reads the binary with fs. SIMD is picked when
       // the runtime supports it; threads are not available in Node, so it runs single-threaded.
       wasm.setWasmPaths(`${dist}/`);
-      await setBackend('wasm');
+      // Emscripten installs process-wide handlers that rethrow any uncaught error or unhandled
+      // rejection (crashing with a stack trace); the CLI owns error handling, so remove them.
+      const before = { uncaughtException: process.listeners('uncaughtException'), unhandledRejection: process.listeners('unhandledRejection') };
+      try {
+        await setBackend('wasm');
+      } finally {
+        for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+          for (const listener of process.listeners(event)) {
+            if (!(before[event] as unknown[]).includes(listener)) process.removeListener(event, listener as never);
+          }
+        }
+      }
       return;
     }
     case 'cpu':

@@ -15,8 +15,12 @@ describe('TF.js backend picker', () => {
   it('falls through the native backends (not installed here) to wasm, in production mode', async () => {
     const previous = process.env.TRANSFERKIT_TF_BACKEND;
     delete process.env.TRANSFERKIT_TF_BACKEND;
+    const listeners = () => [process.listenerCount('uncaughtException'), process.listenerCount('unhandledRejection')];
+    const before = listeners();
     try {
       const runtime = await initTf();
+      // Emscripten's rethrowing process handlers are removed: error handling stays the CLI's.
+      expect(listeners()).toEqual(before);
       expect(runtime.backend).toBe('wasm');
       expect(tf.getBackend()).toBe('wasm');
       expect(runtime.skipped.map((s) => s.backend)).toEqual(['tfjs-node-gpu', 'tfjs-node']);
