@@ -56,41 +56,43 @@ export async function buildTextDataset(source: string, inputs: RecordSource[], o
     let lastLine = 0;
     const onProgress = options.onProgress && ((done: number) => options.onProgress!({ phase: 'read', done: progressBase + done, total }));
 
-    for await (const record of input.records(select, onProgress)) {
-      lastLine = record.line;
-      if ('problem' in record) {
-        reject(record.line, record.problem);
-        continue;
-      }
-      const [textCell, pairCell, labelCell] = record.cells;
-      const textProblem = checkText(textCell, mapping.names.text) ?? (hasPairs ? checkText(pairCell, mapping.names.pair!) : undefined);
-      if (textProblem) {
-        reject(record.line, textProblem);
-        continue;
-      }
-      let key = '';
-      if (mapping.label !== null) {
-        const label = readLabelCell(labelCell);
-        if ('missing' in label) {
-          skipped.add('no gold label', lineOffset + record.line);
+    for await (const batch of input.records(select, onProgress)) {
+      for (const record of batch) {
+        lastLine = record.line;
+        if ('problem' in record) {
+          reject(record.line, record.problem);
           continue;
         }
-        if ('invalid' in label) {
-          reject(record.line, problem('bad label', `${label.invalid} (column '${mapping.names.label}')`));
+        const [textCell, pairCell, labelCell] = record.cells;
+        const textProblem = checkText(textCell, mapping.names.text) ?? (hasPairs ? checkText(pairCell, mapping.names.pair!) : undefined);
+        if (textProblem) {
+          reject(record.line, textProblem);
           continue;
         }
-        if (given && labelIndex(label.key, given) < 0) {
-          reject(record.line, unknownLabel(label.key, given, mapping));
-          continue;
+        let key = '';
+        if (mapping.label !== null) {
+          const label = readLabelCell(labelCell);
+          if ('missing' in label) {
+            skipped.add('no gold label', lineOffset + record.line);
+            continue;
+          }
+          if ('invalid' in label) {
+            reject(record.line, problem('bad label', `${label.invalid} (column '${mapping.names.label}')`));
+            continue;
+          }
+          if (given && labelIndex(label.key, given) < 0) {
+            reject(record.line, unknownLabel(label.key, given, mapping));
+            continue;
+          }
+          key = label.key;
+          if (!keyFirstSeen.has(key)) keyFirstSeen.set(key, { file: input.file, line: record.line });
         }
-        key = label.key;
-        if (!keyFirstSeen.has(key)) keyFirstSeen.set(key, { file: input.file, line: record.line });
+        texts.push(textCell as string);
+        if (hasPairs) pairs.push(pairCell as string);
+        labelKeys.push(key);
+        lines.push(lineOffset + record.line);
+        if (texts.length >= maxSamples) break read;
       }
-      texts.push(textCell as string);
-      if (hasPairs) pairs.push(pairCell as string);
-      labelKeys.push(key);
-      lines.push(lineOffset + record.line);
-      if (texts.length >= maxSamples) break read;
     }
     lineOffset += lastLine;
     progressBase += input.total ?? 0;
@@ -152,14 +154,28 @@ function unknownLabel(key: string, names: readonly string[], mapping?: ColumnMap
   return problem('unknown label', `unknown label '${key}'${column}; expected one of ${names.join(', ')} (or 0-${names.length - 1}); set the classes with --label-names`);
 }
 
-/** sha256 over kept rows: text, pair and label name, separated by bytes that cannot occur in them unescaped. */
+/**
+ * sha256 over kept rows: text, pair and label name, each length-prefixed (so no separator can be faked
+ * by the text), fed to the hash in ~1 MB strings rather than row by row.
+ */
 function hashRows(dataset: TextDataset): string {
   const hash = createHash('sha256');
   hash.update(`labels:${JSON.stringify(dataset.labelNames)}\n`);
+  let pending: string[] = [];
+  let pendingLength = 0;
   for (let row = 0; row < dataset.texts.length; row++) {
+    const text = dataset.texts[row];
+    const pair = dataset.textPairs ? dataset.textPairs[row] : '';
     const label = dataset.labels ? dataset.labelNames[dataset.labels[row]] : '';
-    hash.update(JSON.stringify([dataset.texts[row], dataset.textPairs?.[row] ?? null, label]));
-    hash.update('\n');
+    const entry = `${text.length}:${text}${pair.length}:${pair}${label.length}:${label}\n`;
+    pending.push(entry);
+    pendingLength += entry.length;
+    if (pendingLength > 1 << 20) {
+      hash.update(pending.join(''));
+      pending = [];
+      pendingLength = 0;
+    }
   }
+  hash.update(pending.join(''));
   return hash.digest('hex');
 }

@@ -24,15 +24,25 @@ export async function openDelimited(file: string, kind: 'tsv' | 'csv', options: 
   const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
   let bytesRead = 0;
   const lines = readLines(file, { maxLineBytes, onBytes: (n) => (bytesRead = n) });
-  const records = (kind === 'tsv' ? tsvRecords(lines) : csvRecords(lines, maxLineBytes))[Symbol.asyncIterator]();
-  const first = await records.next();
+  const batches = (kind === 'tsv' ? tsvRecords(lines) : csvRecords(lines, maxLineBytes))[Symbol.asyncIterator]();
+  let first = await batches.next();
+  while (!first.done && first.value.length === 0) first = await batches.next();
   if (first.done) throw inputError('the file is empty (no header, no rows)', { file });
-  const head = first.value;
+  const firstBatch = first.value;
+  const head = firstBatch[0];
   if ('problem' in head) throw inputError(`cannot read the header: ${head.problem.message}`, { file, line: head.line });
 
   const headerless = looksHeaderless(head.fields, options.labelNames);
   const columns = headerless ? HEADERLESS_COLUMNS : head.fields.map((name) => name.trim());
-  const firstData = headerless ? head : undefined;
+  const what = headerless ? 'a headerless label/premise/hypothesis file has 3' : `the header has ${columns.length}`;
+  const fieldsWord = kind === 'tsv' ? 'tab-separated fields' : 'fields';
+  const toRecord = (record: FieldsOrProblem, select: number[]): RawRecord => {
+    if ('problem' in record) return record;
+    if (record.fields.length !== columns.length) {
+      return { line: record.line, problem: problem('ragged row', `ragged row: ${record.fields.length} ${fieldsWord}, ${what}`) };
+    }
+    return { line: record.line, cells: select.map((i) => record.fields[i]) };
+  };
 
   return {
     file,
@@ -40,29 +50,12 @@ export async function openDelimited(file: string, kind: 'tsv' | 'csv', options: 
     headerless,
     total: options.fileSize,
     async *records(select, onProgress) {
-      let pending: FieldsOrProblem | undefined = firstData;
+      yield (headerless ? firstBatch : firstBatch.slice(1)).map((record) => toRecord(record, select));
       for (;;) {
-        let record: FieldsOrProblem;
-        if (pending) {
-          record = pending;
-          pending = undefined;
-        } else {
-          const next = await records.next();
-          if (next.done) break;
-          record = next.value;
-          onProgress?.(bytesRead);
-        }
-        if ('problem' in record) {
-          yield record;
-        } else if (record.fields.length !== columns.length) {
-          const what = headerless ? 'a headerless label/premise/hypothesis file has 3' : `the header has ${columns.length}`;
-          yield {
-            line: record.line,
-            problem: problem('ragged row', `ragged row: ${record.fields.length} ${kind === 'tsv' ? 'tab-separated ' : ''}fields, ${what}`),
-          };
-        } else {
-          yield { line: record.line, cells: select.map((i) => record.fields[i]) };
-        }
+        const next = await batches.next();
+        if (next.done) break;
+        onProgress?.(bytesRead);
+        yield next.value.map((record) => toRecord(record, select));
       }
       onProgress?.(bytesRead);
     },
@@ -76,92 +69,108 @@ function looksHeaderless(fields: string[], labelNames?: readonly string[]): bool
 }
 
 /** TSV as GLUE and the MNLI distribution write it: fields split on tabs, nothing quoted; blank lines skipped. */
-async function* tsvRecords(lines: AsyncIterable<LineResult>): AsyncGenerator<FieldsOrProblem> {
-  for await (const result of lines) {
-    if ('problem' in result) yield { line: result.line, problem: lineProblem(result.problem) };
-    else if (result.text.length > 0) yield { line: result.line, fields: result.text.split('\t') };
+async function* tsvRecords(lines: AsyncIterable<LineResult[]>): AsyncGenerator<FieldsOrProblem[]> {
+  for await (const batch of lines) {
+    const records: FieldsOrProblem[] = [];
+    for (const result of batch) {
+      if ('problem' in result) records.push({ line: result.line, problem: lineProblem(result.problem) });
+      else if (result.text.length > 0) records.push({ line: result.line, fields: result.text.split('\t') });
+    }
+    yield records;
   }
 }
 
-/**
- * RFC 4180 CSV: fields in double quotes may hold commas, line breaks and doubled quotes. A record that
- * spans lines is reported at its first line and is bounded by `maxRecordBytes` like a single line.
- * A quote inside an unquoted field is kept as text (common in hand-made files); text after a closing
- * quote, or a quote left open at the end of the file, is a bad row.
- */
-export async function* csvRecords(lines: AsyncIterable<LineResult>, maxRecordBytes: number): AsyncGenerator<FieldsOrProblem> {
-  let fields: string[] = [];
-  let field = '';
-  let inQuotes = false;
-  let startLine = 0;
-  let size = 0;
-  let broken: string | undefined;
+/** CSV records from batches of lines, batch for batch; a record may span batches. */
+async function* csvRecords(lines: AsyncIterable<LineResult[]>, maxRecordBytes: number): AsyncGenerator<FieldsOrProblem[]> {
+  const parser = new CsvParser(maxRecordBytes);
+  for await (const batch of lines) {
+    const records: FieldsOrProblem[] = [];
+    for (const result of batch) {
+      const record = parser.push(result);
+      if (record) records.push(record);
+    }
+    yield records;
+  }
+  const last = parser.end();
+  if (last) yield [last];
+}
 
-  for await (const result of lines) {
-    if (!inQuotes) {
-      fields = [];
-      field = '';
-      startLine = result.line;
-      size = 0;
-      broken = undefined;
+/**
+ * RFC 4180 CSV, fed one physical line at a time: fields in double quotes may hold commas, line breaks
+ * and doubled quotes. A record that spans lines is reported at its first line and is bounded by
+ * `maxRecordBytes` like a single line. A quote inside an unquoted field is kept as text (common in
+ * hand-made files); text after a closing quote, or a quote left open at the end of the file, is a bad row.
+ */
+export class CsvParser {
+  private fields: string[] = [];
+  private field = '';
+  private inQuotes = false;
+  private startLine = 0;
+  private size = 0;
+  private broken: string | undefined;
+
+  constructor(private readonly maxRecordBytes: number) {}
+
+  /** Returns the record this line completes, if any. */
+  push(result: LineResult): FieldsOrProblem | undefined {
+    if (!this.inQuotes) {
+      this.fields = [];
+      this.field = '';
+      this.startLine = result.line;
+      this.size = 0;
+      this.broken = undefined;
     }
     if ('problem' in result) {
-      // A bad physical line ruins the record it belongs to; skip the rest of an open quoted record too.
-      if (!inQuotes) {
-        yield { line: result.line, problem: lineProblem(result.problem) };
-        continue;
-      }
-      broken ??= `line ${result.line}: ${result.problem}`;
-      continue;
+      if (!this.inQuotes) return { line: result.line, problem: lineProblem(result.problem) };
+      // A bad physical line ruins the quoted record it belongs to.
+      this.broken ??= `line ${result.line}: ${result.problem}`;
+      return undefined;
     }
     const text = result.text;
-    if (!inQuotes && text.length === 0) continue;
-    if (inQuotes) field += '\n';
-    size += text.length + 1;
-    if (size > maxRecordBytes) broken ??= `a quoted field runs past ${formatBytes(maxRecordBytes)} (unclosed quote?)`;
-    if (broken) {
-      // Keep scanning quotes only to find where the broken record ends.
-      for (const ch of text) if (ch === '"') inQuotes = !inQuotes;
-      if (!inQuotes) yield { line: startLine, problem: problem('bad CSV quoting', broken) };
-      continue;
+    if (!this.inQuotes && text.length === 0) return undefined;
+    if (this.inQuotes) this.field += '\n';
+    this.size += text.length + 1;
+    if (this.size > this.maxRecordBytes) this.broken ??= `a quoted field runs past ${formatBytes(this.maxRecordBytes)} (unclosed quote?)`;
+    if (this.broken) {
+      // Only track quotes, to find where the broken record ends.
+      for (const ch of text) if (ch === '"') this.inQuotes = !this.inQuotes;
+      return this.inQuotes ? undefined : { line: this.startLine, problem: problem('bad CSV quoting', this.broken) };
     }
     let afterQuote = false;
     for (let i = 0; i < text.length; i++) {
       const ch = text[i];
-      if (inQuotes) {
-        if (ch !== '"') field += ch;
+      if (this.inQuotes) {
+        if (ch !== '"') this.field += ch;
         else if (text[i + 1] === '"') {
-          field += '"';
+          this.field += '"';
           i++;
         } else {
-          inQuotes = false;
+          this.inQuotes = false;
           afterQuote = true;
         }
       } else if (ch === ',') {
-        fields.push(field);
-        field = '';
+        this.fields.push(this.field);
+        this.field = '';
         afterQuote = false;
       } else if (afterQuote) {
-        broken = `text after a closing quote in field ${fields.length + 1} (quotes inside a quoted field must be doubled)`;
-        break;
-      } else if (ch === '"' && field.length === 0) {
-        inQuotes = true;
+        this.inQuotes = false;
+        const message = `text after a closing quote in field ${this.fields.length + 1} (quotes inside a quoted field must be doubled)`;
+        return { line: this.startLine, problem: problem('bad CSV quoting', message) };
+      } else if (ch === '"' && this.field.length === 0) {
+        this.inQuotes = true;
       } else {
-        field += ch;
+        this.field += ch;
       }
     }
-    if (broken) {
-      yield { line: startLine, problem: problem('bad CSV quoting', broken) };
-      inQuotes = false;
-      continue;
-    }
-    if (!inQuotes) {
-      fields.push(field);
-      yield { line: startLine, fields };
-    }
+    if (this.inQuotes) return undefined;
+    this.fields.push(this.field);
+    return { line: this.startLine, fields: this.fields };
   }
-  if (inQuotes) {
-    yield { line: startLine, problem: problem('bad CSV quoting', broken ?? 'a quoted field is still open at the end of the file') };
+
+  /** The record left open at the end of the file, if any. */
+  end(): FieldsOrProblem | undefined {
+    if (!this.inQuotes) return undefined;
+    return { line: this.startLine, problem: problem('bad CSV quoting', this.broken ?? 'a quoted field is still open at the end of the file') };
   }
 }
 

@@ -1,9 +1,24 @@
 import { inputError } from '../errors.ts';
 import { lineProblem } from './delimited.ts';
-import { readLines, MAX_LINE_BYTES } from './line-reader.ts';
-import { problem, type RawRecord, type RecordSource } from './records.ts';
+import { readLines, MAX_LINE_BYTES, type LineResult } from './line-reader.ts';
+import { problem, type Cell, type RawRecord, type RecordSource } from './records.ts';
 
 type ObjectOrProblem = { line: number; object: Record<string, unknown> } | Extract<RawRecord, { problem: unknown }>;
+
+function parseLine(result: LineResult): ObjectOrProblem | undefined {
+  if ('problem' in result) return { line: result.line, problem: lineProblem(result.problem) };
+  if (result.text.trim().length === 0) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(result.text);
+  } catch (error) {
+    return { line: result.line, problem: problem('invalid JSON', `invalid JSON: ${(error as Error).message}`) };
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { line: result.line, problem: problem('invalid JSON', 'the line is JSON but not an object ({...})') };
+  }
+  return { line: result.line, object: value as Record<string, unknown> };
+}
 
 /**
  * Opens a JSON Lines file (one object per line, as MultiNLI ships `multinli_1.0_*.jsonl`). The columns
@@ -13,39 +28,18 @@ type ObjectOrProblem = { line: number; object: Record<string, unknown> } | Extra
 export async function openJsonl(file: string, options: { maxLineBytes?: number; fileSize?: number } = {}): Promise<RecordSource> {
   let bytesRead = 0;
   const lines = readLines(file, { maxLineBytes: options.maxLineBytes ?? MAX_LINE_BYTES, onBytes: (n) => (bytesRead = n) });
-  const objects = (async function* (): AsyncGenerator<ObjectOrProblem> {
-    for await (const result of lines) {
-      if ('problem' in result) {
-        yield { line: result.line, problem: lineProblem(result.problem) };
-        continue;
-      }
-      if (result.text.trim().length === 0) continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(result.text);
-      } catch (error) {
-        yield { line: result.line, problem: problem('invalid JSON', `invalid JSON: ${(error as Error).message}`) };
-        continue;
-      }
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        yield { line: result.line, problem: problem('invalid JSON', 'the line is JSON but not an object ({...})') };
-        continue;
-      }
-      yield { line: result.line, object: value as Record<string, unknown> };
-    }
+  const batches = (async function* (): AsyncGenerator<ObjectOrProblem[]> {
+    for await (const batch of lines) yield batch.map(parseLine).filter((item) => item !== undefined);
   })()[Symbol.asyncIterator]();
 
-  // The first readable object names the columns; bad lines before it are kept for the builder to report.
+  // The first readable object names the columns; bad lines before it stay for the builder to report.
   const leading: ObjectOrProblem[] = [];
   let first: Extract<ObjectOrProblem, { object: unknown }> | undefined;
-  for (;;) {
-    const next = await objects.next();
+  while (!first) {
+    const next = await batches.next();
     if (next.done) break;
-    leading.push(next.value);
-    if ('object' in next.value) {
-      first = next.value;
-      break;
-    }
+    leading.push(...next.value);
+    first = next.value.find((item) => 'object' in item) as typeof first;
   }
   if (!first) {
     if (leading.length === 0) throw inputError('the file is empty (no JSON objects)', { file });
@@ -62,17 +56,15 @@ export async function openJsonl(file: string, options: { maxLineBytes?: number; 
     async *records(select, onProgress) {
       const names = select.map((i) => columns[i]);
       const toRecord = (item: ObjectOrProblem): RawRecord =>
-        'problem' in item ? item : { line: item.line, cells: names.map((name) => item.object[name] as RawRecordCell) };
-      for (const item of leading) yield toRecord(item);
+        'problem' in item ? item : { line: item.line, cells: names.map((name) => item.object[name] as Cell) };
+      yield leading.map(toRecord);
       for (;;) {
-        const next = await objects.next();
+        const next = await batches.next();
         if (next.done) break;
         onProgress?.(bytesRead);
-        yield toRecord(next.value);
+        yield next.value.map(toRecord);
       }
       onProgress?.(bytesRead);
     },
   };
 }
-
-type RawRecordCell = Extract<RawRecord, { cells: unknown }>['cells'][number];

@@ -16,12 +16,13 @@ export interface LineReaderOptions {
 }
 
 /**
- * Streams a file as lines split on LF bytes (a CR before LF is dropped), decoding each line with a fatal
+ * Streams a file as batches of lines (one batch per read chunk, so per-line async overhead stays out of
+ * the hot path), split on LF bytes (a CR before LF is dropped), decoding each line with a fatal
  * UTF-8 decoder. Splitting on bytes first keeps a multi-byte character that straddles a chunk boundary
  * whole, so invalid UTF-8 is reported on the right line. A line over `maxLineBytes` is reported as a
  * problem and the rest of it is skipped without being buffered.
  */
-export async function* readLines(file: string, options: LineReaderOptions = {}): AsyncGenerator<LineResult> {
+export async function* readLines(file: string, options: LineReaderOptions = {}): AsyncGenerator<LineResult[]> {
   const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
   const raw = createReadStream(file, { highWaterMark: 1 << 16 });
@@ -61,13 +62,14 @@ export async function* readLines(file: string, options: LineReaderOptions = {}):
   }
 
   for await (const chunk of stream as AsyncIterable<Buffer>) {
+    const batch: LineResult[] = [];
     let start = 0;
     for (;;) {
       const newline = chunk.indexOf(0x0a, start);
       if (newline === -1) break;
       const tail = overlong ? chunk.subarray(0, 0) : chunk.subarray(start, newline);
       if (!overlong && pendingBytes + tail.length > maxLineBytes) overlong = true;
-      yield finishLine(tail);
+      batch.push(finishLine(tail));
       start = newline + 1;
     }
     if (start < chunk.length && !overlong) {
@@ -82,8 +84,9 @@ export async function* readLines(file: string, options: LineReaderOptions = {}):
       }
     }
     options.onBytes?.(rawBytes);
+    if (batch.length > 0) yield batch;
   }
-  if (pendingBytes > 0 || overlong) yield finishLine(Buffer.alloc(0));
+  if (pendingBytes > 0 || overlong) yield [finishLine(Buffer.alloc(0))];
 }
 
 /** Byte offset (1-based) of the first byte that breaks UTF-8, for the error message. */

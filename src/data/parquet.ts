@@ -38,11 +38,10 @@ export async function openParquet(file: string): Promise<RecordSource> {
         } catch (error) {
           throw inputError(`cannot decode Parquet rows ${rowStart + 1}-${rowEnd}: ${(error as Error).message}`, { file });
         }
-        for (let i = 0; i < rows.length; i++) {
-          yield { line: rowStart + i + 1, cells: names.map((name) => rows[i][name]) };
-        }
+        const first = rowStart + 1;
         rowStart = rowEnd;
         onProgress?.(rowStart);
+        yield rows.map((row, i) => ({ line: first + i, cells: names.map((name) => row[name]) }));
       }
     },
   };

@@ -20,8 +20,8 @@ export interface RecordSource {
   classLabels?: Record<string, string[]>;
   /** Total progress units (bytes for text files, rows for Parquet), when known. */
   total?: number;
-  /** Rows in file order, with cells for the given column indices only. */
-  records(select: number[], onProgress?: (done: number) => void): AsyncIterable<RawRecord>;
+  /** Rows in file order, in batches, with cells for the given column indices only. */
+  records(select: number[], onProgress?: (done: number) => void): AsyncIterable<RawRecord[]>;
 }
 
 export const problem = (reason: string, message: string): RowProblem => ({ reason, message });

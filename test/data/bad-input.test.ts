@@ -127,6 +127,12 @@ const cases: Case[] = [
     message: 'a quoted field is still open at the end of the file',
   },
   {
+    name: 'CSV quoted field running past the line limit',
+    file: () => fixture('runaway.csv', `premise,hypothesis,label\n"${`${'x'.repeat(1023)}\n`.repeat(1100)}",b,neutral\nc,d,neutral\n`),
+    line: 2,
+    message: 'a quoted field runs past 1 MiB (unclosed quote?)',
+  },
+  {
     name: 'invalid JSON line',
     file: () => fixture('broken.jsonl', '{"sentence1":"a","sentence2":"b","gold_label":"neutral"}\n{"sentence1": "c",\n'),
     line: 2,

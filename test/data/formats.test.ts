@@ -88,6 +88,17 @@ describe('formats', () => {
     expect(header.texts).toEqual(['y']);
   });
 
+  it('reports read progress in bytes up to the file size', async () => {
+    const content = `premise\thypothesis\tlabel\n${'a\tb\tneutral\n'.repeat(20000)}`;
+    const file = fixture('progress.tsv', content);
+    const progress: { phase: string; done: number; total?: number }[] = [];
+    await loadTextDataset(file, { onProgress: (p) => progress.push(p) });
+    expect(progress.length).toBeGreaterThan(2);
+    expect(progress.every((p) => p.phase === 'read' && p.total === content.length)).toBe(true);
+    expect(progress.at(-1)!.done).toBe(content.length);
+    expect(progress.map((p) => p.done)).toEqual([...progress.map((p) => p.done)].sort((a, b) => a - b));
+  });
+
   it('strips a UTF-8 byte order mark, reads gzip, and forces a format with --format', async () => {
     const bom = await loadTextDataset(fixture('bom.tsv', '\ufeffpremise\thypothesis\tlabel\nä\tö\tneutral\n'));
     expect(bom.texts).toEqual(['ä']);
