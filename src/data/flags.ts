@@ -1,6 +1,6 @@
 import { usageError } from '../errors.ts';
 import type { LoadTextOptions } from './index.ts';
-import { TEXT_FORMATS } from './open-file.ts';
+import { TEXT_FORMATS } from './formats.ts';
 
 /** util.parseArgs options for the data flags every command that reads a text dataset accepts. */
 export const DATA_FLAGS = {

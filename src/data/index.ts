@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { buildTextDataset } from './build.ts';
 import { isHubSpec } from './hub-spec.ts';
-import { openDataFile, type TextFormat } from './open-file.ts';
+import type { TextFormat } from './formats.ts';
+import { openDataFile } from './open-file.ts';
 import type { TextDataset } from './types.ts';
 
 export { MNLI_LABELS } from './labels.ts';

@@ -1,12 +1,10 @@
 import { open, stat } from 'node:fs/promises';
 import { inputError, usageError } from '../errors.ts';
 import { openDelimited } from './delimited.ts';
+import { TEXT_FORMATS, type TextFormat } from './formats.ts';
 import { openJsonl } from './jsonl.ts';
 import { openParquet } from './parquet.ts';
 import type { RecordSource } from './records.ts';
-
-export type TextFormat = 'tsv' | 'csv' | 'jsonl' | 'parquet';
-export const TEXT_FORMATS: readonly TextFormat[] = ['tsv', 'csv', 'jsonl', 'parquet'];
 
 /** Checks that `file` is a readable regular file, turning fs errors into one-line input errors. */
 export async function checkReadable(file: string): Promise<number> {
