@@ -226,6 +226,9 @@ export async function fit(options: FitOptions): Promise<FitResult> {
         emit({ type: 'early-stop', epoch: epoch + 1, monitor: config.earlyStopping.monitor, best: state.earlyStopping.best ?? NaN });
       }
     }
+  } catch (error) {
+    if (head !== options.initialHead) head.dispose();
+    throw error;
   } finally {
     classWeights?.dispose();
     optimizer.dispose();
