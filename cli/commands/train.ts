@@ -1,3 +1,4 @@
+import { join, resolve } from 'node:path';
 import type { Command } from '../command.ts';
 import { parseFlags } from '../args.ts';
 import { configFromFlags, FINETUNE_FLAG_OPTIONS } from '../finetune-flags.ts';
@@ -77,7 +78,11 @@ function stopOnSignals(control: TrainerControl, onSignal: () => void = () => {})
 }
 
 async function runInteractive(initial: FinetuneConfig, skipSetup: boolean): Promise<number> {
-  const [{ RunStore, renderTrainer }, runFinetune] = await Promise.all([import('../../src/report/ink/index.ts'), loadFinetune()]);
+  const [{ RunStore, renderTrainer }, runFinetune, { checkpointIn }] = await Promise.all([
+    import('../../src/report/ink/index.ts'),
+    loadFinetune(),
+    import('../../src/run/sources.ts'),
+  ]);
   const store = new RunStore();
   const control = new TrainerControl();
   let run: Promise<unknown> | undefined;
@@ -98,7 +103,7 @@ async function runInteractive(initial: FinetuneConfig, skipSetup: boolean): Prom
   const instance = renderTrainer({
     store,
     control,
-    setup: skipSetup ? undefined : { initial, onStart: start, onCancel: () => {} },
+    setup: skipSetup ? undefined : { initial, onStart: start, onCancel: () => {}, checks: { hasRun: (dir) => checkpointIn(join(resolve(dir), 'checkpoint')) !== null } },
     onInterrupt: () => {
       interrupted = true;
     },

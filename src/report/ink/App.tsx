@@ -14,6 +14,7 @@ import { ExtractionScreen } from './screens/ExtractionScreen.tsx';
 import { SetupScreen } from './screens/SetupScreen.tsx';
 import { SummaryScreen } from './screens/SummaryScreen.tsx';
 import { TrainingScreen } from './screens/TrainingScreen.tsx';
+import type { SetupChecks } from './setup-fields.ts';
 import { ThemeContext, themeFor, type Theme } from './theme.ts';
 
 export interface SetupProps {
@@ -23,6 +24,8 @@ export interface SetupProps {
   onStart: (config: FinetuneConfig) => void;
   /** Esc or Ctrl-C on the setup screen. */
   onCancel: () => void;
+  /** File-system checks for the fields (does the output dir hold a run?). */
+  checks?: SetupChecks;
 }
 
 export interface TrainerAppProps {
@@ -46,6 +49,7 @@ export function TrainerApp({ store, control, setup, onInterrupt, onForceQuit, re
       {stage === 'setup' && setup ? (
         <SetupScreen
           initial={setup.initial}
+          checks={setup.checks}
           onStart={(config) => {
             setStage('live');
             setup.onStart(config);

@@ -7,6 +7,9 @@ import {
   type FinetuneConfig,
 } from '../../run/config.ts';
 
+/** What to do with a run already in the output dir: refuse to touch it (`new`), continue it, or replace it. */
+export const EXISTING_RUN_CHOICES = ['new', 'resume', 'overwrite'] as const;
+
 /** The fields the setup screen edits, in screen order. */
 export type SetupKey =
   | 'model'
@@ -20,7 +23,8 @@ export type SetupKey =
   | 'maxLength'
   | 'seed'
   | 'maxTrainSamples'
-  | 'outputDir';
+  | 'outputDir'
+  | 'existing';
 
 export interface SetupField {
   key: SetupKey;
@@ -43,6 +47,7 @@ export const SETUP_FIELDS: readonly SetupField[] = [
   { key: 'seed', label: 'Seed', hint: '' },
   { key: 'maxTrainSamples', label: 'Max train samples', hint: 'empty = all' },
   { key: 'outputDir', label: 'Output dir', hint: 'results and checkpoint go here' },
+  { key: 'existing', label: 'Existing run', hint: 'if the output dir holds a run: ←/→ resume or overwrite it', choices: EXISTING_RUN_CHOICES },
 ];
 
 export type SetupValues = Record<SetupKey, string>;
@@ -64,11 +69,22 @@ export function setupValuesFrom(config: FinetuneConfig): SetupValues {
     seed: String(config.seed),
     maxTrainSamples: config.maxTrainSamples === undefined ? '' : String(config.maxTrainSamples),
     outputDir: config.outputDir,
+    existing: config.resume ? 'resume' : config.overwrite ? 'overwrite' : 'new',
   };
+}
+
+/** Checks that need the file system, given by the caller (the screen itself stays pure). */
+export interface SetupChecks {
+  /** Whether the output dir already holds a run (a checkpoint). */
+  hasRun?: (outputDir: string) => boolean;
 }
 
 /** Parses one field's text with the same rules as its flag; returns the value or the error to show. */
 export function parseSetupField(key: SetupKey, text: string): { value: unknown } | { error: string } {
+  if (key === 'existing') {
+    const choice = EXISTING_RUN_CHOICES.find((c) => c === text);
+    return choice ? { value: choice } : { error: `must be one of ${EXISTING_RUN_CHOICES.join(', ')}` };
+  }
   try {
     if (key === 'validation') {
       const specs = text
@@ -93,12 +109,17 @@ export function parseSetupField(key: SetupKey, text: string): { value: unknown }
   }
 }
 
-/** Every field's error (only the invalid ones). */
-export function setupErrors(values: SetupValues): Partial<Record<SetupKey, string>> {
+/** Every field's error (only the invalid ones), including whether the output dir and the existing-run choice agree. */
+export function setupErrors(values: SetupValues, checks: SetupChecks = {}): Partial<Record<SetupKey, string>> {
   const errors: Partial<Record<SetupKey, string>> = {};
   for (const { key } of SETUP_FIELDS) {
     const parsed = parseSetupField(key, values[key]);
     if ('error' in parsed) errors[key] = parsed.error;
+  }
+  if (checks.hasRun && !errors.outputDir) {
+    const hasRun = checks.hasRun(values.outputDir.trim());
+    if (hasRun && values.existing === 'new') errors.outputDir = 'holds a run: pick resume or overwrite below, or another dir';
+    if (!hasRun && values.existing === 'resume') errors.existing = 'nothing to resume in the output dir';
   }
   return errors;
 }
@@ -107,9 +128,12 @@ export function setupErrors(values: SetupValues): Partial<Record<SetupKey, strin
 export function configFromSetup(values: SetupValues, base: FinetuneConfig): FinetuneConfig {
   const config = { ...base } as unknown as Record<string, unknown>;
   for (const { key } of SETUP_FIELDS) {
+    if (key === 'existing') continue;
     const parsed = parseSetupField(key, values[key]);
     if ('error' in parsed) throw new TransferKitError('usage', `${CONFIG_FLAGS[key]} ${parsed.error}`, { flag: CONFIG_FLAGS[key] });
     config[key] = parsed.value;
   }
+  config.resume = values.existing === 'resume';
+  config.overwrite = values.existing === 'overwrite';
   return config as unknown as FinetuneConfig;
 }

@@ -2,16 +2,19 @@ import { cleanup, render } from 'ink-testing-library';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TrainerApp } from '../../../src/report/ink/App.tsx';
 import { RunStore } from '../../../src/report/ink/run-store.ts';
+import type { SetupChecks } from '../../../src/report/ink/setup-fields.ts';
 import { defaultFinetuneConfig, type FinetuneConfig } from '../../../src/run/config.ts';
 import { TrainerControl } from '../../../src/train/events.ts';
 import { KEYS, settle, waitFor, waitForFrame } from './wait.ts';
 
 afterEach(cleanup);
 
-function mount(initial: FinetuneConfig = defaultFinetuneConfig()) {
+function mount(initial: FinetuneConfig = defaultFinetuneConfig(), checks?: SetupChecks) {
   const onStart = vi.fn<(config: FinetuneConfig) => void>();
   const onCancel = vi.fn();
-  const app = render(<TrainerApp store={new RunStore()} control={new TrainerControl()} setup={{ initial, onStart, onCancel }} refreshMs={10} theme={{}} />);
+  const app = render(
+    <TrainerApp store={new RunStore()} control={new TrainerControl()} setup={{ initial, onStart, onCancel, checks }} refreshMs={10} theme={{}} />,
+  );
   return { ...app, onStart, onCancel };
 }
 
@@ -140,10 +143,37 @@ describe('setup screen', () => {
     await down(stdin, 11); // Output dir: runs/latest
     stdin.write('\u007f\u007f\u007f\u007f\u007f\u007fmine');
     await waitForFrame(lastFrame, 'runs/mine');
-    await down(stdin, 2); // Train data
+    await down(stdin, 3); // past Existing run, round to Train data
     stdin.write('x\r');
     await waitFor(() => onStart.mock.calls.length === 1, () => 'onStart');
     expect(onStart.mock.calls[0][0]).toMatchObject({ outputDir: 'runs/mine', train: 'bundled:nli-tiny/trainx' });
+  });
+
+  it('an output dir that holds a run needs resume or overwrite; resume needs a run', async () => {
+    const hasRun = (dir: string) => dir === 'runs/latest';
+    const { lastFrame, stdin, onStart } = mount(defaultFinetuneConfig(), { hasRun });
+    let frame = await waitForFrame(lastFrame, 'new training run');
+    expect(frame).toMatch(/Output dir\s+runs\/latest\s+✗ holds a run: pick resume or overwrite below, or another dir/);
+    expect(frame).toMatch(/Existing run\s+‹ new ›/);
+    stdin.write(KEYS.enter);
+    await settle();
+    expect(onStart).not.toHaveBeenCalled();
+    await waitForFrame(lastFrame, '› Output dir');
+    await down(stdin, 1); // Existing run
+    stdin.write(KEYS.right);
+    frame = await waitForFrame(lastFrame, '‹ resume ›', 'Press Enter to start training');
+
+    await stdin.write(KEYS.up);
+    await settle();
+    stdin.write('2');
+    frame = await waitForFrame(lastFrame, 'runs/latest2', '✗ nothing to resume in the output dir');
+    stdin.write(KEYS.backspace);
+    await down(stdin, 1);
+    stdin.write(KEYS.right);
+    await waitForFrame(lastFrame, '‹ overwrite ›', 'Press Enter to start training');
+    stdin.write(KEYS.enter);
+    await waitFor(() => onStart.mock.calls.length === 1, () => 'onStart');
+    expect(onStart.mock.calls[0][0]).toMatchObject({ outputDir: 'runs/latest', resume: false, overwrite: true });
   });
 
   it('Esc cancels without starting', async () => {

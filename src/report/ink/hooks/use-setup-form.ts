@@ -1,12 +1,21 @@
 import { useInput } from 'ink';
 import { useState } from 'react';
 import type { FinetuneConfig } from '../../../run/config.ts';
-import { configFromSetup, SETUP_FIELDS, setupErrors, setupValuesFrom, type SetupKey, type SetupValues } from '../setup-fields.ts';
+import {
+  configFromSetup,
+  SETUP_FIELDS,
+  setupErrors,
+  setupValuesFrom,
+  type SetupChecks,
+  type SetupKey,
+  type SetupValues,
+} from '../setup-fields.ts';
 
 export interface SetupFormOptions {
   initial: FinetuneConfig;
   onStart: (config: FinetuneConfig) => void;
   onCancel: () => void;
+  checks?: SetupChecks;
 }
 
 export interface SetupForm {
@@ -35,16 +44,16 @@ function typed(text: string, input: string): string {
  * Backspace deletes, Ctrl-U clears, ←/→ cycle a choice field, Enter starts when every field is valid,
  * Esc or Ctrl-C cancels. Every field is re-validated as it is typed.
  */
-export function useSetupForm({ initial, onStart, onCancel }: SetupFormOptions): SetupForm {
+export function useSetupForm({ initial, onStart, onCancel, checks }: SetupFormOptions): SetupForm {
   // Kept in a mutable holder so keys arriving faster than React re-renders (a paste, tmux send-keys) all see the latest state.
   const [form] = useState(() => {
     const values = setupValuesFrom(initial);
-    return { current: { values, errors: setupErrors(values), focus: 0, blocked: false } as SetupForm };
+    return { current: { values, errors: setupErrors(values, checks), focus: 0, blocked: false } as SetupForm };
   });
   const [, setVersion] = useState(0);
   const update = (patch: Partial<SetupForm>) => {
     const next = { ...form.current, ...patch };
-    if (patch.values) next.errors = setupErrors(patch.values);
+    if (patch.values) next.errors = setupErrors(patch.values, checks);
     form.current = next;
     setVersion((n) => n + 1);
   };
