@@ -75,20 +75,30 @@ const splitPatterns = (spec: HubSpec) =>
 
 async function download(source: string, spec: HubSpec, settings: HubSettings, options: LoadTextOptions): Promise<string[]> {
   const common = { hubUrl: settings.endpoint, accessToken: settings.token };
-  let commit: string;
+  const repo = { type: 'dataset' as const, name: spec.repo };
+  const tree = async (revision: string, path: string | undefined, recursive: boolean) => {
+    const found = [];
+    for await (const entry of listFiles({ ...common, repo, revision, recursive, path })) found.push(entry);
+    return found;
+  };
+  let commit: string | undefined;
   let entries: { path: string; size: number }[];
   try {
     commit = (await datasetInfo({ ...common, name: spec.repo, revision: REVISION, additionalFields: ['sha'] })).sha;
-    entries = [];
-    for await (const entry of listFiles({ ...common, repo: { type: 'dataset', name: spec.repo }, revision: commit, recursive: true, path: spec.config })) {
-      if (entry.type === 'file') entries.push({ path: entry.path, size: entry.lfs?.size ?? entry.size });
-    }
+    entries = (await tree(commit, spec.config, true))
+      .filter((entry) => entry.type === 'file')
+      .map((entry) => ({ path: entry.path, size: entry.lfs?.size ?? entry.size }));
   } catch (error) {
     if (!(error instanceof HubApiError)) {
       // No connection: use the cache as huggingface_hub does, else say how to work offline.
       return findCached(source, spec, settings, 'unreachable').catch((cacheError: TransferKitError) => {
         throw runtimeError(`cannot reach ${settings.endpoint} (${describe(error)}); ${cacheError.message}`, { file: source }, error);
       });
+    }
+    if (error.statusCode === 404 && commit !== undefined && spec.config) {
+      // The repo exists (we have its commit) but the config folder does not: name the ones there are.
+      const configs = (await tree(commit, undefined, false)).filter((entry) => entry.type === 'directory').map((entry) => entry.path);
+      throw inputError(`no config '${spec.config}' in ${spec.repo}; available: ${configs.join(', ') || 'none (use owner/name:split)'}`, { file: source });
     }
     throw hubError(source, spec, settings, error);
   }

@@ -142,6 +142,12 @@ describe('hub datasets through @huggingface/hub against a local hub on 127.0.0.1
     expect(error.exitCode).toBe(2);
   });
 
+  it('names the available configs when the config folder does not exist', async () => {
+    const error = await inputFailure(loadTextDataset('glue/mnlii:train'));
+    expect(error.message).toBe("no config 'mnlii' in nyu-mll/glue; available: cola, mnli");
+    expect(error.exitCode).toBe(2);
+  });
+
   it('reports a missing dataset as bad input', async () => {
     const error = await inputFailure(loadTextDataset('nobody/nothing:train'));
     expect(error.message).toContain(`dataset nobody/nothing not found on ${server.url}`);

@@ -142,9 +142,17 @@ function entryNotFound(res: ServerResponse): void {
 // ---------------------------------------------------------------------------------------------------
 // Routes @huggingface/hub's downloadFileToCacheDir needs (added for the data loaders, test/data/hub*):
 //   POST /api/{models|datasets}/<owner>/<name>/paths-info/<rev>   body {paths, expand}
+//   GET  /api/{models|datasets}/<owner>/<name>/tree/<rev>/<missing folder>   → 404 EntryNotFound
 // ---------------------------------------------------------------------------------------------------
 
 async function handleDataRoutes(root: string, parts: string[], req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  // GET .../tree/<rev>/<missing folder>: 404 EntryNotFound, as the hub answers (not a server error).
+  if (req.method === 'GET' && parts[0] === 'api' && parts[4] === 'tree' && parts.length > 6) {
+    const folder = join(root, parts[1], parts[2], parts[3], ...parts.slice(6));
+    if (await isDir(folder)) return false;
+    entryNotFound(res);
+    return true;
+  }
   if (req.method !== 'POST' || parts[0] !== 'api' || parts[4] !== 'paths-info') return false;
   if (parts[1] !== 'models' && parts[1] !== 'datasets') return false;
   const repoDir = join(root, parts[1], parts[2], parts[3]);
