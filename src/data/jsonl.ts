@@ -44,7 +44,8 @@ export async function openJsonl(file: string, options: { maxLineBytes?: number; 
   if (!first) {
     if (leading.length === 0) throw inputError('the file is empty (no JSON objects)', { file });
     const bad = leading[0] as Extract<ObjectOrProblem, { problem: unknown }>;
-    throw inputError(`no readable JSON object in the file: ${bad.problem.message}`, { file, line: bad.line });
+    const hint = file.toLowerCase().endsWith('.json') ? ' (JSON Lines is expected: one {...} object per line, not one array)' : '';
+    throw inputError(`no readable JSON object in the file: ${bad.problem.message}${hint}`, { file, line: bad.line });
   }
   const columns = Object.keys(first.object);
 
