@@ -55,34 +55,45 @@ export class Optimizer {
     const t = this.steps;
     const { kind, weightDecay, beta1, beta2, epsilon, momentum } = this.config;
     tf.tidy(() => {
-      const scale = maxGradNorm > 0 ? clipScale(this.params.map((p) => grads.get(p.name)!), maxGradNorm) : null;
+      // The clip factor stays a scalar tensor folded into the per-parameter scalars below, so clipping
+      // costs one pass (the squared norms, reused for Adam's second moment) instead of two.
+      const needSquares = maxGradNorm > 0 || kind !== 'sgd';
+      const squares = new Map(needSquares ? this.params.map((p) => [p.name, tf.square(grads.get(p.name)!)]) : []);
+      const scale = maxGradNorm > 0 ? clipScale([...squares.values()], maxGradNorm) : tf.scalar(1);
+      const biasCorrection1 = 1 - beta1 ** t;
+      const sqrtBiasCorrection2 = Math.sqrt(1 - beta2 ** t);
       for (const { name, variable, decay } of this.params) {
-        let g = grads.get(name)!;
-        if (scale) g = tf.mul(g, scale);
         const wd = decay ? weightDecay : 0;
+        let g = grads.get(name)!;
+        let gScale: tf.Scalar = scale;
+        let square = squares.get(name);
+        if (kind !== 'adamw' && wd > 0) {
+          // Adam / SGD: L2 weight decay joins the (clipped) gradient, as in PyTorch.
+          g = tf.add(tf.mul(g, scale), tf.mul(variable, wd));
+          gScale = tf.scalar(1);
+          square = kind === 'sgd' ? undefined : tf.square(g);
+        }
         if (kind === 'sgd') {
-          if (wd > 0) g = tf.add(g, tf.mul(variable, wd));
-          let next = g;
+          let update = tf.mul(g, gScale);
           if (momentum > 0) {
             const buf = this.slots.get(`${name}/momentum`)!;
-            next = tf.add(tf.mul(buf, momentum), g);
-            buf.assign(next);
+            update = tf.add(tf.mul(buf, momentum), update);
+            buf.assign(update);
           }
-          variable.assign(tf.sub(variable, tf.mul(next, lr)));
+          variable.assign(tf.sub(variable, tf.mul(update, lr)));
           continue;
         }
-        if (kind === 'adam' && wd > 0) g = tf.add(g, tf.mul(variable, wd));
         const m = this.slots.get(`${name}/m`)!;
         const v = this.slots.get(`${name}/v`)!;
-        const mNext = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
-        const vNext = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
+        const mNext = tf.add(tf.mul(m, beta1), tf.mul(g, tf.mul(gScale, 1 - beta1)));
+        const vNext = tf.add(tf.mul(v, beta2), tf.mul(square!, tf.mul(tf.square(gScale), 1 - beta2)));
         m.assign(mNext);
         v.assign(vNext);
-        const mHat = tf.div(mNext, 1 - beta1 ** t);
-        const vHat = tf.div(vNext, 1 - beta2 ** t);
-        let p: tf.Tensor = variable;
-        if (kind === 'adamw' && wd > 0) p = tf.mul(p, 1 - lr * wd);
-        variable.assign(tf.sub(p, tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), epsilon)), lr)));
+        // PyTorch: p -= lr/bc1 · m / (sqrt(v)/sqrt(bc2) + eps); multiplied through by sqrt(bc2).
+        const denominator = tf.add(tf.sqrt(vNext), epsilon * sqrtBiasCorrection2);
+        const step = tf.mul(tf.div(mNext, denominator), (lr * sqrtBiasCorrection2) / biasCorrection1);
+        const decayed = kind === 'adamw' && wd > 0 ? tf.mul(variable, 1 - lr * wd) : variable;
+        variable.assign(tf.sub(decayed, step));
       }
     });
   }
@@ -119,9 +130,8 @@ export class Optimizer {
   }
 }
 
-/** min(1, maxNorm / (‖g‖ + 1e-6)) over all gradients together. */
-function clipScale(grads: tf.Tensor[], maxNorm: number): tf.Scalar {
-  const squares = grads.map((g) => tf.sum(tf.square(g)));
-  const norm = tf.sqrt(tf.addN(squares));
+/** min(1, maxNorm / (‖g‖ + 1e-6)) over all gradients together, from their element-wise squares. */
+function clipScale(squares: tf.Tensor[], maxNorm: number): tf.Scalar {
+  const norm = tf.sqrt(tf.addN(squares.map((s) => tf.sum(s))));
   return tf.minimum(1, tf.div(maxNorm, tf.add(norm, 1e-6))) as tf.Scalar;
 }
