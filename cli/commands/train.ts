@@ -4,7 +4,8 @@ import { parseFlags } from '../args.ts';
 import { configFromFlags, FINETUNE_FLAG_OPTIONS } from '../finetune-flags.ts';
 import { runtimeError, TransferKitError } from '../../src/errors.ts';
 import type { FinetuneConfig } from '../../src/run/config.ts';
-import { TrainerControl, type Emit } from '../../src/train/events.ts';
+import type { runFinetune as RunFinetune } from '../../src/run/finetune.ts';
+import { TrainerControl } from '../../src/train/events.ts';
 
 const help = `Usage: transferkit train [finetune flags] [--yes]
 
@@ -57,9 +58,7 @@ const train: Command = {
 
 export default train;
 
-type Finetune = (config: FinetuneConfig, io: { emit: Emit; control?: TrainerControl }) => Promise<unknown>;
-
-async function loadFinetune(): Promise<Finetune> {
+async function loadFinetune(): Promise<typeof RunFinetune> {
   return (await import('../../src/run/finetune.ts')).runFinetune;
 }
 
@@ -89,6 +88,7 @@ async function runInteractive(initial: FinetuneConfig, skipSetup: boolean): Prom
   let interrupted = false;
   const start = (config: FinetuneConfig) => {
     run = runFinetune(config, { emit: store.push, control })
+      .then((outcome) => store.finish(outcome))
       .catch((error: unknown) => {
         if (store.snapshot().phase !== 'failed') store.push({ type: 'error', error: asTransferKitError(error) });
         throw error;

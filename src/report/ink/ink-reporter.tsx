@@ -1,7 +1,7 @@
 import { render, type Instance } from 'ink';
 import type { Reporter, TrainerControl } from '../../train/events.ts';
 import { TrainerApp, type TrainerAppProps } from './App.tsx';
-import { RunStore } from './run-store.ts';
+import { RunStore, type FinalResults } from './run-store.ts';
 import { themeFor } from './theme.ts';
 
 export interface TerminalStreams {
@@ -36,6 +36,8 @@ export function renderTrainer(props: TrainerAppProps, streams: TerminalStreams =
 
 export interface InkReporter extends Reporter {
   readonly store: RunStore;
+  /** The run's final results (the kept checkpoint's metrics, the results file) for the summary; call before close(). */
+  finish(results: FinalResults): void;
   /** Resolves once the view has drawn its last frame and unmounted. */
   readonly exited: Promise<void>;
 }
@@ -61,6 +63,7 @@ export function createInkReporter(options: InkReporterOptions = {}): InkReporter
     store,
     exited,
     onEvent: store.push,
+    finish: (results) => store.finish(results),
     async close() {
       store.close();
       await exited;

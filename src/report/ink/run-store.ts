@@ -22,6 +22,13 @@ export interface EpochRow {
   seconds: number;
 }
 
+/** What the run finally reports: the kept checkpoint re-evaluated, and where the results file went. */
+export interface FinalResults extends RunResults {
+  /** The checkpoint the metrics come from (best, else last). */
+  checkpoint?: string;
+  resultsFile?: string;
+}
+
 export interface CheckpointNote {
   path: string;
   reason: 'best' | 'last' | 'manual' | 'interrupt';
@@ -55,7 +62,9 @@ export interface RunState {
   lastCheckpoint?: CheckpointNote;
   manualEvaluation?: { epoch: number; step: number; eval: Record<string, Metrics> };
   earlyStop?: { epoch: number; monitor: string; best: number };
-  results?: RunResults;
+  results?: FinalResults;
+  /** True once finish() gave the kept checkpoint's metrics; before, results are the trainer's last epoch. */
+  final: boolean;
   error?: TransferKitError;
   /** The run is over and its reporter closed: the app may draw its last frame and exit. */
   closed: boolean;
@@ -81,6 +90,7 @@ export class RunStore {
     validationAccuracy: [],
     epochRows: [],
     paused: false,
+    final: false,
     closed: false,
   };
   private readonly lossHistory = new SeriesHistory(2048);
@@ -108,6 +118,15 @@ export class RunStore {
     this.apply(event);
     this.state.version += 1;
   };
+
+  /**
+   * The run's own final results: the trainer's run-end carries the last epoch's metrics, while the
+   * finetune re-evaluates the checkpoint it keeps (best) and writes those; the summary shows these.
+   */
+  finish(results: FinalResults): void {
+    Object.assign(this.state, { phase: 'done', results, final: true, paused: false });
+    this.state.version += 1;
+  }
 
   /** The run has finished (or failed) and nothing more will come. */
   close(): void {

@@ -116,8 +116,22 @@ describe('summary screen', () => {
     expect(frame).toContain('Checkpoint: /tmp/run/checkpoint');
     expect(frame).toContain('transferkit predict --checkpoint /tmp/run/checkpoint');
     expect(frame).toContain('transferkit attention --checkpoint /tmp/run/checkpoint');
+    expect(frame).toContain('metrics after the last epoch');
     // Keys are off once the run is over.
     expect(frame).not.toContain('[p] pause');
+  });
+
+  it("shows the finetune's final results (the kept checkpoint re-evaluated) once it gives them", async () => {
+    const { store, lastFrame } = mountLive();
+    store.push({ type: 'run-end', results: results() });
+    await waitForFrame(lastFrame, 'metrics after the last epoch');
+    const kept = { ...matched, accuracy: 0.9, macroF1: 0.85 };
+    store.finish({ ...results({ eval: { matched: kept } }), checkpoint: '/tmp/run/checkpoint/best', resultsFile: '/tmp/run/results.json' });
+    const frame = await waitForFrame(lastFrame, 'metrics of the kept checkpoint (best)');
+    expect(frame).toMatch(/matched\s+150\s+0\.9000\s+0\.8500/);
+    expect(frame).not.toContain('mismatched');
+    expect(frame).toContain('Checkpoint: /tmp/run/checkpoint/best');
+    expect(frame).toContain('Results:    /tmp/run/results.json');
   });
 
   it('says when the run was stopped by request or stopped early', async () => {

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { Box, Text } from 'ink';
 import { ConfusionMatrix } from '../components/ConfusionMatrix.tsx';
 import { MetricsTable } from '../components/MetricsTable.tsx';
@@ -22,7 +23,7 @@ export function SummaryScreen({ state }: { state: RunState }) {
   const results = state.results;
   if (!results) return null;
   const { train } = results;
-  const checkpoint = results.bestCheckpoint ?? results.lastCheckpoint ?? state.lastCheckpoint?.path;
+  const checkpoint = results.checkpoint ?? results.bestCheckpoint ?? results.lastCheckpoint ?? state.lastCheckpoint?.path;
   const labelNames = state.info?.labelNames ?? [];
   return (
     <Box flexDirection="column">
@@ -35,7 +36,8 @@ export function SummaryScreen({ state }: { state: RunState }) {
           : `train: ${formatCount(train.steps)} steps  ${formatDuration(train.seconds)}  ${formatCount(train.examplesPerSecond)} ex/s`}
       </Text>
       {Object.keys(results.eval).length > 0 ? (
-        <Box marginTop={1}>
+        <Box marginTop={1} flexDirection="column">
+          <Text color={theme.muted}>{state.final && checkpoint ? `metrics of the kept checkpoint (${basename(checkpoint)})` : 'metrics after the last epoch'}</Text>
           <MetricsTable evaluations={results.eval} />
         </Box>
       ) : (
@@ -58,6 +60,7 @@ export function SummaryScreen({ state }: { state: RunState }) {
         ) : (
           <Text color={theme.warn}>No checkpoint was written.</Text>
         )}
+        {results.resultsFile && <Text>{`Results:    ${results.resultsFile}`}</Text>}
       </Box>
       {checkpoint && (
         <Box marginTop={1} flexDirection="column">
