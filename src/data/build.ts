@@ -135,8 +135,11 @@ export async function buildTextDataset(source: string, inputs: RecordSource[], o
     skipped: skipped.list(),
   };
   if (dataset.texts.length === 0) {
-    const why = skipped.total > 0 ? `all ${skipped.total} rows were skipped (${skipped.list().map((s) => s.reason).join(', ')})` : 'it has no rows';
-    throw inputError(`no usable rows: ${why}`, { file: inputs[inputs.length - 1]?.file ?? source });
+    const message =
+      skipped.total > 0
+        ? `no usable rows: all ${skipped.total} rows were skipped (${skipped.list().map((s) => s.reason).join(', ')})`
+        : 'no data rows';
+    throw inputError(message, { file: inputs[inputs.length - 1]?.file ?? source });
   }
   dataset.contentHash = hashRows(dataset);
   return dataset;

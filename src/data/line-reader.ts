@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
+import { inputError } from '../errors.ts';
 
 /** One physical line of a text file, or the reason it could not be read as one. */
 export type LineResult =
@@ -61,7 +62,7 @@ export async function* readLines(file: string, options: LineReaderOptions = {}):
     }
   }
 
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
+  for await (const chunk of guard(stream as AsyncIterable<Buffer>, file)) {
     const batch: LineResult[] = [];
     let start = 0;
     for (;;) {
@@ -87,6 +88,17 @@ export async function* readLines(file: string, options: LineReaderOptions = {}):
     if (batch.length > 0) yield batch;
   }
   if (pendingBytes > 0 || overlong) yield [finishLine(Buffer.alloc(0))];
+}
+
+/** Read and gunzip failures (a corrupt .gz, a vanished file) are bad input naming the file. */
+async function* guard(chunks: AsyncIterable<Buffer>, file: string): AsyncGenerator<Buffer> {
+  try {
+    yield* chunks;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code && !code.startsWith('Z_') ? code : (error as Error).message;
+    throw inputError(`cannot read the file${file.endsWith('.gz') ? ' as gzip' : ''} (${reason})`, { file });
+  }
 }
 
 /** Byte offset (1-based) of the first byte that breaks UTF-8, for the error message. */

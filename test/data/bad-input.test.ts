@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransferKitError } from '../../src/errors.ts';
 import { formatSkipSummary, loadTextDataset, type LoadTextOptions } from '../../src/data/index.ts';
@@ -56,7 +57,7 @@ const cases: Case[] = [
     message: 'is a directory, not a data file',
   },
   { name: 'empty file', file: () => fixture('empty.tsv', ''), line: undefined, message: 'the file is empty' },
-  { name: 'header but no rows', file: () => fixture('header-only.tsv', HEADER), line: undefined, message: 'no usable rows: it has no rows' },
+  { name: 'header but no rows', file: () => fixture('header-only.tsv', HEADER), line: undefined, message: 'no data rows' },
   {
     name: 'no text column',
     file: () => fixture('columns.tsv', 'a\tb\tlabel\nx\ty\tneutral\n'),
@@ -149,6 +150,12 @@ const cases: Case[] = [
     file: () => fixture('float-label.jsonl', '{"premise":"a","hypothesis":"b","label":0.5}\n'),
     line: 1,
     message: "label 0.5 is not a class index (column 'label')",
+  },
+  {
+    name: 'corrupt gzip',
+    file: () => fixture('broken.tsv.gz', Buffer.concat([gzipSync(`${HEADER}a\tb\tneutral\n`).subarray(0, 20), Buffer.from('garbage')])),
+    line: undefined,
+    message: /^cannot read the file as gzip \(/,
   },
   {
     name: 'corrupt Parquet',
