@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { inputError } from '../errors.ts';
@@ -21,7 +22,7 @@ export interface LoadedCheckpoint {
  * file sizes and sha256 checksums. Data only: nothing from the checkpoint is ever executed.
  */
 export async function loadCheckpoint(dir: string, options: { withResumeState?: boolean } = {}): Promise<LoadedCheckpoint> {
-  const absolute = resolve(dir);
+  const absolute = resolveCheckpointDir(dir);
   const manifestPath = join(absolute, MANIFEST_FILE);
   let text: string;
   try {
@@ -49,6 +50,19 @@ export async function loadCheckpoint(dir: string, options: { withResumeState?: b
     JSON.stringify({ weights: manifest.weights.sha256, head: manifest.head, labels: manifest.labelNames, backbone: manifest.backbone?.identity ?? null, pooling: manifest.pooling, maxLength: manifest.maxLength }),
   );
   return { dir: absolute, manifest, weights, optimizer, identity };
+}
+
+/**
+ * A checkpoint folder, or a training run's folder (fit's checkpointDir): then its `best/`, else its
+ * `last/` checkpoint.
+ */
+export function resolveCheckpointDir(dir: string): string {
+  const absolute = resolve(dir);
+  if (existsSync(join(absolute, MANIFEST_FILE))) return absolute;
+  for (const sub of ['best', 'last']) {
+    if (existsSync(join(absolute, sub, MANIFEST_FILE))) return join(absolute, sub);
+  }
+  return absolute;
 }
 
 async function readBinary(dir: string, entry: BinaryFile): Promise<Uint8Array> {

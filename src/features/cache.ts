@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -103,6 +103,7 @@ export async function cachedFeatures(options: CachedFeaturesOptions): Promise<Ca
     await atomicWriteFile(join(dir, ENTRY_FILE), `${JSON.stringify(expected, null, 2)}\n`);
   }
 
+  await removeStaleTemps(dir);
   const valid = new Map<number, ChunkRecord>();
   const rowsOf = (index: number) => Math.min(rows, (index + 1) * chunkRows) - index * chunkRows;
   let done = 0;
@@ -183,6 +184,12 @@ export async function extractWithCache(
       return matrix.data;
     },
   });
+}
+
+/** Temp files a killed writer left behind (atomicWriteFile names them `.<name>.tmp-<pid>-<rand>`). */
+async function removeStaleTemps(dir: string): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  await Promise.all(names.filter((n) => n.startsWith('.') && n.includes('.tmp-')).map((n) => rm(join(dir, n), { force: true })));
 }
 
 function chunkFile(index: number): string {

@@ -48,7 +48,9 @@ describe('checkpoints', () => {
       tfBackend: 'cpu',
     });
     const expected = await predictProbabilities(result.head, data.features);
-    const model = await TransferModel.loadFromCheckpoint(result.lastCheckpoint!);
+    // A run folder resolves to its best/ (else last/) checkpoint; saveBest is off here, so last/.
+    const model = await TransferModel.loadFromCheckpoint(checkpointDir);
+    expect(model.dir).toBe(result.lastCheckpoint);
     const prediction = await model.predictFeatures(data.features);
     const got = new Float32Array(prediction.probabilities.length * 3);
     prediction.probabilities.forEach((row, i) => got.set(row, i * 3));

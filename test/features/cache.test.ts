@@ -55,6 +55,9 @@ describe('feature cache', () => {
     const cacheDir = await tempCache();
     const crashing = counter(2);
     await expect(cachedFeatures({ key, rows: 10, dim, chunkRows: 4, compute: crashing.compute, cacheDir })).rejects.toThrow('simulated crash');
+    // What a SIGKILL during a chunk write leaves behind: a temp file, cleaned up on the next run.
+    const stale = join(cacheDir, featureCacheKeyHash(key), '.chunk-000002.f32.tmp-1234-abcd');
+    await writeFile(stale, 'partial');
     const resumed = counter();
     const progress: number[] = [];
     const r = await cachedFeatures({ key, rows: 10, dim, chunkRows: 4, compute: resumed.compute, cacheDir, onProgress: (done) => progress.push(done) });
@@ -62,6 +65,7 @@ describe('feature cache', () => {
     expect(r.computedRows).toBe(2);
     expect(progress).toEqual([8, 10]);
     expect(r.features.data).toEqual(rowValues(0, 10));
+    expect(await readdir(join(cacheDir, featureCacheKeyHash(key)))).not.toContain('.chunk-000002.f32.tmp-1234-abcd');
   });
 
   it('detects a corrupt chunk (altered or truncated) and rebuilds it instead of using it', async () => {
