@@ -82,14 +82,15 @@ async function activate(backend: TfBackendName): Promise<void> {
       wasm.setWasmPaths(`${dist}/`);
       // Emscripten installs process-wide handlers that rethrow any uncaught error or unhandled
       // rejection (crashing with a stack trace); the CLI owns error handling, so remove them.
-      const before = { uncaughtException: process.listeners('uncaughtException'), unhandledRejection: process.listeners('unhandledRejection') };
+      const before = [...process.listeners('uncaughtException'), ...process.listeners('unhandledRejection')];
       try {
         await setBackend('wasm');
       } finally {
-        for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
-          for (const listener of process.listeners(event)) {
-            if (!(before[event] as unknown[]).includes(listener)) process.removeListener(event, listener as never);
-          }
+        for (const listener of process.listeners('uncaughtException')) {
+          if (!before.includes(listener)) process.removeListener('uncaughtException', listener);
+        }
+        for (const listener of process.listeners('unhandledRejection')) {
+          if (!(before as unknown[]).includes(listener)) process.removeListener('unhandledRejection', listener);
         }
       }
       return;
