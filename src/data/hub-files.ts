@@ -8,7 +8,7 @@ const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  * The folders a split's Parquet files sit in: the config's folder (`mnli/` in nyu-mll/glue), or for a
  * repo without a config `data/` (datasets' push_to_hub), the root, and `default/` (the parquet bot).
  */
-function splitFolders(spec: HubSpec): string[] {
+export function splitFolders(spec: HubSpec): string[] {
   return spec.config ? [`${spec.config}/`] : ['data/', '', 'default/'];
 }
 
@@ -44,7 +44,9 @@ export function availableSplits(paths: string[], spec: HubSpec): string[] {
 export async function listSnapshotFiles(snapshot: string): Promise<string[]> {
   const files: string[] = [];
   const walk = async (dir: string): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
+    // A ref may name a snapshot that was deleted: treat it as empty.
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
       const full = join(dir, entry.name);
       if (entry.isDirectory()) await walk(full);
       else if (entry.isFile() || entry.isSymbolicLink()) files.push(relative(snapshot, full).split(sep).join('/'));

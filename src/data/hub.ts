@@ -10,7 +10,7 @@ import {
 import { inputError, runtimeError, usageError, type TransferKitError } from '../errors.ts';
 import { atomicWriteFile } from '../io/atomic.ts';
 import { buildTextDataset } from './build.ts';
-import { availableSplits, cachedSnapshots, listSnapshotFiles, matchSplitFiles } from './hub-files.ts';
+import { availableSplits, cachedSnapshots, listSnapshotFiles, matchSplitFiles, splitFolders } from './hub-files.ts';
 import { parseHubSpec, type HubSpec } from './hub-spec.ts';
 import type { LoadTextOptions } from './index.ts';
 import { openParquet } from './parquet.ts';
@@ -71,7 +71,9 @@ async function findCached(source: string, spec: HubSpec, settings: HubSettings, 
 }
 
 const splitPatterns = (spec: HubSpec) =>
-  (spec.config ? [`${spec.config}/`] : ['data/', '', 'default/']).map((folder) => `${folder}${spec.split}[-*].parquet`).join(' or ');
+  splitFolders(spec)
+    .map((folder) => `${folder}${spec.split}[-*].parquet`)
+    .join(' or ');
 
 async function download(source: string, spec: HubSpec, settings: HubSettings, options: LoadTextOptions): Promise<string[]> {
   const common = { hubUrl: settings.endpoint, accessToken: settings.token };
