@@ -235,6 +235,8 @@ export function datasetCard(splits: Record<'train' | 'validation', Example[]>): 
     return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([name, n]) => `${name} ${n}`).join(', ');
   };
   const negation = (e: Example) => (/\b(not|nobody|never)\b/i.test(e.hypothesis) ? 1 : 0);
+  const premises = [...new Set(all.map((e) => e.premise))];
+  const negatedPremises = (100 * premises.filter((p) => p.includes(' did not ')).length) / premises.length;
   const [trainE, trainN, trainC] = rows(splits.train);
   const [valE, valN, valC] = rows(splits.validation);
   return `# nli-tiny: a small generated NLI dataset
@@ -258,7 +260,7 @@ model must read the hypothesis against its premise. No premise is shared between
 Rows are shuffled.
 
 ## How the pairs were made
-Premises are events (\`The tired farmer bought a horse at the market on Sunday.\`, ${'~'}20% negated:
+Premises are events (\`The tired farmer bought a horse at the market on Sunday.\`, ${negatedPremises.toFixed(0)}% negated:
 \`... did not buy ...\`) or states (\`The library was quiet this morning.\`), built from
 ${OCCUPATIONS.length} occupations, ${NAMES.length} names, ${ACTIONS.length} verbs, ${Object.keys(CATEGORIES).length} object categories of 6 members each, ${PLACES.length} places and ${TIMES.length} times.
 
