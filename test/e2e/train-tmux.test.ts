@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 /**
  * The real `transferkit train` in a real pseudo-terminal (tmux): walk through setup, watch progress
  * move, pause, save, quit with confirmation, and find the checkpoint on disk. Uses the bundled tiny
- * model and dataset; 400 pairs in batches of 4 make short epochs, and 200 of them keep the run going
+ * model and dataset; 400 pairs in batches of 4 make short epochs, and 2000 of them keep the run going
  * until the test quits it.
  */
 
@@ -16,7 +16,6 @@ const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 if (!hasTmux) console.warn('train-tmux e2e skipped: tmux is not installed (.ci/run installs it; or apt-get install tmux)');
 
 const socket = `transferkit-e2e-${process.pid}`;
-const session = 'train';
 const COLUMNS = 110;
 const ROWS = 60;
 
@@ -37,14 +36,14 @@ function terminalEnv(): NodeJS.ProcessEnv {
 }
 
 /** The visible screen plus scrollback, as text. */
-function screen(): string {
+function screenOf(session: string): string {
   return tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', session);
 }
 
-async function waitForScreen(check: (text: string) => boolean, what: string, timeoutMs = 60_000): Promise<string> {
+async function waitForScreenIn(session: string, check: (text: string) => boolean, what: string, timeoutMs = 60_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const text = screen();
+    const text = screenOf(session);
     if (check(text)) return text;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the screen:\n${text}`);
     await new Promise((r) => setTimeout(r, 150));
@@ -59,29 +58,31 @@ function progress(text: string): number | undefined {
   return (Number(epoch[1]) - 1) * Number(step[2]) + Number(step[1]);
 }
 
-const sendKeys = (...keys: string[]) => tmux('send-keys', '-t', session, ...keys);
+/** Starts `transferkit train` in its own tmux session; the exit code lands in a file, the pane stays open. */
+function startTrain(work: string, session: string, extraFlags: string[] = []) {
+  const outputDir = join(work, session);
+  const exitFile = join(work, `${session}.exit-code`);
+  const script = join(work, `${session}.sh`);
+  const flags = ['--output-dir', `'${outputDir}'`, '--epochs', '2000', '--batch-size', '4', '--max-train-samples', '400', '--max-length', '64', ...extraFlags];
+  writeFileSync(
+    script,
+    [
+      `cd '${repoRoot}'`,
+      `node bin/transferkit.js train ${flags.join(' ')}`,
+      `echo $? > '${exitFile}'`,
+      // Keep the pane open so the final screen can be read.
+      'sleep 120',
+    ].join('\n'),
+  );
+  tmux('new-session', '-d', '-s', session, '-x', String(COLUMNS), '-y', String(ROWS), `sh '${script}'`);
+  return { outputDir, exitFile, sendKeys: (...keys: string[]) => tmux('send-keys', '-t', session, ...keys) };
+}
 
 describe.skipIf(!hasTmux)('transferkit train in a terminal (tmux)', () => {
   let work: string;
-  let outputDir: string;
-  let exitFile: string;
 
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'transferkit-train-e2e-'));
-    outputDir = join(work, 'run');
-    exitFile = join(work, 'exit-code');
-    const script = join(work, 'run.sh');
-    writeFileSync(
-      script,
-      [
-        `cd '${repoRoot}'`,
-        `node bin/transferkit.js train --output-dir '${outputDir}' --epochs 200 --batch-size 4 --max-train-samples 400 --max-length 64`,
-        `echo $? > '${exitFile}'`,
-        // Keep the pane open so the final screen can be read.
-        'sleep 120',
-      ].join('\n'),
-    );
-    tmux('new-session', '-d', '-s', session, '-x', String(COLUMNS), '-y', String(ROWS), `sh '${script}'`);
   });
 
   afterAll(() => {
@@ -95,6 +96,9 @@ describe.skipIf(!hasTmux)('transferkit train in a terminal (tmux)', () => {
   });
 
   it('sets up, shows progress, pauses, saves, quits on y and leaves a checkpoint', async () => {
+    const { outputDir, exitFile, sendKeys } = startTrain(work, 'keys');
+    const waitForScreen = (check: (text: string) => boolean, what: string, timeoutMs?: number) => waitForScreenIn('keys', check, what, timeoutMs);
+    const screen = () => screenOf('keys');
     // Setup screen, pre-filled: the flags show in the fields.
     let text = await waitForScreen((t) => t.includes('Press Enter to start training'), 'the setup screen', 30_000);
     expect(text).toMatch(/Model\s+bundled:tiny-bert/);
@@ -110,7 +114,7 @@ describe.skipIf(!hasTmux)('transferkit train in a terminal (tmux)', () => {
     expect(text).toContain('features: train');
 
     // A finished epoch lands in the table above the live view, with the validation set's columns.
-    text = await waitForScreen((t) => /^\s+1\/200\s+\d\.\d{4}/m.test(t), 'the first finished epoch', 60_000);
+    text = await waitForScreen((t) => /^\s+1\/2000\s+\d\.\d{4}/m.test(t), 'the first finished epoch', 60_000);
     expect(text).toMatch(/epoch\s+train loss\s+train acc\s+validation acc\s+validation F1\s+time/);
     expect(text).toMatch(/best\s+validation accuracy \d\.\d{4} at epoch \d+/);
     const live = text;
@@ -154,5 +158,16 @@ describe.skipIf(!hasTmux)('transferkit train in a terminal (tmux)', () => {
     expect(text).toContain(`transferkit predict --checkpoint ${checkpoint}`);
     // TRANSFERKIT_E2E_SCREEN=FILE keeps the live and final screens, e.g. for a report.
     if (process.env.TRANSFERKIT_E2E_SCREEN) writeFileSync(process.env.TRANSFERKIT_E2E_SCREEN, `${live}\n----- final -----\n${text}`);
+  });
+
+  it('Ctrl-C stops like a confirmed q: checkpoint saved, exit code 130', async () => {
+    const { outputDir, exitFile, sendKeys } = startTrain(work, 'ctrl-c', ['--yes']);
+    const text = await waitForScreenIn('ctrl-c', (t) => (progress(t) ?? 0) > 0 && t.includes('[q] stop'), 'training to start (no setup with --yes)', 90_000);
+    expect(text).not.toContain('new training run');
+    sendKeys('C-c');
+    await waitForScreenIn('ctrl-c', () => existsSync(exitFile), 'the command to exit', 60_000);
+    expect(readFileSync(exitFile, 'utf8').trim()).toBe('130');
+    expect(screenOf('ctrl-c')).toMatch(/Stopped by request/);
+    expect(existsSync(join(outputDir, 'checkpoint', 'last', 'manifest.json'))).toBe(true);
   });
 });

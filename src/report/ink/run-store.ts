@@ -60,6 +60,8 @@ export interface RunState {
   best?: { set: string; accuracy: number; epoch: number };
   paused: boolean;
   lastCheckpoint?: CheckpointNote;
+  /** The last save asked for with `s`; kept apart so the per-epoch saves do not hide it. */
+  manualCheckpoint?: CheckpointNote;
   manualEvaluation?: { epoch: number; step: number; eval: Record<string, Metrics> };
   earlyStop?: { epoch: number; monitor: string; best: number };
   results?: FinalResults;
@@ -187,6 +189,7 @@ export class RunStore {
       case 'checkpoint': {
         const { type: _type, ...note } = event;
         state.lastCheckpoint = note;
+        if (note.reason === 'manual') state.manualCheckpoint = note;
         return;
       }
       case 'early-stop': {

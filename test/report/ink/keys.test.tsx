@@ -53,8 +53,12 @@ describe('trainer keys', () => {
     await waitForFrame(lastFrame, 'saving a checkpoint at the next step');
     control.saveRequested = false; // the trainer clears the flag when it saves
     store.push({ type: 'checkpoint', path: '/tmp/out/checkpoint', reason: 'manual', epoch: 1, step: 5 });
-    const frame = await waitForFrame(lastFrame, '✓ checkpoint (manual, epoch 1 step 5) → /tmp/out/checkpoint');
+    let frame = await waitForFrame(lastFrame, '✓ checkpoint (manual, epoch 1 step 5) → /tmp/out/checkpoint');
     expect(frame).not.toContain('saving a checkpoint at the next step');
+    // The end-of-epoch save that follows does not hide the one asked for.
+    store.push({ type: 'checkpoint', path: '/tmp/out/checkpoint/last', reason: 'last', epoch: 1, step: 10 });
+    frame = await waitForFrame(lastFrame, '✓ checkpoint (last, epoch 1 step 10) → /tmp/out/checkpoint/last');
+    expect(frame).toContain('✓ checkpoint (manual, epoch 1 step 5) → /tmp/out/checkpoint');
   });
 
   it('e asks for an evaluation and shows its result', async () => {

@@ -2,10 +2,10 @@ import { Box, Text } from 'ink';
 import type { TrainerControl } from '../../../train/events.ts';
 import { formatMetric } from '../format.ts';
 import { useTheme } from '../hooks/use-theme.ts';
-import type { RunState } from '../run-store.ts';
+import type { CheckpointNote, RunState } from '../run-store.ts';
 
 export interface ControlStatusProps {
-  state: Pick<RunState, 'paused' | 'lastCheckpoint' | 'manualEvaluation' | 'earlyStop' | 'phase'>;
+  state: Pick<RunState, 'paused' | 'lastCheckpoint' | 'manualCheckpoint' | 'manualEvaluation' | 'earlyStop' | 'phase'>;
   /** Read at render time: what was asked for and not yet carried out by the trainer. */
   control?: Pick<TrainerControl, 'paused' | 'saveRequested' | 'evalRequested' | 'stopRequested'>;
 }
@@ -19,14 +19,13 @@ export function ControlStatus({ state, control }: ControlStatusProps) {
   else if (control?.paused) lines.push({ key: 'pause', text: '⏸ pausing at the next step…', color: theme.warn });
   if (control?.saveRequested) lines.push({ key: 'save', text: '… saving a checkpoint at the next step', color: theme.muted });
   if (control?.evalRequested) lines.push({ key: 'eval', text: '… evaluating at the next step', color: theme.muted });
-  const checkpoint = state.lastCheckpoint;
-  if (checkpoint) {
-    lines.push({
-      key: 'checkpoint',
-      text: `✓ checkpoint (${checkpoint.reason}, epoch ${checkpoint.epoch} step ${checkpoint.step}) → ${checkpoint.path}`,
-      color: theme.good,
-    });
-  }
+  const checkpointLine = (key: string, c: CheckpointNote) => ({
+    key,
+    text: `✓ checkpoint (${c.reason}, epoch ${c.epoch} step ${c.step}) → ${c.path}`,
+    color: theme.good,
+  });
+  if (state.manualCheckpoint) lines.push(checkpointLine('manual', state.manualCheckpoint));
+  if (state.lastCheckpoint && state.lastCheckpoint !== state.manualCheckpoint) lines.push(checkpointLine('checkpoint', state.lastCheckpoint));
   const evaluation = state.manualEvaluation;
   if (evaluation) {
     const parts = Object.entries(evaluation.eval).map(
