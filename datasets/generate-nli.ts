@@ -48,6 +48,7 @@ type Random = ReturnType<typeof createRandom>;
 const capitalise = (text: string) => text[0].toUpperCase() + text.slice(1);
 const sentence = (...parts: (string | undefined)[]) => `${capitalise(parts.filter(Boolean).join(' '))}.`;
 const withoutArticle = (phrase: string) => phrase.replace(/^(a|an) /, '');
+const article = (word: string) => (/^[aeiou]/i.test(word) ? 'an' : 'a');
 
 /** A subject and the phrases it entails (`generalisations`) or that would add information (`specifics`). */
 interface Subject {
@@ -61,20 +62,20 @@ function makeSubject(r: Random): Subject {
   const adjective = r.pick(ADJECTIVES);
   const people = ['someone', 'a person'];
   const kind = r.pick(['definite', 'definite', 'indefinite', 'name', 'appositive', 'generic'] as const);
-  const jobHypernyms = job.hypernym ? [`a ${job.hypernym}`] : [];
+  const jobHypernyms = job.hypernym ? [`${article(job.hypernym)} ${job.hypernym}`] : [];
   switch (kind) {
     case 'definite':
       return { text: `the ${adjective} ${job.noun}`, generalisations: [`the ${job.noun}`, ...jobHypernyms, ...people], specifics: [] };
     case 'indefinite':
-      return { text: `a ${adjective} ${job.noun}`, generalisations: [`a ${job.noun}`, ...jobHypernyms, ...people], specifics: [] };
+      return { text: `${article(adjective)} ${adjective} ${job.noun}`, generalisations: [`${article(job.noun)} ${job.noun}`, ...jobHypernyms, ...people], specifics: [] };
     case 'name':
       return { text: r.pick(NAMES), generalisations: people, specifics: [] };
     case 'appositive': {
       const name = r.pick(NAMES);
-      return { text: `${name}, a ${adjective} ${job.noun},`, generalisations: [name, `a ${job.noun}`, ...jobHypernyms, ...people], specifics: [] };
+      return { text: `${name}, ${article(adjective)} ${adjective} ${job.noun},`, generalisations: [name, `${article(job.noun)} ${job.noun}`, ...jobHypernyms, ...people], specifics: [] };
     }
     case 'generic':
-      return { text: r.pick(people), generalisations: [], specifics: [`a ${job.noun}`, `the ${adjective} ${job.noun}`, r.pick(NAMES)] };
+      return { text: r.pick(people), generalisations: [], specifics: [`${article(job.noun)} ${job.noun}`, `the ${adjective} ${job.noun}`, r.pick(NAMES)] };
   }
 }
 
@@ -87,16 +88,16 @@ function eventExample(r: Random): Example[] | null {
   const subject = makeSubject(r);
   const place = r.chance(0.6) ? r.pick(PLACES) : undefined;
   const time = r.chance(0.4) ? r.pick(TIMES) : undefined;
-  const negated = r.chance(0.2);
+  const negated = r.chance(0.3);
   // "Someone did not buy X" vs "Someone bought X" may be two people: negate only premises about a known subject.
   if (negated && subject.generalisations.length === 0) return null;
+  const reason = !negated && r.chance(0.25) ? r.pick(REASONS) : undefined;
   const verb = action.verb;
-  const premise = sentence(subject.text, negated ? `did not ${verb.base}` : verb.past, object, place, time);
+  const premise = sentence(subject.text, negated ? `did not ${verb.base}` : verb.past, object, place, time, reason);
   const make = (label: Label, strategy: string, ...parts: (string | undefined)[]): Example => ({ premise, hypothesis: sentence(...parts), label, strategy });
   const otherActions = ACTIONS.filter((a) => a !== action && a.objects.includes(categoryName) && a.verb.past !== action.antonym?.past);
-  return negated
-    ? negatedEvent(r, { action, object, generalObject, category, subject, place, time, otherActions }, make)
-    : positiveEvent(r, { action, object, generalObject, category, subject, place, time, otherActions }, make);
+  const parts: EventParts = { action, object, generalObject, category, subject, place, time, reason, otherActions };
+  return negated ? negatedEvent(r, parts, make) : positiveEvent(r, parts, make);
 }
 
 interface EventParts {
@@ -107,42 +108,67 @@ interface EventParts {
   subject: Subject;
   place?: string;
   time?: string;
+  /** Only in positive premises: "... because a friend asked". */
+  reason?: string;
   otherActions: Action[];
 }
 type Make = (label: Label, strategy: string, ...parts: (string | undefined)[]) => Example;
 
 function positiveEvent(r: Random, e: EventParts, make: Make): Example[] | null {
-  const { action, object, category, subject, place, time } = e;
+  const { action, object, category, subject, place, time, reason } = e;
   const verb = action.verb;
   const keep = (modifier?: string) => (modifier && r.chance(0.4) ? modifier : undefined);
+  const keepReason = () => (reason && r.chance(0.5) ? reason : undefined);
   const specific = !e.generalObject && category.hypernym !== 'something';
+  const otherMembers = category.members.filter((member) => member !== object);
 
   const entailments: (() => Example)[] = [];
-  if (action.paraphrase) entailments.push(() => make('entailment', 'paraphrase', subject.text, action.paraphrase!.past, object, keep(place), keep(time)));
-  if (specific) entailments.push(() => make('entailment', 'hypernym (object)', subject.text, verb.past, category.hypernym, keep(place), keep(time)));
+  if (action.paraphrase) entailments.push(() => make('entailment', 'paraphrase', subject.text, action.paraphrase!.past, object, keep(place), keep(time), keepReason()));
+  if (specific) entailments.push(() => make('entailment', 'hypernym (object)', subject.text, verb.past, category.hypernym, keep(place), keep(time), keepReason()));
   if (subject.generalisations.length > 0) {
-    entailments.push(() => make('entailment', 'hypernym (subject)', r.pick(subject.generalisations), verb.past, object, keep(place), keep(time)));
+    entailments.push(() => make('entailment', 'hypernym (subject)', r.pick(subject.generalisations), verb.past, object, keep(place), keep(time), keepReason()));
   }
-  if (place || time) entailments.push(() => make('entailment', 'dropped modifier', subject.text, verb.past, object, place && time ? r.pick([place, undefined]) : undefined));
+  if (place || time || reason) {
+    entailments.push(() => {
+      const kept = [place, time, reason].map((modifier) => (r.chance(0.5) ? modifier : undefined));
+      return make('entailment', 'dropped modifier', subject.text, verb.past, object, ...(kept.join() === [place, time, reason].join() ? [] : kept));
+    });
+  }
 
+  // Negations leave reasons out ("did not buy it because a friend asked" is ambiguous); antonyms may add one.
   const contradictions: (() => Example)[] = [
-    () => make('contradiction', 'negation', subject.text, `did not ${verb.base}`, r.chance(0.5) && specific ? category.hypernym : object, keep(place), keep(time)),
     () => make('contradiction', 'negation (nobody)', 'nobody', verb.past, r.chance(0.5) && specific ? category.hypernym : object, keep(place), keep(time)),
   ];
+  // "Someone did not buy it" does not contradict "someone bought it" (two people); a known subject does.
+  if (subject.generalisations.length > 0) {
+    contradictions.push(() => make('contradiction', 'negation', subject.text, `did not ${verb.base}`, r.chance(0.5) && specific ? category.hypernym : object, keep(place), keep(time)));
+  }
   if (action.antonym) {
-    const antonym = () => make('contradiction', 'antonym', subject.text, action.antonym!.past, object, keep(place), keep(time));
+    const antonymReason = () => keepReason() ?? (r.chance(0.3) ? r.pick(REASONS) : undefined);
+    const antonym = () => make('contradiction', 'antonym', subject.text, action.antonym!.past, object, keep(place), keep(time), antonymReason());
     contradictions.push(antonym, antonym); // antonyms as often as the two negations together, so "not" is no giveaway
   }
 
-  const neutrals: (() => Example)[] = [() => make('neutral', 'added reason', subject.text, verb.past, object, keep(place), keep(time), r.pick(REASONS))];
-  if (specific && object.startsWith('a')) {
-    neutrals.push(() => make('neutral', 'added property', subject.text, verb.past, `${r.pick(OBJECT_DETAILS)} ${withoutArticle(object)}`, keep(place), keep(time)));
+  // Neutral hypotheses may also generalise the subject: the added detail is what stays unsupported.
+  const who = () => (subject.generalisations.length > 0 && r.chance(0.3) ? r.pick(subject.generalisations) : subject.text);
+  const neutrals: (() => Example)[] = [];
+  if (reason) neutrals.push(() => make('neutral', 'other reason', who(), verb.past, object, keep(place), keep(time), r.pick(REASONS.filter((x) => x !== reason))));
+  else neutrals.push(() => make('neutral', 'added reason', who(), verb.past, object, keep(place), keep(time), r.pick(REASONS)));
+  if (/^an? /.test(object)) {
+    neutrals.push(() => make('neutral', 'added property', who(), verb.past, `${r.pick(OBJECT_DETAILS)} ${withoutArticle(object)}`, keep(place), keep(time), keepReason()));
   }
-  if (e.generalObject) neutrals.push(() => make('neutral', 'hyponym (object)', subject.text, verb.past, r.pick(category.members), place, time));
-  if (!place) neutrals.push(() => make('neutral', 'added place', subject.text, verb.past, object, r.pick(PLACES), time));
-  if (!time) neutrals.push(() => make('neutral', 'added time', subject.text, verb.past, object, keep(place), r.pick(TIMES)));
-  if (subject.specifics.length > 0) neutrals.push(() => make('neutral', 'hyponym (subject)', r.pick(subject.specifics), verb.past, object, place, time));
-  if (e.otherActions.length > 0) neutrals.push(() => make('neutral', 'other action', subject.text, r.pick(e.otherActions).verb.past, object, keep(place), keep(time)));
+  if (specific) {
+    neutrals.push(() =>
+      r.chance(0.5)
+        ? make('neutral', 'other object negated', subject.text, `did not ${verb.base}`, r.pick(otherMembers), keep(place), keep(time))
+        : make('neutral', 'other object negated', 'nobody', verb.past, r.pick(otherMembers), keep(place), keep(time)),
+    );
+  }
+  if (e.generalObject) neutrals.push(() => make('neutral', 'hyponym (object)', subject.text, verb.past, r.pick(category.members), place, time, keepReason()));
+  if (!place) neutrals.push(() => make('neutral', 'added place', who(), verb.past, object, r.pick(PLACES), time, keepReason()));
+  if (!time) neutrals.push(() => make('neutral', 'added time', who(), verb.past, object, keep(place), r.pick(TIMES), keepReason()));
+  if (subject.specifics.length > 0) neutrals.push(() => make('neutral', 'hyponym (subject)', r.pick(subject.specifics), verb.past, object, place, time, keepReason()));
+  if (e.otherActions.length > 0) neutrals.push(() => make('neutral', 'other action', who(), r.pick(e.otherActions).verb.past, object, keep(place), keep(time)));
 
   return oneOfEach(r, entailments, neutrals, contradictions);
 }
@@ -163,11 +189,16 @@ function negatedEvent(r: Random, e: EventParts, make: Make): Example[] | null {
   const entailments: (() => Example)[] = [];
   if (action.paraphrase) entailments.push(() => make('entailment', 'paraphrase (negated)', subject.text, `did not ${action.paraphrase!.base}`, object, place, time));
   if (e.generalObject) entailments.push(() => make('entailment', 'hyponym under negation', subject.text, `did not ${verb.base}`, r.pick(category.members), place, time));
-  if (entailments.length === 0) entailments.push(() => make('entailment', 'negation reworded (never)', subject.text, 'never', verb.past, object, place, time));
 
-  const contradictions: (() => Example)[] = [() => make('contradiction', 'negation removed', subject.text, verb.past, object, place, time)];
-  if (action.paraphrase) contradictions.push(() => make('contradiction', 'negation removed (paraphrase)', subject.text, action.paraphrase!.past, object, place, time));
-  if (e.generalObject) contradictions.push(() => make('contradiction', 'negation removed (hyponym)', subject.text, verb.past, r.pick(category.members), place, time));
+  // Doing it for any reason still contradicts not doing it.
+  const anyReason = () => (r.chance(0.3) ? r.pick(REASONS) : undefined);
+  const contradictions: (() => Example)[] = [() => make('contradiction', 'negation removed', subject.text, verb.past, object, place, time, anyReason())];
+  if (action.paraphrase) {
+    contradictions.push(() => make('contradiction', 'negation removed (paraphrase)', subject.text, action.paraphrase!.past, object, place, time, anyReason()));
+  }
+  if (e.generalObject) {
+    contradictions.push(() => make('contradiction', 'negation removed (hyponym)', subject.text, verb.past, r.pick(category.members), place, time, anyReason()));
+  }
 
   const neutrals: (() => Example)[] = [() => make('neutral', 'added reason', subject.text, `did not ${verb.base}`, object, place, time, r.pick(NEGATION_REASONS))];
   if (!e.generalObject && category.hypernym !== 'something') {
@@ -221,6 +252,30 @@ export function toTsv(examples: Example[]): string {
   return ['premise\thypothesis\tlabel', ...examples.map((e) => `${e.premise}\t${e.hypothesis}\t${e.label}`)].join('\n') + '\n';
 }
 
+/**
+ * Validation accuracy of a naive Bayes classifier over hypothesis words alone (add-one smoothing): how far
+ * a model gets without reading the premise. The card reports it so nobody mistakes that for NLI.
+ */
+function hypothesisOnlyAccuracy(train: Example[], validation: Example[]): number {
+  const words = (text: string) => text.toLowerCase().replace(/[.,]/g, '').split(/\s+/);
+  const counts = LABELS.map(() => new Map<string, number>());
+  const totals = LABELS.map(() => 0);
+  const vocabulary = new Set<string>();
+  for (const e of train) {
+    const c = LABELS.indexOf(e.label);
+    for (const word of words(e.hypothesis)) {
+      counts[c].set(word, (counts[c].get(word) ?? 0) + 1);
+      totals[c]++;
+      vocabulary.add(word);
+    }
+  }
+  const predict = (hypothesis: string) => {
+    const scores = LABELS.map((_, c) => words(hypothesis).reduce((sum, w) => sum + Math.log(((counts[c].get(w) ?? 0) + 1) / (totals[c] + vocabulary.size)), 0));
+    return LABELS[scores.indexOf(Math.max(...scores))];
+  };
+  return validation.filter((e) => predict(e.hypothesis) === e.label).length / validation.length;
+}
+
 export function datasetCard(splits: Record<'train' | 'validation', Example[]>): string {
   const rows = (examples: Example[]) => LABELS.map((label) => examples.filter((e) => e.label === label).length);
   const words = (text: string) => text.split(/\s+/).length;
@@ -234,7 +289,7 @@ export function datasetCard(splits: Record<'train' | 'validation', Example[]>): 
     for (const e of all) if (e.label === label) counts.set(e.strategy, (counts.get(e.strategy) ?? 0) + 1);
     return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([name, n]) => `${name} ${n}`).join(', ');
   };
-  const negation = (e: Example) => (/\b(not|nobody|never)\b/i.test(e.hypothesis) ? 1 : 0);
+  const negation = (e: Example) => (/\b(not|nobody)\b/i.test(e.hypothesis) ? 1 : 0);
   const premises = [...new Set(all.map((e) => e.premise))];
   const negatedPremises = (100 * premises.filter((p) => p.includes(' did not ')).length) / premises.length;
   const [trainE, trainN, trainC] = rows(splits.train);
@@ -265,14 +320,14 @@ Premises are events (\`The tired farmer bought a horse at the market on Sunday.\
 ${OCCUPATIONS.length} occupations, ${NAMES.length} names, ${ACTIONS.length} verbs, ${Object.keys(CATEGORIES).length} object categories of 6 members each, ${PLACES.length} places and ${TIMES.length} times.
 
 - **Entailment** by paraphrase (\`bought\` → \`purchased\`), hypernym (\`a violin\` → \`a musical instrument\`,
-  \`the surgeon\` → \`a doctor\`, \`someone\`), dropping a place or time, a negated antonym (\`quiet\` → \`not noisy\`),
+  \`the surgeon\` → \`a doctor\`, \`someone\`), dropping a place, time or reason, a negated antonym (\`quiet\` → \`not noisy\`),
   and under negation by a hyponym (\`did not buy an animal\` → \`did not buy a horse\`).
 - **Contradiction** by negation (\`did not buy\`, \`Nobody bought\`, also with a hypernym object), by antonym
   (\`bought\`/\`sold\`, \`opened\`/\`closed\`, \`quiet\`/\`noisy\`), or by removing the premise's negation.
-- **Neutral** by an added unsupported detail: a reason (\`because it was on sale\`), a property
+- **Neutral** by an added unsupported detail: a reason (\`because a friend asked\`), a property
   (\`an expensive violin\`), a place or time the premise does not give, a more specific object or subject than
-  the premise's (\`an animal\` → \`a horse\`), another action on the same object, or, under negation, another
-  place or time.
+  the premise's (\`an animal\` → \`a horse\`), another action on the same object, a negation about another
+  object (\`bought a violin\` → \`did not buy a guitar\`), or, under negation, another place or time.
 
 Hypotheses per label and strategy (both splits):
 - entailment: ${strategies('entailment')}
@@ -282,7 +337,10 @@ Hypotheses per label and strategy (both splits):
 ## Known shortcuts (limits)
 Template data has artifacts a model can exploit without understanding the pair:
 - mean hypothesis length in words: entailment ${stat('entailment', (e) => words(e.hypothesis)).toFixed(1)}, neutral ${stat('neutral', (e) => words(e.hypothesis)).toFixed(1)}, contradiction ${stat('contradiction', (e) => words(e.hypothesis)).toFixed(1)} (neutral details make hypotheses longer);
-- share of hypotheses with \`not\`, \`nobody\` or \`never\`: entailment ${(100 * stat('entailment', negation)).toFixed(1)}%, neutral ${(100 * stat('neutral', negation)).toFixed(1)}%, contradiction ${(100 * stat('contradiction', negation)).toFixed(1)}%
+- a hypothesis-only naive Bayes classifier (word counts, trained on train) gets ${(100 * hypothesisOnlyAccuracy(splits.train, splits.validation)).toFixed(1)}%
+  validation accuracy against 33.3% chance: the premise matters, but a model can score well above chance
+  from hypothesis wording alone;
+- share of hypotheses with \`not\` or \`nobody\`: entailment ${(100 * stat('entailment', negation)).toFixed(1)}%, neutral ${(100 * stat('neutral', negation)).toFixed(1)}%, contradiction ${(100 * stat('contradiction', negation)).toFixed(1)}%
   (negated premises, negated-antonym entailments and antonym contradictions keep negation from deciding alone).
 
 Contradictions assume, as SNLI and MNLI annotators did, that premise and hypothesis describe the same event

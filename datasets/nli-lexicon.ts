@@ -98,8 +98,8 @@ export const TIMES = ['yesterday', 'on Sunday', 'this morning', 'last week', 'af
 
 /** Unsupported details a neutral hypothesis may add: a reason, a purpose or a beneficiary. */
 export const REASONS = [
-  'because it was on sale', 'because a friend asked', 'to surprise the family', 'for a birthday', 'because it was raining',
-  'to win a bet', 'for the first time', 'as a favour to a neighbour', 'because the old one was worn out', 'to prepare for a trip',
+  'because a friend asked', 'to surprise the family', 'for a birthday', 'because it was raining', 'to win a bet',
+  'for the first time', 'as a favour to a neighbour', 'to prepare for a trip', 'before the guests arrived', 'while waiting for a bus',
 ];
 /** Adjectives that add an unsupported property to an object. */
 export const OBJECT_DETAILS = ['an expensive', 'a second-hand', 'a red', 'a tiny', 'a heavy', 'a brand-new', 'a borrowed', 'a blue'];
