@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { activate, activateBackward } from './activations.ts';
-import { layerShapes, penultimateDim, type HeadSpec } from './config.ts';
+import { layerShapes, penultimateDim, type Activation, type HeadSpec } from './config.ts';
 import type { Rng } from '../train/rng.ts';
 
 /** One dense layer's variables: kernel [inputs, outputs] (TF layout) and bias [outputs]. */
@@ -104,7 +104,8 @@ export class Head {
     return tf.tidy(() => {
       let h = x;
       for (let i = 0; i < this.layers.length - 1; i++) h = activate(this.activation, this.dense(i, h));
-      return i0(h, x);
+      // A linear head's penultimate is its input; hand back a copy the caller may dispose.
+      return h === x ? tf.clone(x) : h;
     });
   }
 
@@ -153,7 +154,8 @@ export class Head {
     for (const { variable } of this.variables()) variable.dispose();
   }
 
-  private get activation() {
+  /** Only MLP heads have hidden layers, so only they ever apply it. */
+  private get activation(): Activation {
     return this.spec.type === 'mlp' ? this.spec.activation : 'relu';
   }
 
@@ -178,11 +180,6 @@ function makeDense(name: string, kernel: tf.Tensor2D, bias: tf.Tensor1D): Dense 
 let counter = 0;
 function uniqueSuffix(): number {
   return ++counter;
-}
-
-/** tidy() must not return its own input; a linear head's penultimate is the input itself. */
-function i0(h: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor2D {
-  return h === x ? tf.clone(x) : h;
 }
 
 function dropoutMask(rows: number, cols: number, rate: number, rng: Rng): tf.Tensor2D {
