@@ -3,6 +3,7 @@ import { bar, bucketMeans, sparkline } from '../../../src/report/ink/chart.ts';
 import { etaSeconds, formatCount, formatDuration, formatPercent, formatRate } from '../../../src/report/ink/format.ts';
 import { nextCommands, shellQuote } from '../../../src/report/ink/next-commands.ts';
 import { themeFor } from '../../../src/report/ink/theme.ts';
+import { chartWidths } from '../../../src/report/ink/hooks/use-terminal-width.ts';
 import { canUseInk } from '../../../src/report/ink/ink-reporter.tsx';
 
 describe('charts', () => {
@@ -17,6 +18,13 @@ describe('charts', () => {
     expect(bucketMeans([1, 3, 5, 7, 9, 11], 3)).toEqual([2, 6, 10]);
     expect(bucketMeans([1, 2], 5)).toEqual([1, 2]);
     expect(sparkline(Array.from({ length: 1000 }, (_, i) => -i), 10)).toBe('█▇▆▆▅▄▃▃▂▁');
+  });
+
+  it('shrinks bars and charts on narrow terminals', () => {
+    expect(chartWidths(100)).toEqual({ bar: 30, chart: 40 });
+    expect(chartWidths(200)).toEqual({ bar: 30, chart: 40 });
+    expect(chartWidths(80)).toEqual({ bar: 10, chart: 20 });
+    expect(chartWidths(40)).toEqual({ bar: 10, chart: 10 });
   });
 
   it('fills a bar in proportion, clamped to [0, 1]', () => {

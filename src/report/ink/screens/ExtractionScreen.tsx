@@ -3,6 +3,7 @@ import { seconds } from '../../format.ts';
 import { ProgressBar } from '../components/ProgressBar.tsx';
 import { RunHeader } from '../components/RunHeader.tsx';
 import { etaSeconds, formatCount, formatDuration, formatRate } from '../format.ts';
+import { chartWidths, useTerminalWidth } from '../hooks/use-terminal-width.ts';
 import { useTheme } from '../hooks/use-theme.ts';
 import type { RunState, SplitProgress } from '../run-store.ts';
 
@@ -16,6 +17,7 @@ function splitDetail(split: SplitProgress): string {
 /** Feature extraction: one bar per split with pairs/s, ETA and whether the on-disk cache answered. */
 export function ExtractionScreen({ state }: { state: Pick<RunState, 'info' | 'splits'> }) {
   const theme = useTheme();
+  const { bar } = chartWidths(useTerminalWidth());
   const labelWidth = Math.max(10, ...state.splits.map((s) => s.split.length + 1));
   const hits = state.splits.filter((s) => s.cached).length;
   return (
@@ -26,7 +28,7 @@ export function ExtractionScreen({ state }: { state: Pick<RunState, 'info' | 'sp
         <Text color={theme.muted}>loading the model and data…</Text>
       ) : (
         state.splits.map((split) => (
-          <ProgressBar key={split.split} label={split.split} labelWidth={labelWidth} done={split.done} total={split.total} detail={splitDetail(split)} />
+          <ProgressBar key={split.split} label={split.split} labelWidth={labelWidth} width={bar} done={split.done} total={split.total} detail={splitDetail(split)} />
         ))
       )}
       {state.splits.length > 0 && (

@@ -4,6 +4,7 @@ import { ProgressBar } from '../components/ProgressBar.tsx';
 import { RunHeader } from '../components/RunHeader.tsx';
 import { Sparkline } from '../components/Sparkline.tsx';
 import { etaSeconds, formatCount, formatDuration, formatMetric, formatRate } from '../format.ts';
+import { chartWidths, useTerminalWidth } from '../hooks/use-terminal-width.ts';
 import { useTheme } from '../hooks/use-theme.ts';
 import { remainingSteps, type RunState } from '../run-store.ts';
 
@@ -18,6 +19,7 @@ function extractionSummary(state: RunState): string {
 /** Epoch and step bars, loss and validation-accuracy charts, throughput, ETA, best so far. */
 export function TrainingScreen({ state }: { state: RunState }) {
   const theme = useTheme();
+  const { bar, chart } = chartWidths(useTerminalWidth());
   const epochFraction = state.epochs > 0 ? (state.epoch - 1 + (state.steps ? state.step / state.steps : 0)) / state.epochs : 0;
   const eta = formatDuration(etaSeconds(remainingSteps(state), state.stepsPerSecond));
   const best = state.best;
@@ -25,16 +27,17 @@ export function TrainingScreen({ state }: { state: RunState }) {
     <Box flexDirection="column">
       <RunHeader info={state.info} />
       {state.splits.length > 0 && <Text color={theme.muted}>{`features: ${extractionSummary(state)}`}</Text>}
-      <ProgressBar label="epoch" labelWidth={LABEL} done={epochFraction} total={1} detail={`epoch ${state.epoch}/${state.epochs}  ETA ${eta}`} />
+      <ProgressBar label="epoch" labelWidth={LABEL} width={bar} done={epochFraction} total={1} detail={`epoch ${state.epoch}/${state.epochs}  ETA ${eta}`} />
       <ProgressBar
         label="step"
         labelWidth={LABEL}
+        width={bar}
         done={state.step}
         total={state.steps}
-        detail={`step ${state.step}/${state.steps}  loss ${formatMetric(state.loss)}  ${formatRate(state.examplesPerSecond)} ex/s  ${formatRate(state.stepsPerSecond)} steps/s`}
+        detail={`step ${state.step}/${state.steps}  loss ${formatMetric(state.loss)}  ${formatRate(state.examplesPerSecond)} ex/s`}
       />
-      <Sparkline label="loss" labelWidth={LABEL} values={state.losses} />
-      <Sparkline label="val acc" labelWidth={LABEL} values={state.validationAccuracy} empty="after the first epoch" />
+      <Sparkline label="loss" labelWidth={LABEL} width={chart} values={state.losses} />
+      <Sparkline label="val acc" labelWidth={LABEL} width={chart} values={state.validationAccuracy} empty="after the first epoch" />
       <Text>
         {'best'.padEnd(LABEL)}{' '}
         {best ? (
