@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { buildTextDataset } from './build.ts';
-import { isHubSpec } from './hub-spec.ts';
 import type { TextFormat } from './formats.ts';
+import { isHubSpec } from './hub-spec.ts';
 import { openDataFile } from './open-file.ts';
 import type { TextDataset } from './types.ts';
 
@@ -38,12 +38,11 @@ export interface LoadTextOptions {
  * TransferKitError('input') naming the file and line; see formatSkipSummary for `skipped`.
  */
 export async function loadTextDataset(source: string, options: LoadTextOptions = {}): Promise<TextDataset> {
-  const labelNames = options.labelNames;
   // A local path wins over a hub spec of the same shape; the hub client loads only when needed.
   if (isHubSpec(source) && !existsSync(source)) {
     const { loadHubTextDataset } = await import('./hub.ts');
     return loadHubTextDataset(source, options);
   }
-  const input = await openDataFile(source, { format: options.format, labelNames });
-  return buildTextDataset(source, [input], { ...options, labelNames });
+  const input = await openDataFile(source, { format: options.format, labelNames: options.labelNames });
+  return buildTextDataset(source, [input], options);
 }

@@ -36,17 +36,20 @@ export async function* readLines(file: string, options: LineReaderOptions = {}):
 
   let pending: Buffer[] = [];
   let pendingBytes = 0;
-  let overlong = false;
+  /** True while skipping the rest of an overlong line (already reported). */
+  let skipping = false;
   let lineNumber = 1;
+
+  // Reported as soon as the limit is passed, so a huge single-line file fails without being read through.
+  const overlong = (): LineResult => {
+    pending = [];
+    pendingBytes = 0;
+    skipping = true;
+    return { line: lineNumber++, problem: `line is longer than ${formatBytes(maxLineBytes)} (not a text row?)` };
+  };
 
   function finishLine(tail: Buffer): LineResult {
     const line = lineNumber++;
-    if (overlong) {
-      overlong = false;
-      pending = [];
-      pendingBytes = 0;
-      return { line, problem: `line is longer than ${formatBytes(maxLineBytes)} (not a text row?)` };
-    }
     let buffer = pending.length === 0 ? tail : Buffer.concat([...pending, tail]);
     pending = [];
     pendingBytes = 0;
@@ -68,26 +71,28 @@ export async function* readLines(file: string, options: LineReaderOptions = {}):
     for (;;) {
       const newline = chunk.indexOf(0x0a, start);
       if (newline === -1) break;
-      const tail = overlong ? chunk.subarray(0, 0) : chunk.subarray(start, newline);
-      if (!overlong && pendingBytes + tail.length > maxLineBytes) overlong = true;
-      batch.push(finishLine(tail));
+      if (skipping) {
+        skipping = false; // this newline ends the overlong line reported earlier
+      } else if (pendingBytes + newline - start > maxLineBytes) {
+        batch.push(overlong());
+        skipping = false; // ...and here it ends in the same chunk
+      } else {
+        batch.push(finishLine(chunk.subarray(start, newline)));
+      }
       start = newline + 1;
     }
-    if (start < chunk.length && !overlong) {
-      const rest = chunk.subarray(start);
-      if (pendingBytes + rest.length > maxLineBytes) {
-        overlong = true;
-        pending = [];
-        pendingBytes = 0;
+    if (start < chunk.length && !skipping) {
+      if (pendingBytes + chunk.length - start > maxLineBytes) {
+        batch.push(overlong());
       } else {
-        pending.push(Buffer.from(rest));
-        pendingBytes += rest.length;
+        pending.push(Buffer.from(chunk.subarray(start)));
+        pendingBytes += chunk.length - start;
       }
     }
     options.onBytes?.(rawBytes);
     if (batch.length > 0) yield batch;
   }
-  if (pendingBytes > 0 || overlong) yield [finishLine(Buffer.alloc(0))];
+  if (pendingBytes > 0) yield [finishLine(Buffer.alloc(0))];
 }
 
 /** Read and gunzip failures (a corrupt .gz, a vanished file) are bad input naming the file. */

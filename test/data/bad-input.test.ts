@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransferKitError } from '../../src/errors.ts';
 import { formatSkipSummary, loadTextDataset, type LoadTextOptions } from '../../src/data/index.ts';
+import { readLines } from '../../src/data/line-reader.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const HEADER = 'premise\thypothesis\tlabel\n';
@@ -266,5 +267,33 @@ describe('exit codes end to end (a process that reports errors as the CLI does)'
       `skipped 1 row of ${ragged}:\n  1 row: ragged row (line 3) — first: ${ragged}:3: ragged row: 2 tab-separated fields, the header has 3\n`,
     );
     expect(usageRun).toEqual({ code: 2, stdout: '', stderr: "error: --max-samples: must be an integer >= 1, got '0'\n" });
+  });
+});
+
+describe('an absurdly long line', () => {
+  it('fails as soon as the limit is passed, without reading the rest of the line', async () => {
+    // 64 MiB of one line: reading it through would take far longer than failing at 1 MiB.
+    const file = join(dir, 'one-line.tsv');
+    const { openSync, writeSync, closeSync } = await import('node:fs');
+    const fd = openSync(file, 'w');
+    writeSync(fd, HEADER);
+    const block = Buffer.alloc(MIB, 0x78);
+    for (let i = 0; i < 64; i++) writeSync(fd, block);
+    closeSync(fd);
+    const error = await failure(file);
+    expect(error.line).toBe(`${file}:2: line is longer than 1 MiB (not a text row?)`);
+    // The reader reports the line while it has read little more than the limit.
+    let bytesRead = 0;
+    let reportedAt = -1;
+    for await (const batch of readLines(file, { onBytes: (n) => (bytesRead = n) })) {
+      const bad = batch.find((result) => 'problem' in result);
+      if (bad) {
+        reportedAt = bytesRead;
+        expect(bad).toEqual({ line: 2, problem: 'line is longer than 1 MiB (not a text row?)' });
+        break;
+      }
+    }
+    expect(reportedAt).toBeGreaterThan(MIB);
+    expect(reportedAt).toBeLessThan(2 * MIB);
   });
 });
