@@ -81,4 +81,37 @@ describe('fit', () => {
     expect(b).toEqual(a);
     expect(c.weights).not.toEqual(a.weights);
   });
+
+  it('yields to the event loop every step, so other callbacks (a UI redraw) keep running', async () => {
+    // A probe that re-arms itself with setImmediate runs once per event-loop turn; a loop that never
+    // yielded would let it run once in total.
+    let turns = 0;
+    let running = true;
+    const probe = () => {
+      turns++;
+      if (running) setImmediate(probe);
+    };
+    setImmediate(probe);
+    let steps = 0;
+    let turnsAtFirstStep = 0;
+    let turnsBetweenSteps = 0;
+    const r = await fit({
+      train: blobs(640, 4, 3, 9),
+      validation: {},
+      labelNames: ['a', 'b', 'c'],
+      head: { type: 'linear' },
+      config: { ...base(), epochs: 1, batchSize: 8 },
+      tfBackend: 'cpu',
+      emit: (e) => {
+        if (e.type !== 'step') return;
+        steps++;
+        if (steps === 1) turnsAtFirstStep = turns;
+        turnsBetweenSteps = turns - turnsAtFirstStep;
+      },
+    });
+    running = false;
+    r.head.dispose();
+    expect(steps).toBe(80);
+    expect(turnsBetweenSteps).toBeGreaterThanOrEqual(79);
+  });
 });
