@@ -49,19 +49,15 @@ export async function loadTextBackbone(model: string, options: LoadTextBackboneO
   const location = source.kind === 'local' ? source.dir : source.repo;
   const revision = source.kind === 'hub' ? source.revision : undefined;
   const local_files_only = source.kind === 'hub' ? source.offline : true;
-  const pretrained = (model_file_name?: string) =>
-    AutoModel.from_pretrained(location, {
+  const loaded = await guard(model, source, async () => ({
+    tokenizer: await loadWordPieceTokenizer({ location, revision, offline: local_files_only }),
+    plain: await AutoModel.from_pretrained(location, {
       device,
       dtype,
       revision,
       local_files_only,
-      model_file_name,
       progress_callback: options.onProgress as never,
-    });
-
-  const loaded = await guard(model, source, async () => ({
-    tokenizer: await loadWordPieceTokenizer({ location, revision, offline: local_files_only }),
-    plain: await pretrained(),
+    }),
   }));
   const config = readConfig(loaded.plain, location);
   const identity =
@@ -72,6 +68,7 @@ export async function loadTextBackbone(model: string, options: LoadTextBackboneO
   const loadAttentionModel = () =>
     guard(model, source, async (): Promise<PreTrainedModel> => {
       const derived = await ensureAttentionModel(source, modelFile, suffix, config.numLayers, sha256Hex(identity));
+      await configureTransformers(source); // Transformers.js' env is global: another load may have changed it since
       return AutoModel.from_pretrained(derived, {
         device,
         dtype,
