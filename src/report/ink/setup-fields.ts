@@ -98,14 +98,8 @@ export function parseSetupField(key: SetupKey, text: string): { value: unknown }
     return { value: parseConfigField(key, text) };
   } catch (error) {
     if (!(error instanceof TransferKitError)) throw error;
-    // The screen shows the field's label; the flag name in front would only repeat it.
-    const flag = CONFIG_FLAGS[key];
-    const message = error.message.startsWith(`${flag}: `)
-      ? error.message.slice(flag.length + 2)
-      : error.message.startsWith(`${flag} `)
-        ? error.message.slice(flag.length + 1)
-        : error.message;
-    return { error: message };
+    // The message leaves the flag to `where`; the screen shows the field's label instead.
+    return { error: error.message };
   }
 }
 
@@ -130,7 +124,7 @@ export function configFromSetup(values: SetupValues, base: FinetuneConfig): Fine
   for (const { key } of SETUP_FIELDS) {
     if (key === 'existing') continue;
     const parsed = parseSetupField(key, values[key]);
-    if ('error' in parsed) throw new TransferKitError('usage', `${CONFIG_FLAGS[key]} ${parsed.error}`, { flag: CONFIG_FLAGS[key] });
+    if ('error' in parsed) throw new TransferKitError('usage', parsed.error, { flag: CONFIG_FLAGS[key] });
     config[key] = parsed.value;
   }
   config.resume = values.existing === 'resume';
