@@ -179,6 +179,14 @@ describe('hub datasets through @huggingface/hub against a local hub on 127.0.0.1
     expect(error.message).toContain(`cannot reach ${closed.url}`);
   });
 
+  it('puts the cache under HF_HOME/hub when HF_HUB_CACHE is not set', async () => {
+    vi.stubEnv('HF_HUB_CACHE', undefined);
+    vi.stubEnv('HUGGINGFACE_HUB_CACHE', undefined);
+    vi.stubEnv('HF_HOME', cache);
+    await loadTextDataset('glue/mnli:train');
+    expect(existsSync(join(cache, 'hub', 'datasets--nyu-mll--glue', 'snapshots', FAKE_COMMIT, 'mnli/train-00000-of-00001.parquet'))).toBe(true);
+  });
+
   it('rejects an HF_TOKEN that is not a token', async () => {
     vi.stubEnv('HF_TOKEN', 'secret');
     const error = await inputFailure(loadTextDataset('glue/mnli:train'));

@@ -61,7 +61,7 @@ export async function loadImageFolder(root: string, options: { maxSamples?: numb
 
   const decode = async (file: string) => {
     try {
-      const { data, info } = await sharp(file).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+      const { data, info } = await sharp(file).removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
       return { data, width: info.width, height: info.height, channels: info.channels };
     } catch (error) {
       return { problem: `cannot decode the image: ${(error as Error).message.split('\n')[0]}` };
