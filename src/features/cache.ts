@@ -81,7 +81,9 @@ interface ChunkRecord {
  * is wrong, is recomputed — never used.
  */
 export async function cachedFeatures(options: CachedFeaturesOptions): Promise<CachedFeatures> {
-  const { key, rows, dim, compute } = options;
+  const { rows, dim, compute } = options;
+  // Fixed field order, so the stored header compares equal whatever order the caller wrote the key in.
+  const key: FeatureCacheKey = { backbone: options.key.backbone, pooling: options.key.pooling, maxLength: options.key.maxLength, dataset: options.key.dataset };
   const chunkRows = options.chunkRows ?? 1024;
   const dir = join(options.cacheDir ?? defaultFeatureCacheDir(), featureCacheKeyHash(key));
   const expected: Entry = { format: FORMAT, version: VERSION, key, rows, dim, chunkRows };

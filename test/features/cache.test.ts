@@ -33,7 +33,8 @@ describe('feature cache', () => {
     expect(a.cached).toBe(false);
     expect(a.features.data).toEqual(rowValues(0, 10));
     const second = counter();
-    const b = await cachedFeatures({ key, rows: 10, dim, chunkRows: 4, compute: second.compute, cacheDir });
+    const reordered = { dataset: key.dataset, maxLength: key.maxLength, pooling: key.pooling, backbone: key.backbone };
+    const b = await cachedFeatures({ key: reordered, rows: 10, dim, chunkRows: 4, compute: second.compute, cacheDir });
     expect(second.calls).toHaveLength(0);
     expect(b).toMatchObject({ cached: true, computedRows: 0 });
     expect(b.rebuilt).toBeUndefined();
