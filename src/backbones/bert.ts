@@ -122,9 +122,9 @@ export class BertBackbone implements TextBackbone {
   }
 
   private checkMaxLength(maxLength: number): void {
-    if (!Number.isInteger(maxLength) || maxLength < 2) throw usageError(`--max-length must be an integer >= 2, got ${maxLength}`, '--max-length');
+    if (!Number.isInteger(maxLength) || maxLength < 2) throw usageError(`must be an integer >= 2, got ${maxLength}`, '--max-length');
     if (maxLength > this.config.maxPositions) {
-      throw usageError(`--max-length ${maxLength} exceeds the model's ${this.config.maxPositions} positions`, '--max-length');
+      throw usageError(`${maxLength} exceeds the model's ${this.config.maxPositions} positions`, '--max-length');
     }
   }
 }

@@ -20,7 +20,7 @@ export interface EncodedInput {
 export function encodeInput(tokenizer: WordPieceTokenizer, input: TextInput, maxLength: number): EncodedInput {
   const isPair = input.textPair !== undefined && input.textPair !== null;
   const specials = isPair ? SPECIAL_TOKENS_PAIR : SPECIAL_TOKENS_SINGLE;
-  if (maxLength < specials) throw usageError(`--max-length must be at least ${specials}, got ${maxLength}`, '--max-length');
+  if (maxLength < specials) throw usageError(`must be at least ${specials} for ${isPair ? 'a pair' : 'a single text'}, got ${maxLength}`, '--max-length');
   const a = tokenizer.tokenize(input.text);
   const b = isPair ? tokenizer.tokenize(input.textPair as string) : [];
   const [na, nb] = isPair ? longestFirstLengths(a.length, b.length, maxLength - specials) : [Math.min(a.length, maxLength - specials), 0];

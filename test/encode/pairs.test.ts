@@ -68,6 +68,6 @@ describe.skipIf(!haveShared)('encodeInput with the real bert-base-cased tokenize
   });
 
   it('rejects a max length that cannot hold the special tokens', () => {
-    expect(() => encodeInput(tokenizer, { text: 'a', textPair: 'b' }, 2)).toThrow(/max-length must be at least 3/);
+    expect(() => encodeInput(tokenizer, { text: 'a', textPair: 'b' }, 2)).toThrow(/must be at least 3 for a pair, got 2/);
   });
 });
