@@ -46,10 +46,32 @@ export function hubSettings(options: { offline?: boolean } = {}, env: NodeJS.Pro
 export async function loadHubTextDataset(source: string, options: LoadTextOptions = {}): Promise<TextDataset> {
   const spec = parseHubSpec(source);
   const settings = hubSettings(options);
-  const files = settings.offline ? await findCached(source, spec, settings, 'offline') : await download(source, spec, settings, options);
-  const inputs = [];
-  for (const file of files) inputs.push(await openParquet(file));
-  return buildTextDataset(source, inputs, { ...options, labelNames: options.labelNames ?? spec.labelNames });
+  const build = async (files: string[]) =>
+    buildTextDataset(source, await Promise.all(files.map(openParquet)), { ...options, labelNames: options.labelNames ?? spec.labelNames });
+  if (settings.offline) return build(await findCached(source, spec, settings, 'offline'));
+  const plan = await planSplit(source, spec, settings);
+  if ('cached' in plan) return build(plan.cached);
+
+  const total = plan.shards.reduce((sum, shard) => sum + shard.size, 0);
+  const local: string[] = [];
+  let done = 0;
+  for (const [index, shard] of plan.shards.entries()) {
+    local.push(await fetchShard(source, spec, settings, plan.commit, shard.path, (bytes) => options.onProgress?.({ phase: 'download', done: done + bytes, total })));
+    done += shard.size;
+    options.onProgress?.({ phase: 'download', done, total });
+    // --max-samples: stop downloading once the shards so far give enough usable rows.
+    if (options.maxSamples === undefined || index === plan.shards.length - 1) continue;
+    const inputs = await Promise.all(local.map(openParquet));
+    if (inputs.reduce((sum, input) => sum + (input.total ?? 0), 0) < options.maxSamples) continue;
+    const dataset = await buildTextDataset(source, inputs, { ...options, onProgress: undefined, labelNames: options.labelNames ?? spec.labelNames }).catch(
+      () => undefined, // too few usable rows yet (or a bad row, which the full read below reports)
+    );
+    if (dataset && dataset.texts.length >= options.maxSamples) {
+      options.onProgress?.({ phase: 'download', done, total: done });
+      return build(local);
+    }
+  }
+  return build(local);
 }
 
 const storageFolder = (spec: HubSpec, settings: HubSettings) =>
@@ -75,7 +97,12 @@ const splitPatterns = (spec: HubSpec) =>
     .map((folder) => `${folder}${spec.split}[-*].parquet`)
     .join(' or ');
 
-async function download(source: string, spec: HubSpec, settings: HubSettings, options: LoadTextOptions): Promise<string[]> {
+/** The commit and the split's shards (in order, with sizes) to fetch; or the cached shards when the hub is unreachable. */
+async function planSplit(
+  source: string,
+  spec: HubSpec,
+  settings: HubSettings,
+): Promise<{ commit: string; shards: { path: string; size: number }[] } | { cached: string[] }> {
   const common = { hubUrl: settings.endpoint, accessToken: settings.token };
   const repo = { type: 'dataset' as const, name: spec.repo };
   const tree = async (revision: string, path: string | undefined, recursive: boolean) => {
@@ -93,9 +120,10 @@ async function download(source: string, spec: HubSpec, settings: HubSettings, op
   } catch (error) {
     if (!(error instanceof HubApiError)) {
       // No connection: use the cache as huggingface_hub does, else say how to work offline.
-      return findCached(source, spec, settings, 'unreachable').catch((cacheError: TransferKitError) => {
+      const cached = await findCached(source, spec, settings, 'unreachable').catch((cacheError: TransferKitError) => {
         throw runtimeError(`cannot reach ${settings.endpoint} (${describe(error)}); ${cacheError.message}`, { file: source }, error);
       });
+      return { cached };
     }
     if (error.statusCode === 404 && commit !== undefined && spec.config) {
       // The repo exists (we have its commit) but the config folder does not: name the ones there are.
@@ -119,27 +147,28 @@ async function download(source: string, spec: HubSpec, settings: HubSettings, op
   }
   // The ref lets a later offline run find this snapshot, as huggingface_hub's cache layout expects.
   await atomicWriteFile(join(storageFolder(spec, settings), 'refs', REVISION), commit);
-
   const sizes = new Map(entries.map((entry) => [entry.path, entry.size]));
-  const total = files.reduce((sum, file) => sum + (sizes.get(file) ?? 0), 0);
-  let done = 0;
-  const local: string[] = [];
-  for (const file of files) {
-    const before = done;
-    const progressFetch = countingFetch((bytes) => {
-      done = before + bytes;
-      options.onProgress?.({ phase: 'download', done, total });
-    });
-    try {
-      local.push(await quietly(() => downloadFileToCacheDir({ ...common, repo: { type: 'dataset', name: spec.repo }, path: file, revision: commit, cacheDir: settings.cacheDir, fetch: progressFetch })));
-    } catch (error) {
-      if (error instanceof HubApiError) throw hubError(source, spec, settings, error);
-      throw runtimeError(`downloading ${file} from ${settings.endpoint} failed: ${describe(error)}`, { file: source }, error);
-    }
-    done = before + (sizes.get(file) ?? 0);
-    options.onProgress?.({ phase: 'download', done, total });
+  return { commit, shards: files.map((path) => ({ path, size: sizes.get(path) ?? 0 })) };
+}
+
+/** Downloads one shard into the cache (a no-op when the commit's copy is there) and returns its local path. */
+async function fetchShard(source: string, spec: HubSpec, settings: HubSettings, commit: string, path: string, onBytes: (bytes: number) => void): Promise<string> {
+  try {
+    return await quietly(() =>
+      downloadFileToCacheDir({
+        hubUrl: settings.endpoint,
+        accessToken: settings.token,
+        repo: { type: 'dataset', name: spec.repo },
+        path,
+        revision: commit,
+        cacheDir: settings.cacheDir,
+        fetch: countingFetch(onBytes),
+      }),
+    );
+  } catch (error) {
+    if (error instanceof HubApiError) throw hubError(source, spec, settings, error);
+    throw runtimeError(`downloading ${path} from ${settings.endpoint} failed: ${describe(error)}`, { file: source }, error);
   }
-  return local;
 }
 
 function hubError(source: string, spec: HubSpec, settings: HubSettings, error: HubApiError): Error {

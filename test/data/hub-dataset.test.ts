@@ -165,6 +165,16 @@ describe('hub datasets through @huggingface/hub against a local hub on 127.0.0.1
     expect(server.requests.every((r) => r.authorization === 'Bearer hf_testtoken')).toBe(true);
   });
 
+  it('downloads only the shards --max-samples needs', async () => {
+    const dataset = await loadTextDataset('someone/pairs:train', { maxSamples: 2 });
+    expect(dataset.texts).toEqual(['p1', 'p2']);
+    const fetched = server.requests.filter((r) => r.url.includes('/resolve/')).map((r) => r.url);
+    expect(fetched.some((url) => url.endsWith('train-00000-of-00002.parquet'))).toBe(true);
+    expect(fetched.some((url) => url.endsWith('train-00001-of-00002.parquet'))).toBe(false);
+    const all = await loadTextDataset('someone/pairs:train', { maxSamples: 3 });
+    expect(all.texts).toEqual(['p1', 'p2', 'p3']);
+  });
+
   it('falls back to the cache when the hub is unreachable, and fails with exit code 1 when nothing is cached', async () => {
     await loadTextDataset('glue/mnli:train');
     const closed = await startHubServer(root);
