@@ -106,7 +106,8 @@ export function hubLoadError(model: string, source: Extract<ModelSource, { kind:
   const message = error instanceof Error ? error.message : String(error);
   return runtimeError(
     `could not load model '${model}' (hub repo ${source.repo}, revision ${source.revision}) from ${source.endpoint} ` +
-      `into ${hubCacheFolder(source)}: ${message.split('\n')[0]}`,
+      `into ${hubCacheFolder(source)}: ${message.split('\n')[0]}` +
+      (/fetch failed|ENOTFOUND|ECONNREFUSED|ETIMEDOUT/.test(message) ? ' (is the hub reachable? set HF_ENDPOINT to a mirror, or pass a local model folder)' : ''),
     {},
     error,
   );
