@@ -23,8 +23,9 @@ Keys while it runs:
   q        stop: asks y/n, then saves a checkpoint and exits (exit code 0)
   Ctrl-C   stop at once, saving a checkpoint first (exit code 130); twice to leave without waiting
 
-When stdout is not a terminal, CI is set or TERM=dumb, there is no setup screen and no Ink: the run
-starts with the flags' values and prints plain progress lines. NO_COLOR turns colours off.
+When stdout or stdin is not a terminal, CI is set or TERM=dumb, there is no setup screen and no Ink:
+it runs as \`transferkit finetune\` with the same flags (plain progress lines, then the results).
+NO_COLOR turns colours off.
 
 Flags: the same as \`transferkit finetune\` (see its --help), e.g.
   --model M  --train SOURCE  --validation NAME=SOURCE (repeatable)  --head linear|mlp  --pooling cls|mean
@@ -52,7 +53,10 @@ const train: Command = {
     const initial = configFromFlags(values);
     const { canUseInk } = await import('../../src/report/ink/index.ts');
     const interactive = canUseInk(process.stdout, process.env) && Boolean(process.stdin.isTTY);
-    return interactive ? runInteractive(initial, values.yes === true) : runPlain(initial);
+    if (interactive) return runInteractive(initial, values.yes === true);
+    // Off a terminal there is nothing to set up or steer: exactly `finetune` with the same flags.
+    const finetune = (await import('./finetune.ts')).default;
+    return finetune.run(argv.filter((arg) => arg !== '--yes'));
   },
 };
 
@@ -63,7 +67,7 @@ async function loadFinetune(): Promise<typeof RunFinetune> {
 }
 
 /** A signal from outside (kill -INT, kill -TERM) stops the run the way q does: checkpoint first. */
-function stopOnSignals(control: TrainerControl, onSignal: () => void = () => {}): () => void {
+function stopOnSignals(control: TrainerControl, onSignal: () => void): () => void {
   const handler = () => {
     onSignal();
     control.stop();
@@ -124,23 +128,6 @@ async function runInteractive(initial: FinetuneConfig, skipSetup: boolean): Prom
   } finally {
     stopListening();
   }
-}
-
-async function runPlain(config: FinetuneConfig): Promise<number> {
-  const [{ PlainReporter }, runFinetune] = await Promise.all([import('../../src/report/index.ts'), loadFinetune()]);
-  const reporter = new PlainReporter(process.stderr);
-  const control = new TrainerControl();
-  let interrupted = false;
-  const stopListening = stopOnSignals(control, () => {
-    interrupted = true;
-  });
-  try {
-    await runFinetune(config, { emit: (event) => reporter.onEvent(event), control });
-  } finally {
-    stopListening();
-    await reporter.close();
-  }
-  return interrupted ? INTERRUPTED_EXIT_CODE : 0;
 }
 
 function asTransferKitError(error: unknown): TransferKitError {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
-/** Off a terminal (a pipe, CI), `train` has no setup screen and no Ink: it runs the flags and prints plain lines. */
+/** Off a terminal (a pipe, CI), `train` has no setup screen and no Ink: it runs as `finetune` with the same flags. */
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const work = mkdtempSync(join(tmpdir(), 'transferkit-train-plain-'));
@@ -24,6 +24,8 @@ describe('transferkit train without a terminal', () => {
     expect(output).not.toMatch(/\u001B\[/);
     expect(output).toMatch(/^epoch 2\/2 done in .*validation .*acc \d\.\d{4}/m);
     expect(existsSync(join(outputDir, 'checkpoint'))).toBe(true);
+    expect(result.stdout).toContain(`results: ${join(outputDir, 'results.json')}`);
+    expect(existsSync(join(outputDir, 'results.json'))).toBe(true);
   });
 
   it('rejects a bad flag with one line naming it and exit code 2', () => {
