@@ -1,3 +1,6 @@
+import type { PaddedBatch } from '../encode/batch.ts';
+import type { EncodedInput } from '../encode/pairs.ts';
+import type { WordPieceTokenizer } from '../encode/tokenizer.ts';
 import type { FeatureMatrix } from '../features/types.ts';
 
 export type Pooling = 'cls' | 'mean';
@@ -92,7 +95,3 @@ export interface TextBackbone extends FeatureExtractor {
   /** Attention maps of one input (no padding), bertviz layout. */
   attend(input: TextInput, maxLength: number): Promise<AttentionResult>;
 }
-
-import type { EncodedInput } from '../encode/pairs.ts';
-import type { PaddedBatch } from '../encode/batch.ts';
-import type { WordPieceTokenizer } from '../encode/tokenizer.ts';
