@@ -35,19 +35,36 @@ export function labelIndex(key: string, names: readonly string[]): number {
 
 /**
  * Chooses class names when neither the user nor the source gave them, from the distinct labels seen:
- * - any MNLI name present → MNLI_LABELS in GLUE order (all three, so indices agree across splits and
- *   files that lack a class, e.g. 2-way MNLI); other labels are then unknown;
+ * - MNLI names only (a misspelt one aside, e.g. `entailmnt`) → MNLI_LABELS in GLUE order, all three, so
+ *   indices agree across splits and files that lack a class (2-way MNLI); the misspelt label is then an
+ *   unknown label, reported with its line;
  * - all labels integers → their decimal forms, sorted numerically (so 0, 1, 2 keep their meaning);
- * - otherwise → the distinct labels sorted by code point, so that a train and a validation file of the
- *   same data get the same indices whatever order their rows are in.
+ * - otherwise (also RTE's `entailment` / `not_entailment`) → the distinct labels sorted by code point, so
+ *   that a train and a validation file of the same data get the same indices whatever their row order.
  */
 export function deriveLabelNames(keys: Iterable<string>): readonly string[] {
   const distinct = [...new Set(keys)];
-  if (distinct.some((key) => MNLI_LABELS.includes(key))) return MNLI_LABELS;
+  const others = distinct.filter((key) => !MNLI_LABELS.includes(key));
+  if (others.length < distinct.length && others.every((key) => MNLI_LABELS.some((name) => isTypoOf(key, name)))) return MNLI_LABELS;
   if (distinct.length > 0 && distinct.every(isIndex)) {
     return distinct.sort((a, b) => Number(a) - Number(b));
   }
   return distinct.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** Same word but for case, or at most two edits away (Levenshtein): a slip, not another class. */
+function isTypoOf(key: string, name: string): boolean {
+  const a = key.toLowerCase();
+  if (a === name || Math.abs(a.length - name.length) > 2) return a === name;
+  let previous = Array.from({ length: name.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= name.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === name[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[name.length] <= 2;
 }
 
 /** Labels that announce a headerless `label premise hypothesis` file when they open its first line. */

@@ -110,6 +110,12 @@ const cases: Case[] = [
     message: "unknown label 'entailmnt'; expected one of entailment, neutral, contradiction (or 0-2); set the classes with --label-names",
   },
   {
+    name: 'label differing from an MNLI name only in case',
+    file: () => fixture('case.tsv', `${HEADER}a\tb\tneutral\nc\td\tContradiction\n`),
+    line: 3,
+    message: "unknown label 'Contradiction'; expected one of entailment, neutral, contradiction (or 0-2); set the classes with --label-names",
+  },
+  {
     name: 'unknown label for given --label-names',
     file: () => fixture('sentiment.tsv', 'text\tlabel\ngood\tpos\nbad\tneg\nmeh\tmixed\n'),
     options: { labelNames: ['neg', 'pos'] },

@@ -67,6 +67,12 @@ describe('formats', () => {
     expect(Array.from(detected.labels!)).toEqual([1, 0]);
   });
 
+  it('keeps two-class entailment data (RTE, QNLI) as its own classes, not MNLI', async () => {
+    const rte = await loadTextDataset(fixture('rte.tsv', 'index\tsentence1\tsentence2\tlabel\n0\ta\tb\tnot_entailment\n1\tc\td\tentailment\n'));
+    expect(rte.labelNames).toEqual(['entailment', 'not_entailment']);
+    expect(Array.from(rte.labels!)).toEqual([1, 0]);
+  });
+
   it('maps integer labels and names through --label-names; unlabelled files load without labels', async () => {
     const file = fixture('ints.csv', 'premise,hypothesis,label\na,b,2\nc,d,0\ne,f,neutral\n');
     const dataset = await loadTextDataset(file, { labelNames: [...MNLI_LABELS] });
