@@ -103,6 +103,8 @@ async function runInteractive(initial: FinetuneConfig, skipSetup: boolean): Prom
   };
   const stopListening = stopOnSignals(control, () => {
     interrupted = true;
+    // Still on the setup screen: nothing to save, just leave.
+    if (!run) instance.unmount();
   });
   const instance = renderTrainer({
     store,
