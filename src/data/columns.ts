@@ -22,6 +22,7 @@ const TEXT_PAIRS: [string, string][] = [
   ['sentence1', 'sentence2'],
   ['text', 'text_pair'],
   ['question1', 'question2'],
+  ['question', 'sentence'],
 ];
 const SINGLE_TEXTS = ['text', 'sentence', 'premise', 'sentence1', 'question'];
 const LABELS = ['gold_label', 'label', 'labels'];

@@ -16,7 +16,7 @@ export const DATA_FLAGS = {
 
 export const DATA_FLAGS_HELP = `Data flags:
   --format auto|tsv|csv|jsonl|parquet   file format (default: by extension, then content)
-  --text-column NAME         text column (default: premise, sentence1, text, sentence, question)
+  --text-column NAME         text column (default: premise, sentence1, text, question, sentence)
   --text-pair-column NAME    second text (default: the partner of the text column, e.g. hypothesis)
   --label-column NAME        label column (default: gold_label, label, labels)
   --label-names A,B,C        class names in index order (default: MNLI order for MNLI labels, else

@@ -70,6 +70,8 @@ describe('formats', () => {
   it('keeps two-class entailment data (RTE, QNLI) as its own classes, not MNLI', async () => {
     const rte = await loadTextDataset(fixture('rte.tsv', 'index\tsentence1\tsentence2\tlabel\n0\ta\tb\tnot_entailment\n1\tc\td\tentailment\n'));
     expect(rte.labelNames).toEqual(['entailment', 'not_entailment']);
+    const qnli = await loadTextDataset(fixture('qnli.tsv', 'index\tquestion\tsentence\tlabel\n0\tWho?\tHe did.\tentailment\n'));
+    expect([qnli.texts, qnli.textPairs]).toEqual([['Who?'], ['He did.']]);
     expect(Array.from(rte.labels!)).toEqual([1, 0]);
   });
 
