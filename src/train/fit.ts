@@ -82,36 +82,36 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   const best = resolveCheckpointMonitor(config, validationNames);
 
   if (options.initialHead?.frozen) throw usageError('this model is frozen; unfreeze it (or load it again) before training it');
-  let head = options.initialHead ?? Head.create(spec, rng.derive('init'));
-  let optimizer = new Optimizer(
-    { kind: config.optimizer, weightDecay: config.weightDecay, beta1: config.beta1, beta2: config.beta2, epsilon: config.epsilon, momentum: config.momentum },
-    head.variables(),
-  );
-  let state: TrainerState = {
-    epoch: 0,
-    stepInEpoch: 0,
-    globalStep: 0,
-    rngState: rng.state,
-    epochLossSum: 0,
-    epochCorrect: 0,
-    epochSeen: 0,
-    earlyStopping: initialMonitorState(),
-    stoppedEarly: false,
-    best: initialMonitorState(),
-    elapsedSeconds: 0,
-  };
+  if (options.initialHead && JSON.stringify(options.initialHead.spec) !== JSON.stringify(spec)) {
+    throw usageError(`the given head (${JSON.stringify(options.initialHead.spec)}) does not match this run (${JSON.stringify(spec)})`);
+  }
+  const optimizerConfig = { kind: config.optimizer, weightDecay: config.weightDecay, beta1: config.beta1, beta2: config.beta2, epsilon: config.epsilon, momentum: config.momentum };
+  let head: Head;
+  let optimizer: Optimizer;
+  let state: TrainerState;
   let lastEval: Record<string, Metrics> = {};
   let lastTrain: { loss: number; accuracy: number } = { loss: NaN, accuracy: NaN };
-
   if (options.resume) {
     const restored = await restore(options, spec, config);
-    if (!options.initialHead) head.dispose();
-    optimizer.dispose();
-    head = restored.head;
-    optimizer = restored.optimizer;
-    state = restored.state;
+    ({ head, optimizer, state } = restored);
     lastEval = restored.eval;
     lastTrain = restored.train;
+  } else {
+    head = options.initialHead ?? Head.create(spec, rng.derive('init'));
+    optimizer = new Optimizer(optimizerConfig, head.variables());
+    state = {
+      epoch: 0,
+      stepInEpoch: 0,
+      globalStep: 0,
+      rngState: rng.state,
+      epochLossSum: 0,
+      epochCorrect: 0,
+      epochSeen: 0,
+      earlyStopping: initialMonitorState(),
+      stoppedEarly: false,
+      best: initialMonitorState(),
+      elapsedSeconds: 0,
+    };
   }
 
   const classWeightValues = config.classWeights === 'balanced' ? balancedClassWeights(train.labels, labelNames.length) : config.classWeights;
@@ -121,7 +121,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   let examplesThisProcess = 0;
   let interrupted = false;
   let bestCheckpoint: string | undefined = options.checkpointDir && existsSync(join(options.checkpointDir, BEST_DIR)) && options.resume ? join(options.checkpointDir, BEST_DIR) : undefined;
-  let lastCheckpoint: string | undefined;
+  let lastCheckpoint: string | undefined = options.resume && options.checkpointDir ? join(options.checkpointDir, LAST_DIR) : undefined;
 
   const save = async (dirName: string, reason: 'best' | 'last' | 'manual' | 'interrupt', withResume: boolean) => {
     if (!options.checkpointDir) return undefined;
