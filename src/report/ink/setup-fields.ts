@@ -35,7 +35,7 @@ export interface SetupField {
 }
 
 export const SETUP_FIELDS: readonly SetupField[] = [
-  { key: 'model', label: 'Model', hint: `hub id or folder; ${BUNDLED_MODEL} is the bundled tiny model` },
+  { key: 'model', label: 'Model', hint: `hub id or local folder (${BUNDLED_MODEL}: bundled)` },
   { key: 'train', label: 'Train data', hint: 'file (tsv/csv/jsonl/parquet) or hub spec' },
   { key: 'validation', label: 'Validation', hint: 'NAME=SOURCE, comma-separated for several sets' },
   { key: 'head', label: 'Head', hint: '←/→ to change', choices: ['linear', 'mlp'] },
