@@ -109,4 +109,34 @@ describe('Optimizer', () => {
     opt.dispose();
     head.dispose();
   });
+
+  it('Adam and SGD add weight decay to the gradient (L2), after clipping', () => {
+    for (const kind of ['adam', 'sgd'] as const) {
+      const head = Head.create({ type: 'linear', inputDim: 1, numClasses: 2 }, new Rng(1));
+      const [kernel, bias] = head.variables();
+      kernel.variable.assign(tf.tensor2d([[2, -1]]));
+      bias.variable.assign(tf.tensor1d([1, 1]));
+      const opt = new Optimizer({ kind, weightDecay: 0.5, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, momentum: 0 }, head.variables());
+      const grads = new Map<string, tf.Tensor>([
+        [kernel.name, tf.tensor2d([[30, 0]])],
+        [bias.name, tf.tensor1d([0, 40])],
+      ]);
+      opt.apply(grads, 0.1, 5); // global norm 50 → gradients scaled by 0.1: kernel g = [3, 0]
+      // effective kernel gradient = [3 + 0.5·2, 0 + 0.5·(-1)] = [4, -0.5]; biases are not decayed
+      const k = kernel.variable.dataSync();
+      if (kind === 'sgd') {
+        expect(k[0]).toBeCloseTo(2 - 0.1 * 4, 5);
+        expect(k[1]).toBeCloseTo(-1 + 0.1 * 0.5, 5);
+        expect(bias.variable.dataSync()[1]).toBeCloseTo(1 - 0.1 * 4, 4);
+      } else {
+        // Adam's first step moves each weight by lr · sign(g)
+        expect(k[0]).toBeCloseTo(2 - 0.1, 5);
+        expect(k[1]).toBeCloseTo(-1 + 0.1, 5);
+        expect(bias.variable.dataSync()[0]).toBeCloseTo(1, 6);
+      }
+      tf.dispose([...grads.values()]);
+      opt.dispose();
+      head.dispose();
+    }
+  });
 });
