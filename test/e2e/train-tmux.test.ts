@@ -88,7 +88,10 @@ describe.skipIf(!hasTmux)('transferkit train in a terminal (tmux)', () => {
   afterAll(() => {
     if (!hasTmux) return;
     try {
+      const socketPath = tmux('display-message', '-p', '#{socket_path}').trim();
       tmux('kill-server');
+      // tmux leaves the socket file behind.
+      rmSync(socketPath, { force: true });
     } catch {
       // already gone
     }
