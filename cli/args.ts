@@ -9,34 +9,34 @@ export function parseFlags<T extends Options>(argv: string[], options: T, allowP
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (error) {
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
-    const flag = /'(--?[\w-]+)/.exec(message)?.[1];
-    throw usageError(message, flag);
+    // The message already quotes the flag (Unknown option '--foo'), so it is not repeated as a prefix.
+    throw usageError(message);
   }
 }
 
 export function requireFlag(value: string | undefined, flag: string): string {
-  if (value === undefined || value === '') throw usageError(`${flag} is required`, flag);
+  if (value === undefined || value === '') throw usageError('is required', flag);
   return value;
 }
 
 export function intFlag(value: string | undefined, flag: string, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw usageError(`${flag} must be an integer >= ${min}, got '${value}'`, flag);
+  if (!Number.isInteger(n) || n < min) throw usageError(`must be an integer >= ${min}, got '${value}'`, flag);
   return n;
 }
 
 export function numberFlag(value: string | undefined, flag: string, fallback: number, min = 0): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < min) throw usageError(`${flag} must be a number >= ${min}, got '${value}'`, flag);
+  if (!Number.isFinite(n) || n < min) throw usageError(`must be a number >= ${min}, got '${value}'`, flag);
   return n;
 }
 
 export function choiceFlag<C extends string>(value: string | undefined, flag: string, choices: readonly C[], fallback: C): C {
   if (value === undefined) return fallback;
   if (!(choices as readonly string[]).includes(value)) {
-    throw usageError(`${flag} must be one of ${choices.join(', ')}; got '${value}'`, flag);
+    throw usageError(`must be one of ${choices.join(', ')}; got '${value}'`, flag);
   }
   return value as C;
 }

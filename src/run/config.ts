@@ -125,7 +125,7 @@ export function parseConfigField<K extends keyof FinetuneConfig>(field: K, text:
   const flag = CONFIG_FLAGS[field];
   const value = text.trim();
   const fail = (why: string): never => {
-    throw usageError(`${flag} ${why}, got '${text}'`, flag);
+    throw usageError(`${why}, got '${text}'`, flag);
   };
   const choices = CHOICES[field];
   if (choices) {
@@ -186,8 +186,8 @@ export function parseValidationSpecs(specs: string[]): Record<string, string> {
   for (const spec of specs) {
     const match = /^([A-Za-z][\w-]*)=(.+)$/.exec(spec);
     const [name, source] = match ? [match[1], match[2]] : ['validation', spec];
-    if (!source.trim()) throw usageError(`--validation needs NAME=SOURCE, got '${spec}'`, '--validation');
-    if (name in sets) throw usageError(`--validation: the name '${name}' is given twice`, '--validation');
+    if (!source.trim()) throw usageError(`needs NAME=SOURCE, got '${spec}'`, '--validation');
+    if (name in sets) throw usageError(`the name '${name}' is given twice`, '--validation');
     sets[name] = source;
   }
   return sets;

@@ -293,7 +293,7 @@ describe('transferkit attention errors', () => {
     [['--model', 'm', '--text', 'a', '--out', 'bin/transferkit.js'], "--out: 'bin/transferkit.js' is a file; the npy format writes a directory"],
     [['--model', 'm', '--text', 'hi'], '--out: missing: give the output file (.json, .html) or npy directory'],
     [['--model', 'm', '--text', 'hi', '--format', 'json', '--out', 'x.html'], "--out: --format json does not match the html file name 'x.html'"],
-    [['--model', 'm', '--text', 'hi', '--format', 'csv', '--out', 'x'], "--format: --format must be one of json, npy, html; got 'csv'"],
+    [['--model', 'm', '--text', 'hi', '--format', 'csv', '--out', 'x'], "--format: must be one of json, npy, html; got 'csv'"],
   ])('rejects %j with one usage line', async (args, message) => {
     await expect(attention.run(args)).rejects.toMatchObject({ kind: 'usage', line: message });
   });
