@@ -71,12 +71,13 @@ const finetune: Command = {
     process.on('SIGTERM', onSignal);
 
     const useInk = !values.json && !values['no-ui'] && (await import('../../src/report/ink/index.ts')).canUseInk();
-    const reporter = useInk
-      ? (await import('../../src/report/ink/index.ts')).createInkReporter({ control, onInterrupt: () => control.stop(), onForceQuit: () => process.exit(130) })
-      : await createReporter({ json: values.json === true, plain: true });
+    const ink = useInk ? (await import('../../src/report/ink/index.ts')).createInkReporter({ control, onForceQuit: () => process.exit(130) }) : null;
+    const reporter = ink ?? (await createReporter({ json: values.json === true, plain: true }));
     let outcome;
     try {
       outcome = await runFinetune(config, { emit: fanOut([reporter]), control });
+      // The summary shows what was written (the kept checkpoint's metrics), not the last epoch's.
+      ink?.finish(outcome);
     } finally {
       await reporter.close();
       process.off('SIGINT', onSignal);
