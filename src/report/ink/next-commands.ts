@@ -7,11 +7,16 @@ export function shellQuote(text: string): string {
 export function nextCommands(checkpointDir: string): { line: string; why: string }[] {
   const dir = shellQuote(checkpointDir);
   return [
-    { line: `transferkit predict --checkpoint ${dir} --input pairs.jsonl --output predictions.jsonl`, why: 'label new pairs' },
-    { line: `transferkit eval --checkpoint ${dir} --data SOURCE`, why: 'metrics on another labelled set' },
+    { line: `transferkit predict --checkpoint ${dir} --input bundled:nli-tiny/validation --output predictions.jsonl`, why: 'label pairs (any TSV/CSV/JSONL of premise/hypothesis)' },
+    { line: `transferkit eval --checkpoint ${dir} --data bundled:nli-tiny/validation`, why: 'metrics on a labelled set' },
     {
       line: `transferkit attention --checkpoint ${dir} --text "The cat sat." --text-pair "A cat was sitting." --out attention.html`,
       why: 'see the attention maps',
+    },
+    { line: 'transferkit train', why: 'the interactive terminal trainer' },
+    {
+      line: 'transferkit finetune --model bert-base-cased --train glue/mnli:train --validation matched=glue/mnli:validation_matched --output-dir runs/mnli',
+      why: 'the real thing: bert-base-cased and MNLI from the Hugging Face hub (needs internet once)',
     },
   ];
 }
