@@ -1,0 +1,46 @@
+/** TransferKit's public API: everything the CLI does, a program can do. */
+export { TransferKitError, type ErrorKind, type ErrorWhere } from './errors.ts';
+
+// data
+export { loadTextDataset, MNLI_LABELS, formatSkipSummary, type LoadTextOptions, type TextDataset, type SkippedRows } from './data/index.ts';
+export { bundledDataset } from './data/bundled.ts';
+export { loadImageDataset, CIFAR10_LABELS, type ImageDataset } from './data/images/index.ts';
+
+// encode
+export { encodeInput, type EncodedInput } from './encode/pairs.ts';
+export { longestFirstLengths } from './encode/truncation.ts';
+export { planBatches, paddingFraction } from './encode/bucketing.ts';
+
+// backbones
+export { loadTextBackbone, type LoadTextBackboneOptions } from './backbones/load.ts';
+export { resolveDevice, DEVICE_CHOICES } from './backbones/device.ts';
+export type { TextBackbone, FeatureExtractor, TextInput, Pooling, DeviceChoice, ExtractOptions, AttentionResult, BackboneReference } from './backbones/types.ts';
+export { addAttentionOutputs } from './backbones/onnx/attention-outputs.ts';
+export { makeBertModel, ensureTinyBert, TINY_BERT, type BertOptions } from './fixtures/bert.ts';
+
+// features
+export type { FeatureMatrix } from './features/types.ts';
+export { cachedFeatures, extractWithCache, clearFeatureCache, defaultFeatureCacheDir, type FeatureCacheKey } from './features/cache.ts';
+
+// heads and training
+export { initTf, TF_BACKENDS } from './heads/backend.ts';
+export { Head } from './heads/head.ts';
+export type { HeadConfig, HeadSpec } from './heads/config.ts';
+export { fit, defaultTrainConfig, evaluate, predictProbabilities, penultimateFeatures, computeMetrics, type FitOptions, type FitResult, type LabelledFeatures, type TrainConfig } from './train/index.ts';
+export { TrainerControl, fanOut, type RunEvent, type Reporter, type Metrics, type RunResults, type Emit } from './train/events.ts';
+
+// checkpoints and models
+export { saveCheckpoint } from './checkpoint/save.ts';
+export { loadCheckpoint } from './checkpoint/load.ts';
+export { TransferModel, type Prediction, type LoadModelOptions } from './model/transfer-model.ts';
+
+// reporters
+export { PlainReporter, JsonlReporter, createReporter } from './report/index.ts';
+
+// export
+export { encodeNpy, decodeNpy, writeNpy } from './export/npy.ts';
+export { dumpAttention, type AttentionDumpOptions } from './export/attention-run.ts';
+
+// the scripted run
+export { runFinetune, type FinetuneOutcome, type FinetuneIO } from './run/finetune.ts';
+export { defaultFinetuneConfig, BUNDLED_MODEL, type FinetuneConfig } from './run/config.ts';
