@@ -1,6 +1,4 @@
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { tempSibling } from '../io/atomic.ts';
+import { atomicWriteStream } from '../io/atomic.ts';
 
 /** Text written in pieces; buffered so many small pieces become few large writes. */
 export interface TextSink {
@@ -15,19 +13,16 @@ const FLUSH_CHARS = 1 << 20;
  * attention dump for many inputs does not fit there).
  */
 export async function writeTextFileAtomically(path: string, fill: (sink: TextSink) => Promise<void>): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = tempSibling(path);
-  const handle = await open(tmp, 'w');
-  let pending: string[] = [];
-  let pendingChars = 0;
-  const flush = async () => {
-    if (pending.length === 0) return;
-    const text = pending.join('');
-    pending = [];
-    pendingChars = 0;
-    await handle.write(text);
-  };
-  try {
+  await atomicWriteStream(path, async (handle) => {
+    let pending: string[] = [];
+    let pendingChars = 0;
+    const flush = async () => {
+      if (pending.length === 0) return;
+      const text = pending.join('');
+      pending = [];
+      pendingChars = 0;
+      await handle.write(text);
+    };
     await fill({
       async write(text: string) {
         pending.push(text);
@@ -36,12 +31,5 @@ export async function writeTextFileAtomically(path: string, fill: (sink: TextSin
       },
     });
     await flush();
-    await handle.sync();
-    await handle.close();
-    await rename(tmp, path);
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await rm(tmp, { force: true });
-    throw error;
-  }
+  });
 }

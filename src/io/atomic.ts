@@ -1,4 +1,4 @@
-import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -7,23 +7,29 @@ export function tempSibling(path: string): string {
   return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
-/** Writes a file so that readers see the old content or the whole new one, never a half. */
-export async function atomicWriteFile(path: string, data: string | Uint8Array): Promise<void> {
+/**
+ * Streams a file into a temp sibling and renames it into place once complete and synced, so readers
+ * see the old content or the whole new one, never a half; on failure the temp file is removed.
+ */
+export async function atomicWriteStream(path: string, fill: (handle: FileHandle) => Promise<void>): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = tempSibling(path);
+  const handle = await open(tmp, 'w');
   try {
-    await writeFile(tmp, data);
-    const handle = await open(tmp, 'r+');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await fill(handle);
+    await handle.sync();
+    await handle.close();
     await rename(tmp, path);
   } catch (error) {
+    await handle.close().catch(() => undefined);
     await rm(tmp, { force: true });
     throw error;
   }
+}
+
+/** atomicWriteStream for data already in memory. */
+export async function atomicWriteFile(path: string, data: string | Uint8Array): Promise<void> {
+  await atomicWriteStream(path, (handle) => handle.writeFile(data));
 }
 
 /**

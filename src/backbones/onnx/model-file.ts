@@ -1,7 +1,6 @@
 /** Reading and atomically writing .onnx files, streaming the chunks so no second copy is made. */
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { tempSibling } from '../../io/atomic.ts';
+import { readFile } from 'node:fs/promises';
+import { atomicWriteStream } from '../../io/atomic.ts';
 import { chunkBytes, type Chunk } from './protobuf.ts';
 import { decodeModel, encodeModelChunks, type ModelProto } from './model.ts';
 
@@ -10,10 +9,7 @@ const WRITE_BUFFER = 1 << 20;
 
 /** Writes chunks to `path` via a temp sibling + fsync + rename; lazy chunks are produced one at a time. */
 export async function writeChunksAtomic(path: string, chunks: readonly Chunk[]): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = tempSibling(path);
-  const handle = await open(tmp, 'w');
-  try {
+  await atomicWriteStream(path, async (handle) => {
     const pending = new Uint8Array(WRITE_BUFFER);
     let used = 0;
     // A single write() may be partial; loop until every byte is down.
@@ -43,14 +39,7 @@ export async function writeChunksAtomic(path: string, chunks: readonly Chunk[]):
       }
     }
     await flush();
-    await handle.sync();
-    await handle.close();
-    await rename(tmp, path);
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await rm(tmp, { force: true });
-    throw error;
-  }
+  });
 }
 
 export async function writeModelFile(path: string, model: ModelProto): Promise<void> {
