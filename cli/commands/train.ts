@@ -81,10 +81,10 @@ function stopOnSignals(control: TrainerControl, onSignal: () => void): () => voi
 }
 
 async function runInteractive(initial: FinetuneConfig, skipSetup: boolean): Promise<number> {
-  const [{ RunStore, renderTrainer }, runFinetune, { checkpointIn }] = await Promise.all([
+  const [{ RunStore, renderTrainer }, runFinetune, { findCheckpointDir }] = await Promise.all([
     import('../../src/report/ink/index.ts'),
     loadFinetune(),
-    import('../../src/run/sources.ts'),
+    import('../../src/checkpoint/load.ts'),
   ]);
   const store = new RunStore();
   const control = new TrainerControl();
@@ -109,7 +109,7 @@ async function runInteractive(initial: FinetuneConfig, skipSetup: boolean): Prom
   const instance = renderTrainer({
     store,
     control,
-    setup: skipSetup ? undefined : { initial, onStart: start, onCancel: () => {}, checks: { hasRun: (dir) => checkpointIn(join(resolve(dir), 'checkpoint')) !== null } },
+    setup: skipSetup ? undefined : { initial, onStart: start, onCancel: () => {}, checks: { hasRun: (dir) => findCheckpointDir(join(resolve(dir), 'checkpoint')) !== null } },
     onInterrupt: () => {
       interrupted = true;
     },

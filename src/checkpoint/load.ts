@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { inputError } from '../errors.ts';
 import type { OptimizerState } from '../train/optimizers.ts';
-import { MANIFEST_FILE, type BinaryFile, type CheckpointManifest } from './manifest.ts';
+import { recoverReplacedDir } from '../io/atomic.ts';
+import { BEST_DIR, LAST_DIR, MANIFEST_FILE, type BinaryFile, type CheckpointManifest } from './manifest.ts';
 import { sha256, unpackTensors } from './tensors.ts';
 import { validateManifest } from './validate.ts';
 
@@ -22,6 +23,7 @@ export interface LoadedCheckpoint {
  * file sizes and sha256 checksums. Data only: nothing from the checkpoint is ever executed.
  */
 export async function loadCheckpoint(dir: string, options: { withResumeState?: boolean } = {}): Promise<LoadedCheckpoint> {
+  await recoverCheckpoints(dir);
   const absolute = resolveCheckpointDir(dir);
   const manifestPath = join(absolute, MANIFEST_FILE);
   let text: string;
@@ -57,12 +59,23 @@ export async function loadCheckpoint(dir: string, options: { withResumeState?: b
  * `last/` checkpoint.
  */
 export function resolveCheckpointDir(dir: string): string {
+  return findCheckpointDir(dir) ?? resolve(dir);
+}
+
+/** The checkpoint in `dir`: the folder itself, or a run's checkpoint folder's best/, else last/; null if none. */
+export function findCheckpointDir(dir: string): string | null {
   const absolute = resolve(dir);
   if (existsSync(join(absolute, MANIFEST_FILE))) return absolute;
-  for (const sub of ['best', 'last']) {
+  for (const sub of [BEST_DIR, LAST_DIR]) {
     if (existsSync(join(absolute, sub, MANIFEST_FILE))) return join(absolute, sub);
   }
-  return absolute;
+  return null;
+}
+
+/** Puts back a checkpoint whose replacement a crash interrupted (see recoverReplacedDir). */
+async function recoverCheckpoints(dir: string): Promise<void> {
+  const absolute = resolve(dir);
+  for (const path of [absolute, join(absolute, BEST_DIR), join(absolute, LAST_DIR)]) await recoverReplacedDir(path);
 }
 
 async function readBinary(dir: string, entry: BinaryFile): Promise<Uint8Array> {

@@ -12,6 +12,9 @@ export const CHECKPOINT_FORMAT_VERSION = 1;
 export const MANIFEST_FILE = 'manifest.json';
 export const WEIGHTS_FILE = 'weights.bin';
 export const OPTIMIZER_FILE = 'optimizer.bin';
+/** A run's checkpoint folder holds these: the best by the monitor, and the last (with resume state). */
+export const BEST_DIR = 'best';
+export const LAST_DIR = 'last';
 
 /** What produced the features a head was trained on; needed to rebuild the model for prediction. */
 export interface FeatureSource {

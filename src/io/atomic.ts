@@ -1,6 +1,7 @@
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 
 /** A temp name in the same directory, so the final rename never crosses file systems. */
 export function tempSibling(path: string): string {
@@ -32,26 +33,44 @@ export async function atomicWriteFile(path: string, data: string | Uint8Array): 
   await atomicWriteStream(path, (handle) => handle.writeFile(data));
 }
 
+/** Where atomicWriteDir parks the previous directory while the new one is renamed into place. */
+function replacedSibling(path: string): string {
+  return join(dirname(path), `.${basename(path)}.replaced`);
+}
+
+/**
+ * Finishes a directory replacement that a crash cut short: Linux cannot swap two directories in one
+ * rename, so for an instant only the parked old copy exists. Put it back if the new one never landed;
+ * drop it if the new one did.
+ */
+export async function recoverReplacedDir(path: string): Promise<void> {
+  const parked = replacedSibling(path);
+  if (!existsSync(parked)) return;
+  if (existsSync(path)) await rm(parked, { recursive: true, force: true });
+  else await rename(parked, path);
+}
+
 /**
  * Builds a directory in a temp sibling and renames it into place. An existing directory at `path` is
- * replaced only after the new one is complete.
+ * replaced only after the new one is complete; see recoverReplacedDir for the one unavoidable gap.
  */
 export async function atomicWriteDir(path: string, fill: (tmpDir: string) => Promise<void>): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
+  await recoverReplacedDir(path);
   const tmp = tempSibling(path);
   await mkdir(tmp);
   try {
     await fill(tmp);
-    const old = tempSibling(path);
+    const parked = replacedSibling(path);
     let moved = false;
     try {
-      await rename(path, old);
+      await rename(path, parked);
       moved = true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
     await rename(tmp, path);
-    if (moved) await rm(old, { recursive: true, force: true });
+    if (moved) await rm(parked, { recursive: true, force: true });
   } catch (error) {
     await rm(tmp, { recursive: true, force: true });
     throw error;

@@ -1,10 +1,8 @@
-import { inputError } from '../errors.ts';
 import type { DeviceChoice, TextInput } from '../backbones/types.ts';
 import type { TextDataset } from '../data/types.ts';
 import { computeMetrics } from '../train/metrics.ts';
 import type { Metrics } from '../train/events.ts';
 import type { Prediction, TransferModel } from '../model/transfer-model.ts';
-import { checkpointIn } from './sources.ts';
 
 export interface OpenModelOptions {
   device?: DeviceChoice;
@@ -14,10 +12,8 @@ export interface OpenModelOptions {
 
 /** Loads a checkpoint folder, or a run's checkpoint/ folder (its best/, else last/). */
 export async function openCheckpoint(dir: string, options: OpenModelOptions = {}): Promise<TransferModel> {
-  const found = checkpointIn(dir);
-  if (!found) throw inputError('not a TransferKit checkpoint (no manifest.json here, nor in best/ or last/)', { file: dir });
   const { TransferModel } = await import('../model/transfer-model.ts');
-  return TransferModel.loadFromCheckpoint(found, options);
+  return TransferModel.loadFromCheckpoint(dir, options);
 }
 
 export function datasetInputs(data: TextDataset): TextInput[] {

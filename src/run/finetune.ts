@@ -7,12 +7,14 @@ import type { FeatureMatrix } from '../features/types.ts';
 import { initTf } from '../heads/backend.ts';
 import type { HeadConfig } from '../heads/config.ts';
 import { Head } from '../heads/head.ts';
-import { loadCheckpoint } from '../checkpoint/load.ts';
+import { findCheckpointDir, loadCheckpoint } from '../checkpoint/load.ts';
+import { BEST_DIR, LAST_DIR } from '../checkpoint/manifest.ts';
+import { recoverReplacedDir } from '../io/atomic.ts';
 import { loadTextDataset, type TextDataset } from '../data/index.ts';
 import { defaultTrainConfig, fit, evaluate, predictProbabilities, type TrainConfig } from '../train/index.ts';
 import type { Emit, Metrics, RunResults, TrainerControl } from '../train/events.ts';
 import type { FinetuneConfig } from './config.ts';
-import { checkpointIn, resolveDataSource, resolveModelSource } from './sources.ts';
+import { resolveDataSource, resolveModelSource } from './sources.ts';
 import { writeRunOutputs, type SplitExtraction } from './outputs.ts';
 
 export interface FinetuneIO {
@@ -41,11 +43,12 @@ const PROGRESS_INTERVAL_MS = 100;
 export async function runFinetune(config: FinetuneConfig, io: FinetuneIO): Promise<FinetuneOutcome> {
   const outputDir = resolve(config.outputDir);
   const checkpointDir = join(outputDir, 'checkpoint');
-  if (!config.resume && !config.overwrite && checkpointIn(checkpointDir)) {
+  for (const sub of [BEST_DIR, LAST_DIR]) await recoverReplacedDir(join(checkpointDir, sub));
+  if (!config.resume && !config.overwrite && findCheckpointDir(checkpointDir)) {
     throw usageError(`${outputDir} already holds a run; pass --resume to continue it, --overwrite-output-dir to replace it, or choose another --output-dir`, '--output-dir');
   }
-  if (config.resume && !checkpointIn(join(checkpointDir, 'last'))) {
-    throw usageError(`nothing to resume: ${join(checkpointDir, 'last')} holds no checkpoint`, '--resume');
+  if (config.resume && !findCheckpointDir(join(checkpointDir, LAST_DIR))) {
+    throw usageError(`nothing to resume: ${join(checkpointDir, LAST_DIR)} holds no checkpoint`, '--resume');
   }
   if (config.overwrite && !config.resume) await clearRun(outputDir);
 
@@ -148,7 +151,7 @@ function requireLabels(data: TextDataset): Int32Array {
 
 /** A pretrained backbone, or — when --model is a TransferKit checkpoint — that model, frozen, as the extractor. */
 async function loadExtractor(config: FinetuneConfig): Promise<FeatureExtractor & { reference?: BackboneReference }> {
-  const checkpoint = checkpointIn(config.model);
+  const checkpoint = findCheckpointDir(config.model);
   if (checkpoint) {
     const { TransferModel } = await import('../model/transfer-model.ts');
     const model = await TransferModel.loadFromCheckpoint(checkpoint, { device: config.device, offline: config.offline, tfBackend: config.tfBackend });

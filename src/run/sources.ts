@@ -1,7 +1,4 @@
-import { existsSync } from 'node:fs';
 import { ensureTinyBert } from '../fixtures/bert.ts';
-import { MANIFEST_FILE } from '../checkpoint/manifest.ts';
-import { join } from 'node:path';
 import { BUNDLED_MODEL } from './config.ts';
 import { usageError } from '../errors.ts';
 import { bundledDataset } from '../data/bundled.ts';
@@ -22,11 +19,4 @@ export function resolveDataSource(source: string): string {
 /** `bundled:tiny-bert` → the generated tiny model's folder (made once into the cache); else as given. */
 export async function resolveModelSource(model: string): Promise<string> {
   return model === BUNDLED_MODEL ? ensureTinyBert() : model;
-}
-
-/** A folder holding a TransferKit checkpoint (manifest.json), or best/ and last/ checkpoints of a run. */
-export function checkpointIn(dir: string): string | null {
-  if (existsSync(join(dir, MANIFEST_FILE))) return dir;
-  for (const sub of ['best', 'last']) if (existsSync(join(dir, sub, MANIFEST_FILE))) return join(dir, sub);
-  return null;
 }

@@ -7,7 +7,7 @@ import { initTf } from '../heads/backend.ts';
 import { validateHeadConfig, type HeadConfig, type HeadSpec } from '../heads/config.ts';
 import { Head } from '../heads/head.ts';
 import { loadCheckpoint } from '../checkpoint/load.ts';
-import type { FeatureSource } from '../checkpoint/manifest.ts';
+import { BEST_DIR, LAST_DIR, type FeatureSource } from '../checkpoint/manifest.ts';
 import { saveCheckpoint } from '../checkpoint/save.ts';
 import { balancedClassWeights, gatherBatch } from './batches.ts';
 import { resolveCheckpointMonitor, validateTrainConfig, type TrainConfig } from './config.ts';
@@ -53,9 +53,7 @@ export interface FitResult extends RunResults {
   tfBackend: string;
 }
 
-/** Subdirectories of checkpointDir. */
-export const BEST_DIR = 'best';
-export const LAST_DIR = 'last';
+export { BEST_DIR, LAST_DIR };
 
 /**
  * Trains a head on feature matrices with Lightning / HF Trainer semantics. Emits events and never
