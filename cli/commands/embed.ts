@@ -86,7 +86,8 @@ const embed: Command = {
     const backbone = await loadTextBackbone(model, { device, offline: values.offline, revision: values.revision, dtype });
     if (backbone.deviceNote) process.stderr.write(`note: ${backbone.deviceNote}\n`);
     const started = performance.now();
-    const progress = progressPrinter(dataset.textPairs ? 'pairs' : 'texts', started);
+    const { progressPrinter } = await import('../../src/report/progress-line.ts');
+    const progress = progressPrinter('embedding', dataset.textPairs ? 'pairs' : 'texts');
     try {
       const features = await backbone.extract(inputs, {
         pooling,
@@ -107,24 +108,5 @@ const embed: Command = {
     return 0;
   },
 };
-
-/** Progress on stderr: a rewritten line on a terminal, a line per ~10% otherwise. */
-function progressPrinter(unit: string, started: number): (done: number, total: number) => void {
-  const tty = process.stderr.isTTY;
-  let lastTenth = -1;
-  return (done, total) => {
-    const rate = done / Math.max((performance.now() - started) / 1000, 1e-9);
-    const line = `embedding ${done}/${total} ${unit} (${rate.toFixed(1)}/s)`;
-    if (tty) {
-      process.stderr.write(`\r${line}${done === total ? '\n' : ''}`);
-      return;
-    }
-    const tenth = Math.floor((done / total) * 10);
-    if (tenth !== lastTenth) {
-      lastTenth = tenth;
-      process.stderr.write(`${line}\n`);
-    }
-  };
-}
 
 export default embed;
