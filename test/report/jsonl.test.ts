@@ -1,23 +1,16 @@
+import { captureStream } from '../helpers/capture-stream.ts';
 import { describe, expect, it } from 'vitest';
-import { PassThrough } from 'node:stream';
 import { JsonlReporter } from '../../src/report/jsonl.ts';
 import { chooseReporterKind } from '../../src/report/index.ts';
 import { computeMetrics } from '../../src/train/metrics.ts';
 import { inputError } from '../../src/errors.ts';
 import type { RunEvent } from '../../src/train/events.ts';
 
-function capture() {
-  const stream = new PassThrough();
-  const chunks: string[] = [];
-  stream.on('data', (c) => chunks.push(String(c)));
-  return { stream, lines: () => chunks.join('').split('\n').filter(Boolean) };
-}
-
 const metrics = computeMetrics(Int32Array.from([0, 1, 1]), Int32Array.from([0, 1, 0]), ['a', 'b'], 0.5);
 
 describe('JsonlReporter', () => {
   it('writes one parseable JSON object per event', async () => {
-    const out = capture();
+    const out = captureStream();
     const reporter = new JsonlReporter(out.stream);
     const events: RunEvent[] = [
       { type: 'step', epoch: 1, step: 1, steps: 2, loss: NaN, lr: 0, perSecond: 1 },

@@ -1,22 +1,15 @@
+import { captureStream } from '../helpers/capture-stream.ts';
 import { describe, expect, it } from 'vitest';
-import { PassThrough } from 'node:stream';
 import { PlainReporter } from '../../src/report/plain.ts';
 import { computeMetrics } from '../../src/train/metrics.ts';
 import { inputError } from '../../src/errors.ts';
-
-function capture() {
-  const stream = new PassThrough();
-  const chunks: string[] = [];
-  stream.on('data', (c) => chunks.push(String(c)));
-  return { stream, lines: () => chunks.join('').split('\n').filter(Boolean) };
-}
 
 const metrics = computeMetrics(Int32Array.from([0, 1, 1]), Int32Array.from([0, 1, 0]), ['a', 'b'], 0.5);
 
 describe('PlainReporter', () => {
   it('throttles step lines to about one a second and always prints epochs and the summary', () => {
     let clock = 0;
-    const out = capture();
+    const out = captureStream();
     const reporter = new PlainReporter(out.stream, { now: () => clock });
     reporter.onEvent({ type: 'epoch-start', epoch: 1, epochs: 2, steps: 100 });
     for (let step = 1; step <= 100; step++) {
