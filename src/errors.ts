@@ -2,7 +2,8 @@
  * One error type for everything a user can cause or fix. The CLI prints `error: <message>` and exits
  * with `exitCode`; the stack trace is only shown with --verbose.
  */
-export type ErrorKind = 'usage' | 'input' | 'runtime';
+/** usage and input: the user can fix the command or the data (exit 2); runtime: it failed (exit 1); interrupted: stopped by Ctrl-C (exit 130). */
+export type ErrorKind = 'usage' | 'input' | 'runtime' | 'interrupted';
 
 export interface ErrorWhere {
   file?: string;
@@ -21,9 +22,9 @@ export class TransferKitError extends Error {
     this.where = where;
   }
 
-  /** 2 for usage and bad input, 1 for failures at run time. */
-  get exitCode(): 1 | 2 {
-    return this.kind === 'runtime' ? 1 : 2;
+  /** 2 for usage and bad input, 1 for failures at run time, 130 (128 + SIGINT) when stopped by the user. */
+  get exitCode(): 1 | 2 | 130 {
+    return this.kind === 'interrupted' ? 130 : this.kind === 'runtime' ? 1 : 2;
   }
 
   /** The one line the CLI prints: location first, as compilers do (`file:line: message`). */
@@ -38,3 +39,4 @@ export const usageError = (message: string, flag?: string) => new TransferKitErr
 export const inputError = (message: string, where: ErrorWhere = {}) => new TransferKitError('input', message, where);
 export const runtimeError = (message: string, where: ErrorWhere = {}, cause?: unknown) =>
   new TransferKitError('runtime', message, where, { cause });
+export const interruptedError = (message: string) => new TransferKitError('interrupted', message);

@@ -64,7 +64,7 @@ const finetune: Command = {
     const onSignal = () => {
       signals++;
       if (signals > 1) process.exit(130);
-      process.stderr.write('\nstopping: saving a checkpoint (Ctrl-C again to leave at once)\n');
+      process.stderr.write('\nstopping at the next step: saving a checkpoint if training has begun (Ctrl-C again to leave at once)\n');
       control.stop();
     };
     process.on('SIGINT', onSignal);

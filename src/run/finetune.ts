@@ -1,7 +1,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { resolve, join } from 'node:path';
 import type { BackboneReference, FeatureExtractor, TextInput } from '../backbones/types.ts';
-import { runtimeError, usageError } from '../errors.ts';
+import { interruptedError, usageError } from '../errors.ts';
 import { extractWithCache } from '../features/cache.ts';
 import type { FeatureMatrix } from '../features/types.ts';
 import { initTf } from '../heads/backend.ts';
@@ -177,7 +177,7 @@ async function extractSplit(extractor: FeatureExtractor, split: string, data: Te
     datasetHash: data.contentHash,
     onProgress: (done, total) => {
       // Ctrl-C / `q` during extraction: the cache keeps every finished chunk, so stopping here loses little.
-      if (io.control?.stopRequested) throw runtimeError(`stopped during feature extraction of '${split}'; finished chunks are cached, so the next run continues from there`);
+      if (io.control?.stopRequested) throw interruptedError(`stopped during feature extraction of '${split}'; finished chunks are cached, so the next run continues from there`);
       if (firstDone < 0) firstDone = done;
       const now = performance.now();
       if (now - lastEmit < PROGRESS_INTERVAL_MS && done < total) return;

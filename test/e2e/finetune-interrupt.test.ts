@@ -1,0 +1,60 @@
+/**
+ * Ctrl-C during feature extraction: the run stops with exit 130 and one line, the finished cache
+ * chunks stay, and the next run extracts only the rest.
+ */
+import { spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scratchDir, tinyModelDir } from '../helpers/tiny-model.ts';
+
+const repoRoot = resolve(import.meta.dirname, '../..');
+
+function finetune(args: string[], env: NodeJS.ProcessEnv, interruptWhen?: RegExp): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'bin/transferkit.js'), 'finetune', ...args], { env: { ...process.env, ...env } });
+    let stderr = '';
+    let sent = false;
+    child.stderr.on('data', (chunk) => {
+      stderr += String(chunk);
+      if (interruptWhen && !sent && interruptWhen.test(stderr)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    child.stdout.resume();
+    child.on('close', (code) => done({ code, stderr }));
+  });
+}
+
+describe('Ctrl-C during feature extraction', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  beforeAll(async () => ({ dir, cleanup } = await scratchDir('transferkit-interrupt-')));
+  afterAll(() => cleanup());
+
+  it('exits 130 with one line, keeps the finished chunks, and the next run extracts only the rest', async () => {
+    const rows = (await readFile(join(repoRoot, 'datasets/nli-tiny/train.tsv'), 'utf8')).trim().split('\n');
+    // 12,000 pairs: long enough that the signal lands mid-extraction on any machine.
+    const big = [rows[0], ...Array.from({ length: 4 }, (_, k) => rows.slice(1).map((r) => r.replace(/^/, `${k} `))).flat()];
+    const train = join(dir, 'train.tsv');
+    await writeFile(train, big.join('\n') + '\n');
+    const env = { TRANSFERKIT_CACHE: join(dir, 'cache'), NO_COLOR: '1' };
+    const args = ['--model', await tinyModelDir(), '--train', train, '--epochs', '1', '--output-dir', join(dir, 'run'), '--no-ui'];
+
+    // The first progress line past the first 1,024-row chunk means one chunk is on disk.
+    const stopped = await finetune(args, env, /extract train: (1[1-9]\d\d|[2-9]\d{3}|\d{5})\//);
+    expect(stopped.code).toBe(130);
+    expect(stopped.stderr).toMatch(/^error: stopped during feature extraction of 'train'; finished chunks are cached/m);
+    expect(stopped.stderr).not.toMatch(/\n\s+at /); // no stack trace
+
+    const resumed = await finetune(args, env);
+    expect(resumed.code).toBe(0);
+    const results = JSON.parse(await readFile(join(dir, 'run', 'results.json'), 'utf8'));
+    expect(results.extraction.train.rows).toBe(12000);
+    expect(results.extraction.train.computedRows).toBeGreaterThan(0);
+    expect(results.extraction.train.computedRows).toBeLessThan(12000);
+    // What came from disk is whole 1,024-row chunks.
+    expect((12000 - results.extraction.train.computedRows) % 1024).toBe(0);
+  }, 120_000);
+});
