@@ -57,4 +57,27 @@ describe('Ctrl-C during feature extraction', () => {
     // What came from disk is whole 1,024-row chunks.
     expect((12000 - results.extraction.train.computedRows) % 1024).toBe(0);
   }, 120_000);
+
+  it('Ctrl-C during training saves a checkpoint; --resume ends with the uninterrupted run\'s results', async () => {
+    const env = { TRANSFERKIT_CACHE: join(dir, 'cache'), NO_COLOR: '1' };
+    const common = ['--model', await tinyModelDir(), '--pooling', 'mean', '--head', 'mlp', '--epochs', '12', '--batch-size', '8', '--lr', '3e-3', '--no-ui'];
+    const whole = await finetune([...common, '--output-dir', join(dir, 'whole')], env);
+    expect(whole.code).toBe(0);
+
+    const out = join(dir, 'stopped');
+    const stopped = await finetune([...common, '--output-dir', out], env, /epoch 3\/12 done/);
+    expect(stopped.code).toBe(130);
+    expect(stopped.stderr).toMatch(/checkpoint \(interrupt\) saved/);
+    const partial = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
+    expect(partial.interrupted).toBe(true);
+    expect(partial.train.epochs).toBeLessThan(12);
+
+    const resumed = await finetune([...common, '--output-dir', out, '--resume'], env);
+    expect(resumed.code).toBe(0);
+    const [a, b] = await Promise.all([join(dir, 'whole'), out].map(async (d) => JSON.parse(await readFile(join(d, 'results.json'), 'utf8'))));
+    expect(b.interrupted).toBe(false);
+    expect(b.train.epochs).toBe(12);
+    expect(b.eval).toEqual(a.eval);
+    expect(b.train.loss).toBe(a.train.loss);
+  }, 180_000);
 });
