@@ -7,11 +7,12 @@ const help = `Usage: transferkit finetune [flags]
 Scripted finetune in the spirit of Hugging Face run_glue.py, with a frozen backbone: extracts features
 once (cached on disk), trains a new head, evaluates every named validation set each epoch, and writes
 OUTPUT/results.json, OUTPUT/predictions-<name>.jsonl and OUTPUT/checkpoint/{best,last}.
-With no flags it runs the offline demo: the bundled tiny BERT on the bundled NLI set.
+The backbone defaults to the pretrained bert-base-cased (downloaded once from the Hugging Face hub);
+\`--model bundled:tiny-bert\` is the offline demo's generated random-weight BERT (what npm start runs).
 
 Flags:
   --model M                 hub id (bert-base-cased), model folder, or a TransferKit checkpoint to use
-                            frozen as the backbone (default bundled:tiny-bert)
+                            frozen as the backbone, or bundled:tiny-bert (default bert-base-cased)
   --train SOURCE            TSV/CSV/JSONL/Parquet file or hub spec such as glue/mnli:train
                             (default bundled:nli-tiny/train)
   --validation NAME=SOURCE  a named evaluation set; repeatable (default validation=bundled:nli-tiny/validation)
@@ -35,11 +36,11 @@ Flags:
 Exit codes: 0 done, 1 runtime failure, 2 usage or bad input, 130 stopped with Ctrl-C (checkpoint saved).
 
 Examples:
-  transferkit finetune
+  transferkit finetune --model bundled:tiny-bert
   transferkit finetune --model bert-base-cased --train glue/mnli:train \\
     --validation matched=glue/mnli:validation_matched --validation mismatched=glue/mnli:validation_mismatched \\
     --max-train-samples 20000 --output-dir runs/mnli
-  transferkit finetune --train ../shared/data/mnli/train_2way.tsv --validation matched=../shared/data/mnli/dev_matched.tsv
+  transferkit finetune --train mnli/train.tsv --validation matched=mnli/dev_matched.tsv --pooling mean --head mlp
   transferkit finetune --output-dir runs/mnli --resume
 `;
 

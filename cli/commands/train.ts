@@ -3,7 +3,7 @@ import type { Command } from '../command.ts';
 import { parseFlags } from '../args.ts';
 import { configFromFlags, FINETUNE_FLAG_OPTIONS } from '../finetune-flags.ts';
 import { runtimeError, TransferKitError } from '../../src/errors.ts';
-import type { FinetuneConfig } from '../../src/run/config.ts';
+import { interactiveFinetuneConfig, type FinetuneConfig } from '../../src/run/config.ts';
 import type { runFinetune as RunFinetune } from '../../src/run/finetune.ts';
 import { TrainerControl } from '../../src/train/events.ts';
 
@@ -50,13 +50,14 @@ const train: Command = {
   help,
   async run(argv) {
     const { values } = parseFlags(argv, TRAIN_FLAG_OPTIONS);
-    const initial = configFromFlags(values);
+    const initial = configFromFlags(values, interactiveFinetuneConfig());
     const { canUseInk } = await import('../../src/report/ink/index.ts');
     const interactive = canUseInk(process.stdout, process.env) && Boolean(process.stdin.isTTY);
     if (interactive) return runInteractive(initial, values.yes === true);
     // Off a terminal there is nothing to set up or steer: exactly `finetune` with the same flags.
     const finetune = (await import('./finetune.ts')).default;
-    return finetune.run(argv.filter((arg) => arg !== '--yes'));
+    const args = argv.filter((arg) => arg !== '--yes');
+    return finetune.run(argv.some((arg) => arg === '--model' || arg.startsWith('--model=')) ? args : ['--model', initial.model, ...args]);
   },
 };
 

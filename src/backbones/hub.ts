@@ -97,7 +97,8 @@ export function checkOfflineCache(model: string, source: Extract<ModelSource, { 
   throw runtimeError(
     `model '${model}' (hub repo ${source.repo}, revision ${source.revision}) is not in the cache: ` +
       `${join(folder, missing)} is missing and offline mode is on (--offline or HF_HUB_OFFLINE=1); ` +
-      `run once online to download it, set HF_HOME to the cache that has it, or pass a local model folder`,
+      `run once online to download it, set HF_HOME to the cache that has it, or pass a local model folder ` +
+      `(--model bundled:tiny-bert is the offline demo model)`,
   );
 }
 
@@ -107,7 +108,7 @@ export function hubLoadError(model: string, source: Extract<ModelSource, { kind:
   return runtimeError(
     `could not load model '${model}' (hub repo ${source.repo}, revision ${source.revision}) from ${source.endpoint} ` +
       `into ${hubCacheFolder(source)}: ${message.split('\n')[0]}` +
-      (/fetch failed|ENOTFOUND|ECONNREFUSED|ETIMEDOUT/.test(message) ? ' (is the hub reachable? set HF_ENDPOINT to a mirror, or pass a local model folder)' : ''),
+      (/fetch failed|ENOTFOUND|ECONNREFUSED|ETIMEDOUT/.test(message) ? ' (is the hub reachable? set HF_ENDPOINT to a mirror, or pass a local model folder; --model bundled:tiny-bert needs no network)' : ''),
     {},
     error,
   );

@@ -3,6 +3,8 @@ import { usageError } from '../errors.ts';
 
 /** The model the offline demo and `npm start` use: the seeded tiny BERT the project generates itself. */
 export const BUNDLED_MODEL = 'bundled:tiny-bert';
+/** The pretrained backbone a finetune uses unless told otherwise. */
+export const DEFAULT_MODEL = 'bert-base-cased';
 
 export type HeadKind = 'linear' | 'mlp';
 export type OptimizerKind = 'adamw' | 'adam' | 'sgd';
@@ -48,7 +50,7 @@ export interface FinetuneConfig {
 
 export function defaultFinetuneConfig(): FinetuneConfig {
   return {
-    model: BUNDLED_MODEL,
+    model: DEFAULT_MODEL,
     train: 'bundled:nli-tiny/train',
     validation: { validation: 'bundled:nli-tiny/validation' },
     maxLength: 128,
@@ -74,6 +76,15 @@ export function defaultFinetuneConfig(): FinetuneConfig {
     offline: false,
     lenient: false,
   };
+}
+
+/**
+ * The interactive trainer's starting point: the bundled model preselected, so `transferkit train` runs
+ * offline at once; a scripted finetune defaults to the pretrained bert-base-cased instead, so real data
+ * is never silently paired with a random-weight model.
+ */
+export function interactiveFinetuneConfig(): FinetuneConfig {
+  return { ...defaultFinetuneConfig(), model: BUNDLED_MODEL };
 }
 
 /** Field name → the flag that sets it, so validation errors can name the flag. */

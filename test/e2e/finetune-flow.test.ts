@@ -43,7 +43,7 @@ describe('finetune → predict → eval → attention', () => {
 
   it('finetune writes results.json, predictions and a checkpoint', async () => {
     const { code, stdout, stderr } = await cli(
-      'finetune', '--output-dir', run, '--epochs', '2', '--pooling', 'mean', '--lr', '5e-3',
+      'finetune', '--model', 'bundled:tiny-bert', '--output-dir', run, '--epochs', '2', '--pooling', 'mean', '--lr', '5e-3',
       '--validation', 'dev=bundled:nli-tiny/validation', '--validation', 'again=bundled:nli-tiny/validation',
     );
     expect(stderr).not.toMatch(/error/);
@@ -89,7 +89,7 @@ describe('finetune → predict → eval → attention', () => {
   });
 
   it('a second finetune into the same folder is refused unless asked to overwrite or resume', async () => {
-    const { code, stderr } = await cli('finetune', '--output-dir', run, '--epochs', '1');
+    const { code, stderr } = await cli('finetune', '--model', 'bundled:tiny-bert', '--output-dir', run, '--epochs', '1');
     expect(code).toBe(2);
     expect(stderr).toMatch(/^error: --output-dir: .*already holds a run; pass --resume/m);
   });

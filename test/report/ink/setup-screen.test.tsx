@@ -3,13 +3,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TrainerApp } from '../../../src/report/ink/App.tsx';
 import { RunStore } from '../../../src/report/ink/run-store.ts';
 import type { SetupChecks } from '../../../src/report/ink/setup-fields.ts';
-import { defaultFinetuneConfig, type FinetuneConfig } from '../../../src/run/config.ts';
+import { defaultFinetuneConfig, interactiveFinetuneConfig, type FinetuneConfig } from '../../../src/run/config.ts';
 import { TrainerControl } from '../../../src/train/events.ts';
 import { KEYS, settle, waitFor, waitForFrame } from './wait.ts';
 
 afterEach(cleanup);
 
-function mount(initial: FinetuneConfig = defaultFinetuneConfig(), checks?: SetupChecks) {
+function mount(initial: FinetuneConfig = interactiveFinetuneConfig(), checks?: SetupChecks) {
   const onStart = vi.fn<(config: FinetuneConfig) => void>();
   const onCancel = vi.fn();
   const app = render(
@@ -151,7 +151,7 @@ describe('setup screen', () => {
 
   it('an output dir that holds a run needs resume or overwrite; resume needs a run', async () => {
     const hasRun = (dir: string) => dir === 'runs/latest';
-    const { lastFrame, stdin, onStart } = mount(defaultFinetuneConfig(), { hasRun });
+    const { lastFrame, stdin, onStart } = mount(interactiveFinetuneConfig(), { hasRun });
     let frame = await waitForFrame(lastFrame, 'new training run');
     expect(frame).toMatch(/Output dir\s+runs\/latest\s+✗ holds a run: pick resume or overwrite below, or another dir/);
     expect(frame).toMatch(/Existing run\s+‹ new ›/);
