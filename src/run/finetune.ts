@@ -138,10 +138,15 @@ async function loadSplit(source: string, config: FinetuneConfig, maxSamples: num
   return loadTextDataset(resolveDataSource(source), {
     maxSamples,
     lenient: config.lenient,
-    offline: config.offline,
+    offline: offlineOption(config),
     requireLabels: true,
     ...(labelNames ? { labelNames } : {}),
   });
+}
+
+/** --offline forces offline mode; without it the loaders read HF_HUB_OFFLINE themselves. */
+function offlineOption(config: FinetuneConfig): true | undefined {
+  return config.offline ? true : undefined;
 }
 
 function requireLabels(data: TextDataset): Int32Array {
@@ -154,11 +159,11 @@ async function loadExtractor(config: FinetuneConfig): Promise<FeatureExtractor &
   const checkpoint = findCheckpointDir(config.model);
   if (checkpoint) {
     const { TransferModel } = await import('../model/transfer-model.ts');
-    const model = await TransferModel.loadFromCheckpoint(checkpoint, { device: config.device, offline: config.offline, tfBackend: config.tfBackend });
+    const model = await TransferModel.loadFromCheckpoint(checkpoint, { device: config.device, offline: offlineOption(config), tfBackend: config.tfBackend });
     return model.asFeatureExtractor();
   }
   const { loadTextBackbone } = await import('../backbones/load.ts');
-  return loadTextBackbone(await resolveModelSource(config.model), { device: config.device, offline: config.offline });
+  return loadTextBackbone(await resolveModelSource(config.model), { device: config.device, offline: offlineOption(config) });
 }
 
 function reference(extractor: FeatureExtractor & { reference?: BackboneReference }): BackboneReference {

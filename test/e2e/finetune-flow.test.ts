@@ -20,7 +20,8 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
   try {
     const { stdout, stderr } = await exec(process.execPath, [join(repoRoot, 'bin/transferkit.js'), ...args], {
       cwd: dir,
-      env: { ...process.env, NO_COLOR: '1', TRANSFERKIT_CACHE: TEST_CACHE_DIR, HF_HUB_OFFLINE: '1' },
+      // HF_HOME in the scratch folder: an empty hub cache, whatever this machine has downloaded.
+      env: { ...process.env, NO_COLOR: '1', TRANSFERKIT_CACHE: TEST_CACHE_DIR, HF_HUB_OFFLINE: '1', HF_HOME: join(dir, 'hf-home') },
       maxBuffer: 64 * 1024 * 1024,
     });
     return { code: 0, stdout, stderr };
@@ -92,6 +93,15 @@ describe('finetune → predict → eval → attention', () => {
     const { code, stderr } = await cli('finetune', '--model', 'bundled:tiny-bert', '--output-dir', run, '--epochs', '1');
     expect(code).toBe(2);
     expect(stderr).toMatch(/^error: --output-dir: .*already holds a run; pass --resume/m);
+  });
+
+  it('without --model it wants bert-base-cased, and offline with an empty cache says so in one line', async () => {
+    const { code, stdout, stderr } = await cli('finetune', '--output-dir', join(dir, 'no-model'));
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^error: model 'bert-base-cased' \(hub repo Xenova\/bert-base-cased, revision main\) is not in the cache: .*hf-home.* offline mode is on .*--model bundled:tiny-bert/);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(existsSync(join(dir, 'no-model'))).toBe(false);
   });
 
   it('eval on the checkpoint reproduces the numbers in results.json', async () => {
