@@ -95,7 +95,8 @@ const attention: Command = {
       heads: values.heads,
       maxLength,
       device,
-      offline: values.offline || process.env.HF_HUB_OFFLINE === '1',
+      // Absent flag → undefined, so HF_HUB_OFFLINE (1/true/yes/on) decides, as everywhere else.
+      offline: values.offline,
       revision: values.revision,
       onProgress: process.stderr.isTTY && values.input !== undefined ? onProgress : undefined,
     }).finally(() => {

@@ -306,6 +306,31 @@ describe('transferkit attention errors', () => {
     expect(existsSync(join(dir, 'nb.json'))).toBe(false);
   });
 
+  it('honours HF_HUB_OFFLINE=true when --offline is not given (no download is tried)', async () => {
+    const saved = { HF_HUB_OFFLINE: process.env.HF_HUB_OFFLINE, HF_HOME: process.env.HF_HOME, HF_ENDPOINT: process.env.HF_ENDPOINT };
+    Object.assign(process.env, { HF_HUB_OFFLINE: 'true', HF_HOME: join(dir, 'empty-hf-home'), HF_ENDPOINT: 'http://127.0.0.1:9/' });
+    try {
+      await expect(attention.run(['--model', 'bert-base-cased', '--text', 'hi', '--out', join(dir, 'offline.json')])).rejects.toThrow(
+        /not in the cache: .*offline mode is on/,
+      );
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+    expect(existsSync(join(dir, 'offline.json'))).toBe(false);
+  });
+
+  it("loads the checkpoint's backbone with the dtype it recorded", async () => {
+    await writeCheckpoint(join(dir, 'q8'), { model, identity: 'tiny-q8', dim: 32, dtype: 'q8' });
+    // The tiny model has only fp32 weights: the q8 file the checkpoint names must be asked for, not fp32 used instead.
+    await expect(attention.run(['--checkpoint', join(dir, 'q8'), '--text', 'hi', '--out', join(dir, 'q8.json'), '--offline'])).rejects.toThrow(
+      /has no onnx\/model_quantized\.onnx/,
+    );
+    expect(existsSync(join(dir, 'q8.json'))).toBe(false);
+  });
+
   it('exits 2 naming the file and line of a bad input row, and writes nothing', async () => {
     await writeFile(join(dir, 'broken.jsonl'), '{"premise": "a", "hypothesis": "b"}\n{"premise": "a", \n');
     const run = await cli('--model', model, '--input', 'broken.jsonl', '--out', 'broken.json');
