@@ -62,6 +62,7 @@ export async function dumpAttention(options: AttentionDumpOptions): Promise<Atte
     device: options.device,
     offline: options.offline,
     revision: reference ? reference.revision : options.revision,
+    dtype: reference?.dtype,
     attentions: true,
   });
   try {
