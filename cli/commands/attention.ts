@@ -20,12 +20,14 @@ Sizes grow with layers x heads x tokens^2 per input (bert-base, 128 tokens: abou
 HTML, 9 MB of npy): pick --layers / --heads and --max-inputs to keep large dumps, and HTML pages especially, small.
 
 Flags:
-  --model M            hub id (bert-base-cased) or local model folder
+  --model M            hub id (bert-base-cased), local model folder, or bundled:tiny-bert (the generated
+                       random-weight demo model; no network)
   --checkpoint DIR     a TransferKit checkpoint: its backbone is used
   --text A             the input text (sentence A)
   --text-pair B        second text of a pair (sentence B)
   --input FILE         a file of inputs: TSV/CSV with premise/hypothesis, sentence1/sentence2 or
-                       text/text_pair columns, JSONL with those keys, Parquet, or a hub dataset spec
+                       text/text_pair columns, JSONL with those keys, Parquet, a hub dataset spec, or
+                       bundled:nli-tiny/train | bundled:nli-tiny/validation
   --max-inputs N       only the first N inputs of --input
   --max-length N       truncate to N tokens, pairs longest_first (default 128)
   --layers SEL         layers to export: all (default) or indices such as 0,2,5-7

@@ -12,8 +12,9 @@ sentence1/sentence2 or text/text_pair columns (or --text-column/--text-pair-colu
 text/sentence. Pairs are encoded [CLS] A [SEP] B [SEP] with longest_first truncation.
 
 Flags:
-  --model M              hub id (bert-base-cased, owner/name) or local model folder (required)
-  --input FILE           input file (required)
+  --model M              hub id (bert-base-cased, owner/name), local model folder, or bundled:tiny-bert
+                         (the generated random-weight demo model; no network) (required)
+  --input FILE           input file, or bundled:nli-tiny/train | bundled:nli-tiny/validation (required)
   --output OUT.npy       output file (required)
   --pooling cls|mean     [CLS] row or mask-aware mean of the last hidden state (default cls)
   --max-length N         tokens per input, specials included (default 128)
@@ -69,12 +70,13 @@ const embed: Command = {
     // Resolve the device first (memoized): a missing accelerator fails before any data is read.
     const { resolveDevice } = await import('../../src/backbones/device.ts');
     await resolveDevice(device);
-    const [{ loadTextDataset }, { loadTextBackbone }, { writeNpy }] = await Promise.all([
+    const [{ loadTextDataset }, { loadTextBackbone }, { writeNpy }, sources] = await Promise.all([
       import('../../src/data/index.ts'),
       import('../../src/backbones/load.ts'),
       import('../../src/export/npy.ts'),
+      import('../../src/run/sources.ts'),
     ]);
-    const dataset = await loadTextDataset(input, {
+    const dataset = await loadTextDataset(sources.resolveDataSource(input), {
       textColumn: values['text-column'],
       textPairColumn: values['text-pair-column'],
       offline: values.offline,
@@ -83,7 +85,7 @@ const embed: Command = {
     const inputs: TextInput[] = dataset.texts.map((text, i) => ({ text, textPair: dataset.textPairs?.[i] }));
     if (inputs.length === 0) throw usageError(`${input} has no rows to embed`, '--input');
 
-    const backbone = await loadTextBackbone(model, { device, offline: values.offline, revision: values.revision, dtype });
+    const backbone = await loadTextBackbone(await sources.resolveModelSource(model), { device, offline: values.offline, revision: values.revision, dtype });
     if (backbone.deviceNote) process.stderr.write(`note: ${backbone.deviceNote}\n`);
     const started = performance.now();
     const { progressPrinter } = await import('../../src/report/progress-line.ts');

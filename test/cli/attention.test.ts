@@ -10,7 +10,7 @@ import { packTensors } from '../../src/checkpoint/tensors.ts';
 import { versions } from '../../src/checkpoint/versions.ts';
 import { decodeNpy } from '../../src/export/npy.ts';
 import { loadReferenceBert, referenceForward } from '../helpers/reference-bert.ts';
-import { scratchDir, tinyModelDir } from '../helpers/tiny-model.ts';
+import { scratchDir, TEST_CACHE_DIR, tinyModelDir } from '../helpers/tiny-model.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const exec = promisify(execFile);
@@ -41,7 +41,8 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
   try {
     const { stdout, stderr } = await exec(process.execPath, [join(repoRoot, 'bin/transferkit.js'), 'attention', ...args], {
       cwd: dir,
-      env: { ...process.env, NO_COLOR: '1', HF_HUB_OFFLINE: '1' },
+      // The test cache, not ~/.cache: the derived attention model and bundled:tiny-bert are made there.
+      env: { ...process.env, NO_COLOR: '1', HF_HUB_OFFLINE: '1', TRANSFERKIT_CACHE: TEST_CACHE_DIR },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -249,6 +250,16 @@ describe('transferkit attention on the tiny model', () => {
     expect(html).toContain('id="input-select"');
     expect(html).not.toContain('</script><b>');
     expect(html.match(/<script\b/gi)!.length).toBe(html.match(/<\/script/gi)!.length);
+  });
+
+  it('takes the bundled demo model and data by name (bundled:tiny-bert, bundled:nli-tiny/validation)', async () => {
+    const run = await cli('--model', 'bundled:tiny-bert', '--input', 'bundled:nli-tiny/validation', '--max-inputs', '2', '--out', 'bundled.json');
+    expect(run.stderr).not.toMatch(/error/);
+    expect(run.code).toBe(0);
+    const entries = await readJson<FileEntryJson[]>(join(dir, 'bundled.json'));
+    expect(entries.map((e) => e.line)).toEqual([2, 3]);
+    const [first] = (await readFile(join(repoRoot, 'datasets/nli-tiny/validation.tsv'), 'utf8')).split('\n').slice(1);
+    expect(first.split('\t')).toContain(entries[0].text);
   });
 
   it('reads the backbone of a TransferKit checkpoint, also through a checkpoint used as backbone', async () => {

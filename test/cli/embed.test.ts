@@ -106,6 +106,19 @@ describe('transferkit embed', () => {
     expect(Math.max(...Array.from(ours, (v, h) => Math.abs(v - ref.lastHiddenState[h])))).toBeLessThanOrEqual(1e-4);
   });
 
+  it('takes the bundled demo model and data by name (bundled:tiny-bert, bundled:nli-tiny/validation)', async () => {
+    const byName = join(scratch.dir, 'bundled.npy');
+    const named = await run(['--model', 'bundled:tiny-bert', '--input', 'bundled:nli-tiny/validation', '--output', byName, '--device', 'cpu']);
+    expect(named.stderr).not.toMatch(/error/);
+    expect(named.code).toBe(0);
+    const byPath = join(scratch.dir, 'bundled-by-path.npy');
+    const pathRun = await run(['--model', modelDir, '--input', join(repoRoot, 'datasets/nli-tiny/validation.tsv'), '--output', byPath, '--device', 'cpu']);
+    expect(pathRun.code).toBe(0);
+    const [a, b] = [await readMatrix(byName), await readMatrix(byPath)];
+    expect(a.shape).toEqual([600, 32]);
+    expect(a.data).toEqual(b.data);
+  });
+
   it.skipIf(cudaProviderInstalled)('--device cuda exits 1 with the CUDA diagnosis and writes nothing', async () => {
     const out = join(scratch.dir, 'cuda.npy');
     const result = await run(['--model', modelDir, '--input', tsv, '--output', out, '--device', 'cuda']);
