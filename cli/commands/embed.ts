@@ -2,6 +2,7 @@ import type { Command } from '../command.ts';
 import { choiceFlag, intFlag, parseFlags, requireFlag } from '../args.ts';
 import { usageError } from '../../src/errors.ts';
 import { DEVICE_CHOICES } from '../../src/backbones/device.ts';
+import { checkOutputFile } from '../../src/export/output-path.ts';
 import type { ModelDtype, Pooling, TextInput } from '../../src/backbones/types.ts';
 
 const help = `Usage: transferkit embed --model M --input FILE --output OUT.npy [flags]
@@ -61,6 +62,7 @@ const embed: Command = {
     const input = requireFlag(values.input, '--input');
     const output = requireFlag(values.output, '--output');
     if (!output.endsWith('.npy')) throw usageError(`must name a .npy file, got '${output}'`, '--output');
+    await checkOutputFile(output, '--output');
     const pooling = choiceFlag(values.pooling, '--pooling', POOLINGS, 'cls');
     const maxLength = intFlag(values['max-length'], '--max-length', 128, 3);
     const batchSize = intFlag(values['batch-size'], '--batch-size', 32);

@@ -2,6 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { relative, resolve, isAbsolute } from 'node:path';
 import { usageError } from '../errors.ts';
 import type { AttentionFormat } from './attention-export.ts';
+import { checkOutputParent } from './output-path.ts';
 
 /** What a previous npy dump holds at its top level; only such a directory may be replaced. */
 const DUMP_MARKERS = ['tokens.json', 'index.json'];
@@ -15,13 +16,14 @@ export async function checkAttentionOutput(format: AttentionFormat, out: string)
   const existing = await stat(out).catch(() => null);
   if (format !== 'npy') {
     if (existing?.isDirectory() || /[\\/]$/.test(out)) throw usageError(`${format} output is a file, but '${out}' is a directory`, '--out');
+    await checkOutputParent(out, '--out');
     return;
   }
   const fromOut = relative(resolve(out), process.cwd());
   if (fromOut === '' || (!fromOut.startsWith('..') && !isAbsolute(fromOut))) {
     throw usageError(`'${out}' holds the current directory; give a new directory for the npy dump`, '--out');
   }
-  if (existing === null) return;
+  if (existing === null) return checkOutputParent(out, '--out');
   if (!existing.isDirectory()) throw usageError(`'${out}' is a file; the npy format writes a directory`, '--out');
   const entries = await readdir(out);
   if (entries.length > 0 && !entries.some((name) => DUMP_MARKERS.includes(name))) {

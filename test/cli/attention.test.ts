@@ -302,6 +302,8 @@ describe('transferkit attention errors', () => {
     [['--model', 'm', '--text', 'a', '--out', 'x.json/'], "--out: json output is a file, but 'x.json/' is a directory"],
     [['--model', 'm', '--text', 'a', '--out', 'cli'], "--out: 'cli' is a non-empty directory that is not an attention dump; the npy dump replaces its directory, so give a new or empty one"],
     [['--model', 'm', '--text', 'a', '--out', 'bin/transferkit.js'], "--out: 'bin/transferkit.js' is a file; the npy format writes a directory"],
+    [['--model', 'm', '--text', 'a', '--out', 'bin/transferkit.js/x.json'], `--out: cannot write 'bin/transferkit.js/x.json': ${join(repoRoot, 'bin/transferkit.js')} is a file, not a directory`],
+    [['--model', 'm', '--text', 'a', '--out', 'bin/transferkit.js/a/dump'], `--out: cannot write 'bin/transferkit.js/a/dump': ${join(repoRoot, 'bin/transferkit.js')} is a file, not a directory`],
     [['--model', 'm', '--text', 'hi'], '--out: missing: give the output file (.json, .html) or npy directory'],
     [['--model', 'm', '--text', 'hi', '--format', 'json', '--out', 'x.html'], "--out: --format json does not match the html file name 'x.html'"],
     [['--model', 'm', '--text', 'hi', '--format', 'csv', '--out', 'x'], "--format: must be one of json, npy, html; got 'csv'"],

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onnxRuntimeBinDir } from '../../src/backbones/device.ts';
@@ -144,6 +144,14 @@ describe('transferkit embed', () => {
     const missing = await run(['--model', modelDir, '--input', join(scratch.dir, 'nope.tsv'), '--output', join(scratch.dir, 'x.npy')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/nope\.tsv/);
+    // Output paths that cannot be written fail before the model runs, not with a bare EEXIST / EISDIR after it.
+    const underFile = await run(['--model', modelDir, '--input', tsv, '--output', join(tsv, 'x.npy')]);
+    expect(underFile.code).toBe(2);
+    expect(underFile.stderr).toBe(`error: --output: cannot write '${join(tsv, 'x.npy')}': ${tsv} is a file, not a directory\n`);
+    await mkdir(join(scratch.dir, 'folder.npy'), { recursive: true });
+    const isDir = await run(['--model', modelDir, '--input', tsv, '--output', join(scratch.dir, 'folder.npy')]);
+    expect(isDir.code).toBe(2);
+    expect(isDir.stderr).toBe(`error: --output: '${join(scratch.dir, 'folder.npy')}' is a directory; give a file name\n`);
     const noModel = await run(['--input', tsv, '--output', join(scratch.dir, 'x.npy')]);
     expect(noModel.code).toBe(2);
     expect(noModel.stderr).toMatch(/^error: --model: .*is required\n$/);
