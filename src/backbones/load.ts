@@ -38,8 +38,12 @@ export async function loadTextBackbone(model: string, options: LoadTextBackboneO
   const modelFile = `onnx/model${suffix}.onnx`;
   const { device, note } = await resolveDevice(options.device ?? 'auto');
 
-  if (source.kind === 'local' && !existsSync(join(source.dir, modelFile))) {
-    throw inputError(`model folder ${source.dir} has no ${modelFile} (a Transformers.js model folder needs config.json, tokenizer files and ${modelFile})`, { flag: '--model' });
+  if (source.kind === 'local') {
+    // Checked here because Transformers.js fails on a missing config or tokenizer with a bare TypeError.
+    const missing = [modelFile, 'config.json', 'tokenizer.json'].find((file) => !existsSync(join(source.dir, file)));
+    if (missing !== undefined) {
+      throw inputError(`model folder ${source.dir} has no ${missing} (a Transformers.js text model folder needs config.json, tokenizer.json and ${modelFile})`, { flag: '--model' });
+    }
   }
   if (source.kind === 'hub' && source.offline) {
     checkOfflineCache(model, source, ['config.json', 'tokenizer.json', 'tokenizer_config.json', modelFile]);

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTextBackbone } from '../../src/backbones/load.ts';
@@ -138,6 +138,17 @@ describe('Transformers.js text backbone vs the float64 reference BERT (tiny mode
 
   it('rejects a max length beyond the model positions', async () => {
     await expect(backbone.extract(INPUTS, { pooling: 'cls', maxLength: 513 })).rejects.toThrow(/exceeds the model's 512 positions/);
+  });
+
+  it('names the file a local model folder lacks (an image model has no tokenizer.json), as bad --model input', async () => {
+    const imageModel = join(scratch.dir, 'image-model');
+    await mkdir(join(imageModel, 'onnx'), { recursive: true });
+    await copyFile(join(modelDir, 'config.json'), join(imageModel, 'config.json'));
+    await copyFile(join(modelDir, 'onnx/model.onnx'), join(imageModel, 'onnx/model.onnx'));
+    await expect(loadTextBackbone(imageModel, { device: 'cpu' })).rejects.toMatchObject({
+      kind: 'input',
+      line: `--model: model folder ${imageModel} has no tokenizer.json (a Transformers.js text model folder needs config.json, tokenizer.json and onnx/model.onnx)`,
+    });
   });
 
   it('gives the same identity on reload (hash cached by path, size and mtime)', async () => {
