@@ -18,7 +18,7 @@ import { defaultMode, readMonitor } from './metrics.ts';
 import { Optimizer } from './optimizers.ts';
 import { Rng } from './rng.ts';
 import { lrMultiplier, warmupStepsFor } from './schedule.ts';
-import type { TrainerState } from './state.ts';
+import { trainDataFingerprint, type TrainerState } from './state.ts';
 import { trainStep } from './step.ts';
 
 export interface LabelledFeatures {
@@ -90,7 +90,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   let lastEval: Record<string, Metrics> = {};
   let lastTrain: { loss: number; accuracy: number } = { loss: NaN, accuracy: NaN };
   if (options.resume) {
-    const restored = await restore(options, spec, config);
+    const restored = await restore(options, spec, config, source);
     ({ head, optimizer, state } = restored);
     lastEval = restored.eval;
     lastTrain = restored.train;
@@ -109,6 +109,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
       stoppedEarly: false,
       best: initialMonitorState(),
       elapsedSeconds: 0,
+      trainData: trainDataFingerprint(train.features, train.labels),
     };
   }
 
@@ -276,7 +277,7 @@ const RESUME_FIXED: (keyof TrainConfig)[] = [
   'schedule', 'warmupRatio', 'warmupSteps', 'maxGradNorm', 'classWeights', 'seed', 'earlyStopping',
 ];
 
-async function restore(options: FitOptions, spec: HeadSpec, config: TrainConfig) {
+async function restore(options: FitOptions, spec: HeadSpec, config: TrainConfig, source: FeatureSource) {
   if (!options.checkpointDir) throw usageError('--resume needs a checkpoint directory', '--resume');
   const dir = join(options.checkpointDir, LAST_DIR);
   if (!existsSync(join(dir, 'manifest.json'))) throw usageError(`nothing to resume: ${dir} holds no checkpoint`, '--resume');
@@ -288,6 +289,19 @@ async function restore(options: FitOptions, spec: HeadSpec, config: TrainConfig)
   const changed = RESUME_FIXED.filter((key) => JSON.stringify(manifest.training?.[key]) !== JSON.stringify(config[key]));
   if (changed.length > 0) throw usageError(`cannot resume: training settings differ from the interrupted run (${changed.join(', ')})`, '--resume');
   if (JSON.stringify(manifest.resume.trainer.rngState) !== JSON.stringify(new Rng(config.seed).state)) throw usageError('cannot resume: the generator state does not match the seed', '--resume');
+  // Same head shape is not enough: features from another backbone, pooling or max length (or other
+  // training rows) would silently continue a different run.
+  const featureChanges = [
+    manifest.backbone?.identity !== source.backbone?.identity ? 'backbone' : null,
+    manifest.pooling !== source.pooling ? 'pooling' : null,
+    manifest.maxLength !== source.maxLength ? 'max length' : null,
+  ].filter((change) => change !== null);
+  if (featureChanges.length > 0) throw usageError(`cannot resume: the features differ from the interrupted run's (${featureChanges.join(', ')})`, '--resume');
+  const before = manifest.resume.trainer.trainData;
+  const now = trainDataFingerprint(options.train.features, options.train.labels);
+  if (before && before.sha256 !== now.sha256) {
+    throw usageError(`cannot resume: the training data differs from the interrupted run (it had ${before.rows} rows, this run has ${now.rows} rows)`, '--resume');
+  }
   const head = Head.fromWeights(spec, loaded.weights);
   const optimizer = new Optimizer(
     { kind: config.optimizer, weightDecay: config.weightDecay, beta1: config.beta1, beta2: config.beta2, epsilon: config.epsilon, momentum: config.momentum },

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import type { FeatureMatrix } from '../features/types.ts';
 import type { MonitorState } from './early-stopping.ts';
 
 /** Where a run stands, saved with every `last` checkpoint so --resume continues exactly. */
@@ -19,6 +21,28 @@ export interface TrainerState {
   best: MonitorState;
   /** Training seconds before this process (for examples/s over the whole run). */
   elapsedSeconds: number;
+  /** What the run trains on (absent in older checkpoints): --resume refuses other training data. */
+  trainData?: TrainDataFingerprint;
+}
+
+/** Rows and a hash of the labels and a sample of feature rows: cheap even for 392k x 768 features. */
+export interface TrainDataFingerprint {
+  rows: number;
+  sha256: string;
+}
+
+const SAMPLED_ROWS = 1024;
+
+export function trainDataFingerprint(features: FeatureMatrix, labels: Int32Array): TrainDataFingerprint {
+  const hash = createHash('sha256');
+  hash.update(`${features.rows}x${features.dim}\n`);
+  hash.update(new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength));
+  const stride = Math.max(1, Math.floor(features.rows / SAMPLED_ROWS));
+  for (let row = 0; row < features.rows; row += stride) {
+    const values = features.data.subarray(row * features.dim, (row + 1) * features.dim);
+    hash.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  }
+  return { rows: features.rows, sha256: hash.digest('hex') };
 }
 
 export function isTrainerState(value: unknown): value is TrainerState {
@@ -35,6 +59,7 @@ export function isTrainerState(value: unknown): value is TrainerState {
     typeof v.elapsedSeconds === 'number' &&
     typeof v.stoppedEarly === 'boolean' &&
     monitor(v.earlyStopping) &&
-    monitor(v.best)
+    monitor(v.best) &&
+    (v.trainData === undefined || (Number.isInteger(v.trainData?.rows) && typeof v.trainData?.sha256 === 'string'))
   );
 }

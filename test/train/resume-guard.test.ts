@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultTrainConfig, fit, TrainerControl, type FitOptions } from '../../src/train/index.ts';
+import { blobs } from './synthetic.ts';
+
+const labelNames = ['a', 'b', 'c'];
+const backbone = { model: 'm', identity: 'local:sha256:abc', dim: 6 };
+
+/** Trains 7 steps into `checkpointDir` and stops (a resumable `last/`), with the given feature source. */
+async function interruptedRun(checkpointDir: string, base: FitOptions) {
+  const control = new TrainerControl();
+  let steps = 0;
+  const first = await fit({ ...base, checkpointDir, control, emit: (e) => void (e.type === 'step' && ++steps === 7 && control.stop()) });
+  first.head.dispose();
+  expect(first.interrupted).toBe(true);
+}
+
+describe('resume refuses features the interrupted run did not train on', () => {
+  const options = (train = blobs(320, 6, 3, 61), pooling: 'cls' | 'mean' = 'cls'): FitOptions => ({
+    train,
+    validation: { dev: blobs(60, 6, 3, 62) },
+    labelNames,
+    head: { type: 'linear' },
+    config: { ...defaultTrainConfig(), epochs: 3 },
+    manifestExtras: { backbone, pooling, maxLength: 128 },
+    tfBackend: 'cpu',
+  });
+
+  it('a different training set (e.g. another --max-train-samples)', async () => {
+    const checkpointDir = await mkdtemp(join(tmpdir(), 'tk-resume-guard-'));
+    await interruptedRun(checkpointDir, options());
+    await expect(fit({ ...options(blobs(100, 6, 3, 61)), checkpointDir, resume: true })).rejects.toMatchObject({
+      kind: 'usage',
+      where: { flag: '--resume' },
+      message: expect.stringMatching(/training data differs .*320 rows.*100 rows/),
+    });
+    await expect(fit({ ...options(blobs(320, 6, 3, 99)), checkpointDir, resume: true })).rejects.toThrow(/training data differs/);
+    const resumed = await fit({ ...options(), checkpointDir, resume: true });
+    expect(resumed.train.steps).toBe(30);
+    resumed.head.dispose();
+  });
+
+  it('another pooling, max length or backbone', async () => {
+    const checkpointDir = await mkdtemp(join(tmpdir(), 'tk-resume-guard-'));
+    await interruptedRun(checkpointDir, options());
+    await expect(fit({ ...options(undefined, 'mean'), checkpointDir, resume: true })).rejects.toThrow(/cannot resume: .*pooling/);
+    const other = options();
+    await expect(fit({ ...other, manifestExtras: { ...other.manifestExtras, maxLength: 64 }, checkpointDir, resume: true })).rejects.toThrow(/cannot resume: .*max length/);
+    await expect(fit({ ...other, manifestExtras: { ...other.manifestExtras, backbone: { ...backbone, identity: 'local:sha256:def' } }, checkpointDir, resume: true })).rejects.toThrow(/cannot resume: .*backbone/);
+  });
+});
