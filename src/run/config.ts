@@ -195,9 +195,11 @@ export function parseConfigField<K extends keyof FinetuneConfig>(field: K, text:
 export function parseValidationSpecs(specs: string[]): Record<string, string> {
   const sets: Record<string, string> = {};
   for (const spec of specs) {
-    const match = /^([A-Za-z][\w-]*)=(.+)$/.exec(spec);
+    const match = /^([A-Za-z][\w-]*)=(.*)$/.exec(spec);
     const [name, source] = match ? [match[1], match[2]] : ['validation', spec];
     if (!source.trim()) throw usageError(`needs NAME=SOURCE, got '${spec}'`, '--validation');
+    // `train/<metric>` monitors the training metrics, so no validation set may take that name.
+    if (name === 'train') throw usageError(`the name 'train' is reserved for the training metrics; choose another name`, '--validation');
     if (name in sets) throw usageError(`the name '${name}' is given twice`, '--validation');
     sets[name] = source;
   }

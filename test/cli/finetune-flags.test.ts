@@ -69,6 +69,9 @@ describe('finetune flags', () => {
     expect(failure(['--head', 'cnn']).line).toMatch(/^--head: .*must be one of linear, mlp/);
     expect(failure(['--validation', 'm=a', '--validation', 'm=b']).message).toContain("the name 'm' is given twice");
     expect(failure(['--bogus', '1'])).toMatchObject({ kind: 'usage' });
+    // Checked while parsing, before any data is loaded or features extracted.
+    expect(failure(['--validation', 'train=a.tsv']).line).toMatch(/^--validation: .*'train' is reserved/);
+    expect(failure(['--validation', 'matched=']).line).toBe("--validation: needs NAME=SOURCE, got 'matched='");
   });
 
   it('ignores parsed values that are not finetune flags', () => {
