@@ -22,12 +22,17 @@ export async function ensureAttentionModel(
   suffix: string,
   numLayers: number,
   identityHash: string,
+  /** Brings a hub model's original file into the cache (a download) when it is not there yet. */
+  fetchOriginal: () => Promise<void>,
 ): Promise<string> {
   const derivedFile = `onnx/${ATTENTION_MODEL_NAME}${suffix}.onnx`;
   if (source.kind === 'hub') {
     const folder = hubCacheFolder(source);
     const target = join(folder, derivedFile);
-    if (!existsSync(target)) await writeAttentionModel(join(folder, modelFile), target, numLayers);
+    if (!existsSync(target)) {
+      if (!existsSync(join(folder, modelFile))) await fetchOriginal();
+      await writeAttentionModel(join(folder, modelFile), target, numLayers);
+    }
     return source.repo;
   }
   const folder = join(transferKitCacheDir(), 'derived', identityHash);

@@ -19,7 +19,8 @@ type TensorClass = typeof Tensor;
 
 export interface BertBackboneParts {
   tokenizer: WordPieceTokenizer;
-  model: PreTrainedModel;
+  /** Loads the model (once, on first plain forward). */
+  loadModel: () => Promise<PreTrainedModel>;
   /** Loads the derived model with attention outputs (once, on first use). */
   loadAttentionModel: () => Promise<PreTrainedModel>;
   TensorClass: TensorClass;
@@ -39,6 +40,7 @@ export class BertBackbone implements TextBackbone {
   readonly config: TextBackboneConfig;
   readonly tokenizer: WordPieceTokenizer;
   private calls = 0;
+  private plainModel?: Promise<PreTrainedModel>;
   private attentionModel?: Promise<PreTrainedModel>;
 
   constructor(private readonly parts: BertBackboneParts) {
@@ -69,7 +71,7 @@ export class BertBackbone implements TextBackbone {
   }
 
   async forward(batch: PaddedBatch, options: { attentions?: boolean } = {}): Promise<ForwardOutput> {
-    const model = options.attentions ? await this.attentions() : this.parts.model;
+    const model = await (options.attentions ? this.attentions() : this.model());
     const T = this.parts.TensorClass;
     const dims = [batch.batch, batch.seq];
     const outputs = (await model({
@@ -106,14 +108,28 @@ export class BertBackbone implements TextBackbone {
     };
   }
 
+  /** Releases the ONNX sessions of whichever models were loaded (a failed load has none to release). */
   async dispose(): Promise<void> {
-    await this.parts.model.dispose();
-    if (this.attentionModel) await (await this.attentionModel).dispose();
+    for (const pending of [this.plainModel, this.attentionModel]) {
+      const model = await pending?.catch(() => undefined);
+      await model?.dispose();
+    }
+    this.plainModel = this.attentionModel = undefined;
+  }
+
+  /** Loads the plain model now rather than on the first forward. */
+  async prepareModel(): Promise<void> {
+    await this.model();
   }
 
   /** Loads (deriving if needed) the attention-output model now rather than on first use. */
   async prepareAttentions(): Promise<void> {
     await this.attentions();
+  }
+
+  private model(): Promise<PreTrainedModel> {
+    this.plainModel ??= this.parts.loadModel();
+    return this.plainModel;
   }
 
   private attentions(): Promise<PreTrainedModel> {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PreTrainedModel } from '@huggingface/transformers';
+import type { PretrainedConfig, PreTrainedModel } from '@huggingface/transformers';
 import { loadWordPieceTokenizer } from '../encode/tokenizer.ts';
 import { inputError, runtimeError, TransferKitError } from '../errors.ts';
 import { ATTENTION_MODEL_NAME, ensureAttentionModel } from './attention-model.ts';
@@ -49,30 +49,38 @@ export async function loadTextBackbone(model: string, options: LoadTextBackboneO
     checkOfflineCache(model, source, ['config.json', 'tokenizer.json', 'tokenizer_config.json', modelFile]);
   }
   await configureTransformers(source);
-  const { AutoModel, Tensor } = await import('@huggingface/transformers');
+  const { AutoConfig, AutoModel, Tensor } = await import('@huggingface/transformers');
   const location = source.kind === 'local' ? source.dir : source.repo;
   const revision = source.kind === 'hub' ? source.revision : undefined;
   const local_files_only = source.kind === 'hub' ? source.offline : true;
   const loaded = await guard(model, source, async () => ({
     tokenizer: await loadWordPieceTokenizer({ location, revision, offline: local_files_only }),
-    plain: await AutoModel.from_pretrained(location, {
-      device,
-      dtype,
-      revision,
-      local_files_only,
-      progress_callback: options.onProgress as never,
-    }),
+    pretrainedConfig: await AutoConfig.from_pretrained(location, { revision, local_files_only }),
   }));
-  const config = readConfig(loaded.plain, location);
+  const config = readConfig(loaded.pretrainedConfig, location);
   const identity =
     source.kind === 'hub'
       ? `hub:${source.repo}@${source.revision}${dtype === 'fp32' ? '' : `#${dtype}`}`
       : `local:sha256:${await localIdentityHash(source.dir, modelFile)}`;
 
+  const loadModel = () =>
+    guard(model, source, async (): Promise<PreTrainedModel> => {
+      await configureTransformers(source); // Transformers.js' env is global: another load may have changed it since
+      return AutoModel.from_pretrained(location, {
+        config: loaded.pretrainedConfig,
+        device,
+        dtype,
+        revision,
+        local_files_only,
+        progress_callback: options.onProgress as never,
+      });
+    });
   const loadAttentionModel = () =>
     guard(model, source, async (): Promise<PreTrainedModel> => {
-      const derived = await ensureAttentionModel(source, modelFile, suffix, config.numLayers, sha256Hex(identity));
-      await configureTransformers(source); // Transformers.js' env is global: another load may have changed it since
+      // A hub model's graph is derived from the downloaded original: loading the plain model fetches it.
+      const fetchOriginal = () => backbone.prepareModel();
+      const derived = await ensureAttentionModel(source, modelFile, suffix, config.numLayers, sha256Hex(identity), fetchOriginal);
+      await configureTransformers(source);
       return AutoModel.from_pretrained(derived, {
         device,
         dtype,
@@ -84,7 +92,7 @@ export async function loadTextBackbone(model: string, options: LoadTextBackboneO
 
   const backbone = new BertBackbone({
     tokenizer: loaded.tokenizer,
-    model: loaded.plain,
+    loadModel,
     loadAttentionModel,
     TensorClass: Tensor,
     identity,
@@ -99,7 +107,15 @@ export async function loadTextBackbone(model: string, options: LoadTextBackboneO
     deviceNote: note,
     config,
   });
-  if (options.attentions) await backbone.prepareAttentions();
+  // Each ONNX session holds all the weights (434 MB for bert-base): load only the one the caller will use now;
+  // the other loads on first use. Failures still surface here, at load time.
+  try {
+    if (options.attentions) await backbone.prepareAttentions();
+    else await backbone.prepareModel();
+  } catch (error) {
+    await backbone.dispose();
+    throw error;
+  }
   return backbone;
 }
 
@@ -112,8 +128,8 @@ async function localIdentityHash(dir: string, modelFile: string): Promise<string
   return sha256Hex(parts.join('\n'));
 }
 
-function readConfig(model: PreTrainedModel, where: string): TextBackboneConfig {
-  const c = model.config as unknown as Record<string, number | undefined>;
+function readConfig(pretrained: PretrainedConfig, where: string): TextBackboneConfig {
+  const c = pretrained as unknown as Record<string, number | undefined>;
   const config = {
     hiddenSize: c.hidden_size ?? c.dim,
     numLayers: c.num_hidden_layers ?? c.n_layers,

@@ -77,6 +77,17 @@ describe('loading bert-base-cased through the (local) hub', () => {
     await offline.dispose();
   });
 
+  it('with attentions on an empty cache, downloads the original to derive the attention model from', async () => {
+    const freshCache = join(cacheDir, '..', 'fresh-attention-cache');
+    const backbone = await loadTextBackbone('bert-base-cased', { cacheDir: freshCache, device: 'cpu', attentions: true });
+    expect(existsSync(join(freshCache, 'Xenova', 'bert-base-cased', 'onnx', 'model.onnx'))).toBe(true);
+    expect(existsSync(join(freshCache, 'Xenova', 'bert-base-cased', 'onnx', 'model_attentions.onnx'))).toBe(true);
+    const inputs = [{ text: 'hello there', textPair: 'general kenobi' }];
+    expect((await backbone.attend(inputs[0], 32)).layers).toHaveLength(2);
+    expect((await backbone.extract(inputs, { pooling: 'cls', maxLength: 32 })).rows).toBe(1);
+    await backbone.dispose();
+  });
+
   it('a repository the hub does not have is one clear runtime error', async () => {
     const error = await loadTextBackbone('nobody/missing-model', { cacheDir, device: 'cpu' }).catch((e: Error) => e);
     expect((error as Error).message).toMatch(new RegExp(`^could not load model 'nobody/missing-model' \\(hub repo nobody/missing-model, revision main\\) from ${server.url}/`));

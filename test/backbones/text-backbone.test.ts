@@ -1,6 +1,7 @@
 import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AutoModel } from '@huggingface/transformers';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadTextBackbone } from '../../src/backbones/load.ts';
 import type { TextBackbone, TextInput } from '../../src/backbones/types.ts';
 import { padBatch, type PaddedBatch } from '../../src/encode/batch.ts';
@@ -149,6 +150,22 @@ describe('Transformers.js text backbone vs the float64 reference BERT (tiny mode
       kind: 'input',
       line: `--model: model folder ${imageModel} has no tokenizer.json (a Transformers.js text model folder needs config.json, tokenizer.json and onnx/model.onnx)`,
     });
+  });
+
+  it('with attentions loads only the attention model; the plain one loads on the first plain forward', async () => {
+    const loads = vi.spyOn(AutoModel, 'from_pretrained');
+    try {
+      const attending = await loadTextBackbone(modelDir, { device: 'cpu', attentions: true });
+      const fileNames = () => loads.mock.calls.map(([, options]) => options?.model_file_name ?? 'model');
+      expect(fileNames()).toEqual(['model_attentions']); // one ONNX session's weights in memory, not two
+      expect((await attending.attend(INPUTS[0], 64)).layers).toEqual((await backbone.attend(INPUTS[0], 64)).layers);
+      const features = await attending.extract(INPUTS, { pooling: 'mean', maxLength: 64 });
+      expect(fileNames()).toEqual(['model_attentions', 'model']);
+      expect(features.data).toEqual((await backbone.extract(INPUTS, { pooling: 'mean', maxLength: 64 })).data);
+      await attending.dispose();
+    } finally {
+      loads.mockRestore();
+    }
   });
 
   it('gives the same identity on reload (hash cached by path, size and mtime)', async () => {
