@@ -26,7 +26,7 @@ export function resolveBackendChoice(flag?: string, env: NodeJS.ProcessEnv = pro
   const [value, source] = flag ? [flag, '--tf-backend'] : [env.TRANSFERKIT_TF_BACKEND, 'TRANSFERKIT_TF_BACKEND'];
   if (value === undefined || value === '') return undefined;
   if (!(TF_BACKENDS as readonly string[]).includes(value)) {
-    throw usageError(`${source} must be one of ${TF_BACKENDS.join(', ')}; got '${value}'`, source);
+    throw usageError(`must be one of ${TF_BACKENDS.join(', ')}; got '${value}'`, source);
   }
   return value as TfBackendName;
 }
