@@ -4,7 +4,12 @@ import type { Metrics } from '../train/events.ts';
 export const fixed = (n: number, digits = 4) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 export const rate = (n: number) => (n >= 100 ? Math.round(n).toString() : n.toFixed(1));
 export const lr = (n: number) => n.toExponential(2);
-export const seconds = (s: number) => (s >= 90 ? `${Math.floor(s / 60)}m${Math.round(s % 60)}s` : `${s.toFixed(1)}s`);
+export const seconds = (s: number) => {
+  if (s < 90) return `${s.toFixed(1)}s`;
+  // Round once, then split: rounding the remainder alone turns 119.6 s into "1m60s".
+  const whole = Math.round(s);
+  return `${Math.floor(whole / 60)}m${whole % 60}s`;
+};
 
 /** `matched loss 0.6123 acc 0.7420 macro-F1 0.7391 | mismatched ...` */
 export function metricsLine(evalMetrics: Record<string, Metrics>): string {
