@@ -181,7 +181,9 @@ export async function extractWithCache(
     compute: async (start, end) => {
       const matrix = await extractor.extract(inputs.slice(start, end), {
         ...extract,
-        onProgress: onProgress ? (done) => onProgress(start + done, inputs.length) : undefined,
+        // A slice's start and end are reported by cachedFeatures (the end once the chunk is on disk); forwarding
+        // the extractor's own 0 and last counts too would report them twice.
+        onProgress: onProgress ? (done) => void (done > 0 && done < end - start && onProgress(start + done, inputs.length)) : undefined,
       });
       return matrix.data;
     },

@@ -127,6 +127,28 @@ describe('feature cache', () => {
     expect(Array.from(second.features.data.subarray(12, 14))).toEqual([7, 6]);
   });
 
+  it('extractWithCache reports each count once, reaching the total once (after the last chunk is on disk)', async () => {
+    const cacheDir = await tempCache();
+    const extractor: FeatureExtractor = {
+      identity: 'fake-progress@abc',
+      dim: 1,
+      async extract(inputs: TextInput[], options: ExtractOptions) {
+        // Like the text backbone: 0 first, then after each batch of 2, ending with the slice's length.
+        options.onProgress?.(0, inputs.length);
+        for (let done = 2; done < inputs.length + 2; done += 2) options.onProgress?.(Math.min(done, inputs.length), inputs.length);
+        return { rows: inputs.length, dim: 1, data: new Float32Array(inputs.length) };
+      },
+      async dispose() {},
+    };
+    const inputs = Array.from({ length: 7 }, (_, i) => ({ text: `t${i}` }));
+    const progress: number[] = [];
+    await extractWithCache(extractor, inputs, { pooling: 'cls', maxLength: 8, datasetHash: 'e'.repeat(64), cacheDir, chunkRows: 3, onProgress: (done, total) => progress.push(done) && expect(total).toBe(7) });
+    expect(progress.filter((done) => done === 7)).toHaveLength(1);
+    expect(new Set(progress).size).toBe(progress.length);
+    expect(progress.at(-1)).toBe(7);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+  });
+
   it('lives under TRANSFERKIT_CACHE when set', () => {
     expect(defaultFeatureCacheDir({ TRANSFERKIT_CACHE: '/x/y' })).toBe('/x/y/features');
     expect(defaultFeatureCacheDir({})).toMatch(/\.cache\/transferkit\/features$/);
