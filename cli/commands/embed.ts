@@ -82,7 +82,7 @@ const embed: Command = {
       textColumn: values['text-column'],
       textPairColumn: values['text-pair-column'],
       offline: values.offline,
-      requireLabels: false,
+      ignoreLabels: true, // every row is embedded, also those without a gold label
     });
     const inputs: TextInput[] = dataset.texts.map((text, i) => ({ text, textPair: dataset.textPairs?.[i] }));
     if (inputs.length === 0) throw usageError(`${input} has no rows to embed`, '--input');

@@ -5,6 +5,8 @@ export interface ColumnChoice {
   textPairColumn?: string;
   labelColumn?: string;
   requireLabels?: boolean;
+  /** Read no label column, so rows without a gold label are kept too (embedding and attention use every row). */
+  ignoreLabels?: boolean;
 }
 
 /** Resolved column indices into RecordSource.columns (pair and label may be absent). */
@@ -67,7 +69,9 @@ export function resolveColumns(columns: string[], choice: ColumnChoice, file: st
   if (pair === text) throw inputError(`--text-pair-column names the same column as the text ('${columns[text]}')`, { file, flag: '--text-pair-column' });
 
   let label: number | null = null;
-  if (choice.labelColumn !== undefined) {
+  if (choice.ignoreLabels) {
+    // no label column
+  } else if (choice.labelColumn !== undefined) {
     label = given(choice.labelColumn, '--label-column');
   } else {
     const found = LABELS.find((name) => find(name) >= 0);

@@ -29,6 +29,8 @@ export interface LoadTextOptions {
   offline?: boolean;
   /** Fail when no label column is found (training needs labels; embedding does not). */
   requireLabels?: boolean;
+  /** Read no label column: every row with text is kept, labelled or not (embedding, attention). */
+  ignoreLabels?: boolean;
   onProgress?: (info: { phase: 'download' | 'read'; done: number; total?: number }) => void;
 }
 

@@ -85,7 +85,7 @@ export async function dumpAttention(options: AttentionDumpOptions): Promise<Atte
 async function readInputs(input: AttentionDumpOptions['input'], offline: boolean): Promise<LocatedInput[]> {
   if (!('file' in input)) return [{ input }];
   const [{ loadTextDataset }, { resolveDataSource }] = await Promise.all([import('../data/index.ts'), import('../run/sources.ts')]);
-  const dataset = await loadTextDataset(resolveDataSource(input.file), { offline, maxSamples: input.maxInputs });
+  const dataset = await loadTextDataset(resolveDataSource(input.file), { offline, maxSamples: input.maxInputs, ignoreLabels: true });
   if (dataset.texts.length === 0) throw inputError('the file has no inputs', { file: input.file });
   return dataset.texts.map((text, k) => ({
     input: dataset.textPairs ? { text, textPair: dataset.textPairs[k] } : { text },

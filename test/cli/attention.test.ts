@@ -252,6 +252,13 @@ describe('transferkit attention on the tiny model', () => {
     expect(html.match(/<script\b/gi)!.length).toBe(html.match(/<\/script/gi)!.length);
   });
 
+  it('shows every input of a file, also rows without a gold label', async () => {
+    await writeFile(join(dir, 'gold.tsv'), 'premise\thypothesis\tlabel\nA man.\tA person.\tentailment\nA dog.\tA cat.\t-\n');
+    await runInProcess('--model', model, '--input', join(dir, 'gold.tsv'), '--out', join(dir, 'gold.json'));
+    const entries = await readJson<FileEntryJson[]>(join(dir, 'gold.json'));
+    expect(entries.map((e) => [e.line, e.text])).toEqual([[2, 'A man.'], [3, 'A dog.']]);
+  });
+
   it('takes the bundled demo model and data by name (bundled:tiny-bert, bundled:nli-tiny/validation)', async () => {
     const run = await cli('--model', 'bundled:tiny-bert', '--input', 'bundled:nli-tiny/validation', '--max-inputs', '2', '--out', 'bundled.json');
     expect(run.stderr).not.toMatch(/error/);

@@ -106,6 +106,17 @@ describe('transferkit embed', () => {
     expect(Math.max(...Array.from(ours, (v, h) => Math.abs(v - ref.lastHiddenState[h])))).toBeLessThanOrEqual(1e-4);
   });
 
+  it('embeds every row of the file, also rows without a gold label (one row per input line)', async () => {
+    const withUnlabelled = join(scratch.dir, 'unlabelled.tsv');
+    await writeFile(withUnlabelled, ['premise\thypothesis\tlabel', ...PAIRS.map(([a, b], i) => `${a}\t${b}\t${i === 1 ? '-' : 'neutral'}`)].join('\n') + '\n');
+    const [all, labelled] = [join(scratch.dir, 'unlabelled.npy'), join(scratch.dir, 'labelled.npy')];
+    expect((await run(['--model', modelDir, '--input', withUnlabelled, '--output', all])).code).toBe(0);
+    expect((await run(['--model', modelDir, '--input', tsv, '--output', labelled])).code).toBe(0);
+    const [a, b] = [await readMatrix(all), await readMatrix(labelled)];
+    expect(a.shape).toEqual([PAIRS.length, 32]);
+    expect(a.data).toEqual(b.data);
+  });
+
   it('takes the bundled demo model and data by name (bundled:tiny-bert, bundled:nli-tiny/validation)', async () => {
     const byName = join(scratch.dir, 'bundled.npy');
     const named = await run(['--model', 'bundled:tiny-bert', '--input', 'bundled:nli-tiny/validation', '--output', byName, '--device', 'cpu']);

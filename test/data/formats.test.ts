@@ -85,6 +85,15 @@ describe('formats', () => {
     expect(unlabelled.texts).toEqual(['hello']);
   });
 
+  it('ignoreLabels keeps every row, also those without a gold label or with a bad one (embedding needs no labels)', async () => {
+    const file = fixture('unlabelled-rows.tsv', 'premise\thypothesis\tlabel\nA man.\tA person.\tentailment\nA dog.\tA cat.\t-\nA cat.\tAn animal.\t3.5\n');
+    const dataset = await loadTextDataset(file, { ignoreLabels: true });
+    expect(dataset.texts).toEqual(['A man.', 'A dog.', 'A cat.']);
+    expect(Array.from(dataset.lines)).toEqual([2, 3, 4]);
+    expect(dataset.labels).toBeNull();
+    expect(dataset.skipped).toEqual([]);
+  });
+
   it('detects the headerless label / premise / hypothesis layout only when the first field is a label', async () => {
     const headerless = await loadTextDataset(fixture('headerless.tsv', 'neutral\tA man.\tA tall man.\ncontradiction\tA dog.\tA cat.\n'));
     expect(headerless.texts).toEqual(['A man.', 'A dog.']);
