@@ -14,7 +14,7 @@ Flags:
   --hidden N           hidden size (default 768; must be divisible by --heads)
   --heads N            attention heads (default 12)
   --intermediate N     feed-forward size (default 3072)
-  --max-position N     position embeddings (default 512)
+  --max-position N     position embeddings (default 512, at least 2)
   --vocab DIR          copy vocab.txt + tokenizer.json from DIR; vocab_size follows it
   --vocab-size N       size of the built-in cased WordPiece vocabulary (instead of --vocab)
   --seed N             weight seed (default 0)
@@ -50,6 +50,8 @@ const makeModel: Command = {
     }
     if (extra.length > 0) throw usageError(`unexpected argument '${extra[0]}'`);
     const outDir = requireFlag(values.out, '--out');
+    const { checkOutputDir } = await import('../../src/export/output-path.ts');
+    await checkOutputDir(outDir, '--out');
     const hidden = intFlag(values.hidden, '--hidden', 768);
     const heads = intFlag(values.heads, '--heads', 12);
     if (hidden % heads !== 0) throw usageError(`must be divisible by --heads (${heads}), got ${hidden}`, '--hidden');
@@ -66,7 +68,7 @@ const makeModel: Command = {
       hidden,
       heads,
       intermediate: intFlag(values.intermediate, '--intermediate', 3072),
-      maxPosition: intFlag(values['max-position'], '--max-position', 512),
+      maxPosition: intFlag(values['max-position'], '--max-position', 512, 2), // [CLS] and [SEP] need two positions
       vocabDir: values.vocab,
       vocabSize,
       seed: intFlag(values.seed, '--seed', 0, 0),

@@ -22,3 +22,10 @@ export async function checkOutputFile(path: string, flag: string): Promise<void>
   if ((await stat(path).catch(() => null))?.isDirectory()) throw usageError(`'${path}' is a directory; give a file name`, flag);
   await checkOutputParent(path, flag);
 }
+
+/** checkOutputParent, and `path` itself must not be a file (a directory is written there). */
+export async function checkOutputDir(path: string, flag: string): Promise<void> {
+  const info = await stat(path).catch(() => null);
+  if (info && !info.isDirectory()) throw usageError(`'${path}' is a file; give a directory`, flag);
+  await checkOutputParent(path, flag);
+}
