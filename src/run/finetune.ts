@@ -50,7 +50,6 @@ export async function runFinetune(config: FinetuneConfig, io: FinetuneIO): Promi
   if (config.resume && !findCheckpointDir(join(checkpointDir, LAST_DIR))) {
     throw usageError(`nothing to resume: ${join(checkpointDir, LAST_DIR)} holds no checkpoint`, '--resume');
   }
-  if (config.overwrite && !config.resume) await clearRun(outputDir);
 
   const train = await loadSplit(config.train, config, config.maxTrainSamples);
   const labelNames = train.labelNames;
@@ -75,6 +74,9 @@ export async function runFinetune(config: FinetuneConfig, io: FinetuneIO): Promi
     const validationSets: Record<string, { features: FeatureMatrix; labels: Int32Array }> = {};
     for (const [name, data] of Object.entries(validation)) validationSets[name] = { features: await features(name, data), labels: requireLabels(data) };
 
+    // Only now, with the data loaded and the features extracted, is the previous run replaced: a mistyped
+    // flag or file (or Ctrl-C during extraction) leaves it as it was.
+    if (config.overwrite && !config.resume) await clearRun(outputDir);
     const fitted = await fit({
       train: trainSet,
       validation: validationSets,
