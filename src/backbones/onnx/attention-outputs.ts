@@ -7,7 +7,7 @@
  * (through the scale and mask-bias arithmetic) from a MatMul of two activations (Q·Kᵀ) and feeds the
  * first input of a MatMul (probabilities · V). Layers are numbered in topological order.
  */
-import { inputError } from '../../errors.ts';
+import { inputError, TransferKitError } from '../../errors.ts';
 import { makeNode, tensorValueInfo } from './build.ts';
 import { DataType, decodeModel, encodeModel, encodeModelChunks, initializerTensor, tensorInts, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from './model.ts';
 import { writeChunksAtomic } from './model-file.ts';
@@ -63,7 +63,16 @@ export async function writeAttentionModel(sourcePath: string, targetPath: string
     throw inputError(`not a valid ONNX model (${(error as Error).message})`, { file: sourcePath });
   }
   const existing = countAttentionOutputs(model.graph);
-  const layers = existing > 0 ? existing : exposeAttentionSoftmaxes(model, expectedLayers);
+  let layers = existing;
+  try {
+    if (existing === 0) layers = exposeAttentionSoftmaxes(model, expectedLayers);
+  } catch (error) {
+    // Name the model file: the user sees which model cannot show attention (fused export, layer mismatch).
+    if (error instanceof TransferKitError && error.where.file === undefined) {
+      throw new TransferKitError(error.kind, error.message, { ...error.where, file: sourcePath }, { cause: error });
+    }
+    throw error;
+  }
   await writeChunksAtomic(targetPath, encodeModelChunks(model));
   return { layers };
 }

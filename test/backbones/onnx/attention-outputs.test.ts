@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -100,6 +101,16 @@ describe('addAttentionOutputs', () => {
     plain.input = fused.input;
     plain.output = fused.output;
     expectInputError(() => addAttentionOutputs(model(plain)), /no Softmax node.*cannot be exposed/);
+  });
+
+  it('writeAttentionModel names the model file when its attention cannot be exposed, and writes nothing', async () => {
+    const source = join(await tinyModelDir(), 'onnx', 'model.onnx');
+    const target = join(scratch.dir, 'mismatch_attentions.onnx');
+    const error = await writeAttentionModel(source, target, 12).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransferKitError);
+    expect((error as TransferKitError).line).toBe(`${source}: found 2 self-attention Softmax nodes but the model config says 12 layers`);
+    expect((error as TransferKitError).exitCode).toBe(2);
+    expect(existsSync(target)).toBe(false);
   });
 
   it('writeAttentionModel streams the same bytes to a file', async () => {
