@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { Metrics } from '../train/events.ts';
 
 export interface SummaryInput {
@@ -21,7 +22,9 @@ export function formatResultsTable(summary: SummaryInput): string {
   rows.push(['train (last epoch)', '', pct(summary.train.accuracy), '', num(summary.train.loss)]);
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
-  const out = [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)];
+  // The progress lines showed the last epoch; these rows are the checkpoint that was kept (as in results.json).
+  const title = summary.checkpoint ? `metrics of the kept checkpoint (${basename(summary.checkpoint)})` : 'metrics after the last epoch';
+  const out = [title, line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)];
   const status = summary.interrupted ? 'stopped (resume with --resume)' : summary.stoppedEarly ? 'stopped early' : 'done';
   out.push('', `${status}: ${summary.train.epochs} epoch(s) in ${summary.train.seconds.toFixed(1)} s on ${summary.device} (TF.js ${summary.tfBackend})`);
   return out.join('\n');

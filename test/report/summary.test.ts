@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { formatResultsTable, type SummaryInput } from '../../src/report/summary.ts';
+import { computeMetrics } from '../../src/train/metrics.ts';
+
+const metrics = computeMetrics(Int32Array.from([0, 1, 1, 0]), Int32Array.from([0, 1, 0, 0]), ['a', 'b'], 0.5);
+const summary = (checkpoint?: string): SummaryInput => ({
+  eval: { matched: metrics },
+  train: { loss: 0.4, accuracy: 0.8, epochs: 3, seconds: 2 },
+  ...(checkpoint ? { checkpoint } : {}),
+  resultsFile: '/r/results.json',
+  device: 'cpu',
+  tfBackend: 'wasm',
+  interrupted: false,
+  stoppedEarly: false,
+});
+
+describe('finetune results table', () => {
+  it('says the eval rows are the kept checkpoint (not the last epoch the progress lines showed)', () => {
+    const table = formatResultsTable(summary('/r/checkpoint/best'));
+    expect(table.split('\n')[0]).toBe('metrics of the kept checkpoint (best)');
+    expect(table).toMatch(/^matched +4 +75\.00% +73\.33% +0\.5000$/m);
+    expect(formatResultsTable(summary()).split('\n')[0]).toBe('metrics after the last epoch');
+  });
+});
