@@ -8,9 +8,11 @@ import type { ModelDtype, Pooling, TextInput } from '../../src/backbones/types.t
 const help = `Usage: transferkit embed --model M --input FILE --output OUT.npy [flags]
 
 Runs the backbone over every row of FILE and writes a float32 .npy matrix [rows, hidden] in input order
-(written atomically). FILE is TSV/CSV with a header or JSONL; pairs are read from premise/hypothesis,
-sentence1/sentence2 or text/text_pair columns (or --text-column/--text-pair-column), single texts from
-text/sentence. Pairs are encoded [CLS] A [SEP] B [SEP] with longest_first truncation.
+(written atomically), one row per input row (labels, if any, are not read). FILE is TSV/CSV (with a header,
+or headerless label/premise/hypothesis), JSONL, Parquet, or a hub dataset spec (glue/mnli:validation_matched);
+pairs are read from premise/hypothesis, sentence1/sentence2 or text/text_pair columns (or
+--text-column/--text-pair-column), single texts from text/sentence. Pairs are encoded [CLS] A [SEP] B [SEP]
+with longest_first truncation.
 
 Flags:
   --model M              hub id (bert-base-cased, owner/name), local model folder, or bundled:tiny-bert
@@ -21,7 +23,7 @@ Flags:
   --max-length N         tokens per input, specials included (default 128)
   --batch-size N         inputs per forward pass (default 32)
   --device D             auto | cpu | cuda | webgpu (default auto: cpu when no accelerator works)
-  --offline              use only the local cache (also HF_HUB_OFFLINE=1)
+  --offline              use only the local caches for hub models and datasets (also HF_HUB_OFFLINE=1)
   --no-bucketing         keep input order in batches (more padding; for comparison)
   --text-column NAME     first text column
   --text-pair-column NAME second text column
