@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PretrainedConfig, PreTrainedModel } from '@huggingface/transformers';
 import { loadWordPieceTokenizer } from '../encode/tokenizer.ts';
-import { inputError, runtimeError, TransferKitError } from '../errors.ts';
+import { inputError, runtimeError, TransferKitError, usageError } from '../errors.ts';
 import { ATTENTION_MODEL_NAME, ensureAttentionModel } from './attention-model.ts';
 import { BertBackbone } from './bert.ts';
 import { resolveDevice } from './device.ts';
@@ -38,6 +38,9 @@ export async function loadTextBackbone(model: string, options: LoadTextBackboneO
   const modelFile = `onnx/model${suffix}.onnx`;
   const { device, note } = await resolveDevice(options.device ?? 'auto');
 
+  if (source.kind === 'local' && options.revision !== undefined) {
+    throw usageError(`applies only to hub models; ${source.dir} is a local folder`, '--revision');
+  }
   if (source.kind === 'local') {
     // Checked here because Transformers.js fails on a missing config or tokenizer with a bare TypeError.
     const missing = [modelFile, 'config.json', 'tokenizer.json'].find((file) => !existsSync(join(source.dir, file)));

@@ -168,6 +168,13 @@ describe('Transformers.js text backbone vs the float64 reference BERT (tiny mode
     }
   });
 
+  it('refuses a revision for a local folder instead of ignoring it', async () => {
+    await expect(loadTextBackbone(modelDir, { device: 'cpu', revision: 'v2' })).rejects.toMatchObject({
+      kind: 'usage',
+      line: `--revision: applies only to hub models; ${modelDir} is a local folder`,
+    });
+  });
+
   it('gives the same identity on reload (hash cached by path, size and mtime)', async () => {
     const again = await loadTextBackbone(modelDir, { device: 'cpu' });
     expect(again.identity).toBe(backbone.identity);
