@@ -1,7 +1,7 @@
 import type { Command } from '../command.ts';
 import { choiceFlag, intFlag, parseFlags } from '../args.ts';
 import { usageError } from '../../src/errors.ts';
-import type { DeviceChoice } from '../../src/backbones/types.ts';
+import { DEVICE_CHOICES } from '../../src/backbones/device.ts';
 import { ATTENTION_FORMATS, formatFromPath, type AttentionFormat } from '../../src/export/attention-export.ts';
 
 const help = `Usage: transferkit attention (--model M | --checkpoint DIR) (--text A [--text-pair B] | --input FILE) --out PATH [flags]
@@ -45,8 +45,6 @@ Examples:
   transferkit attention --model ./models/tiny-bert --text "hello world" --heads 0-3 --format npy --out dump
 `;
 
-const DEVICES = ['cpu', 'cuda', 'webgpu', 'auto'] as const satisfies readonly DeviceChoice[];
-
 const attention: Command = {
   name: 'attention',
   summary: 'Export per-layer attention (bertviz JSON, npy or an HTML head view)',
@@ -78,7 +76,7 @@ const attention: Command = {
     const format = outputFormat(values.format, out);
     const maxLength = intFlag(values['max-length'], '--max-length', 128, 2);
     const maxInputs = values['max-inputs'] === undefined ? undefined : intFlag(values['max-inputs'], '--max-inputs', 1);
-    const device = choiceFlag(values.device, '--device', DEVICES, 'auto');
+    const device = choiceFlag(values.device, '--device', DEVICE_CHOICES, 'auto');
 
     const { dumpAttention } = await import('../../src/export/attention-run.ts');
     // A progress line on a terminal only; ended with a newline on failure too, so the error starts a line.
