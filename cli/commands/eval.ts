@@ -9,7 +9,7 @@ precision / recall / F1 and the confusion matrix. Labels are mapped through the 
 a label the model does not know is an error naming the file and line.
 
 Flags:
-  --checkpoint DIR     a checkpoint folder, or a run's checkpoint/ folder (its best/, else last/)
+  --checkpoint DIR     a checkpoint folder, or a run's checkpoint/ or output folder (its best/, else last/)
   --data SOURCE        labelled TSV/CSV/JSONL/Parquet file or hub spec (glue/mnli:validation_matched)
   --output FILE.json   also write the metrics (the results.json "eval" entry layout)
   --json               print the metrics as JSON instead of a table

@@ -10,7 +10,7 @@ The input is a TSV/CSV/JSONL/Parquet file (or hub spec) of single texts or pairs
 are ignored.
 
 Flags:
-  --checkpoint DIR     a checkpoint folder, or a run's checkpoint/ folder (its best/, else last/)
+  --checkpoint DIR     a checkpoint folder, or a run's checkpoint/ or output folder (its best/, else last/)
   --input SOURCE       the inputs
   --output FILE.jsonl  where the predictions go (written whole or not at all)
   --batch-size N       backbone batch size (32)

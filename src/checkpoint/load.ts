@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { inputError } from '../errors.ts';
 import type { OptimizerState } from '../train/optimizers.ts';
 import { recoverReplacedDir } from '../io/atomic.ts';
-import { BEST_DIR, LAST_DIR, MANIFEST_FILE, type BinaryFile, type CheckpointManifest } from './manifest.ts';
+import { BEST_DIR, LAST_DIR, MANIFEST_FILE, RUN_CHECKPOINT_DIR, type BinaryFile, type CheckpointManifest } from './manifest.ts';
 import { sha256, unpackTensors } from './tensors.ts';
 import { validateManifest } from './validate.ts';
 
@@ -62,20 +62,26 @@ export function resolveCheckpointDir(dir: string): string {
   return findCheckpointDir(dir) ?? resolve(dir);
 }
 
-/** The checkpoint in `dir`: the folder itself, or a run's checkpoint folder's best/, else last/; null if none. */
+/**
+ * The checkpoint in `dir`: the folder itself, a run's checkpoint folder's best/, else last/, or the same
+ * inside a finetune output folder's checkpoint/; null if none.
+ */
 export function findCheckpointDir(dir: string): string | null {
   const absolute = resolve(dir);
   if (existsSync(join(absolute, MANIFEST_FILE))) return absolute;
-  for (const sub of [BEST_DIR, LAST_DIR]) {
+  for (const sub of CHECKPOINT_SUBDIRS) {
     if (existsSync(join(absolute, sub, MANIFEST_FILE))) return join(absolute, sub);
   }
   return null;
 }
 
+/** Where a checkpoint may sit below a folder given as a checkpoint: a run's best/ and last/, or an output folder's. */
+const CHECKPOINT_SUBDIRS = [BEST_DIR, LAST_DIR, join(RUN_CHECKPOINT_DIR, BEST_DIR), join(RUN_CHECKPOINT_DIR, LAST_DIR)];
+
 /** Puts back a checkpoint whose replacement a crash interrupted (see recoverReplacedDir). */
 async function recoverCheckpoints(dir: string): Promise<void> {
   const absolute = resolve(dir);
-  for (const path of [absolute, join(absolute, BEST_DIR), join(absolute, LAST_DIR)]) await recoverReplacedDir(path);
+  for (const path of [absolute, ...CHECKPOINT_SUBDIRS.map((sub) => join(absolute, sub))]) await recoverReplacedDir(path);
 }
 
 async function readBinary(dir: string, entry: BinaryFile): Promise<Uint8Array> {

@@ -15,6 +15,8 @@ export const OPTIMIZER_FILE = 'optimizer.bin';
 /** A run's checkpoint folder holds these: the best by the monitor, and the last (with resume state). */
 export const BEST_DIR = 'best';
 export const LAST_DIR = 'last';
+/** The folder of a finetune output directory that holds best/ and last/. */
+export const RUN_CHECKPOINT_DIR = 'checkpoint';
 
 /** What produced the features a head was trained on; needed to rebuild the model for prediction. */
 export interface FeatureSource {

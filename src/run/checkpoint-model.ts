@@ -10,7 +10,7 @@ export interface OpenModelOptions {
   tfBackend?: string;
 }
 
-/** Loads a checkpoint folder, or a run's checkpoint/ folder (its best/, else last/). */
+/** Loads a checkpoint folder, or a run's checkpoint/ or output folder (its best/, else last/). */
 export async function openCheckpoint(dir: string, options: OpenModelOptions = {}): Promise<TransferModel> {
   const { TransferModel } = await import('../model/transfer-model.ts');
   return TransferModel.loadFromCheckpoint(dir, options);

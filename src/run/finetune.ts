@@ -8,7 +8,7 @@ import { initTf } from '../heads/backend.ts';
 import type { HeadConfig } from '../heads/config.ts';
 import { Head } from '../heads/head.ts';
 import { findCheckpointDir, loadCheckpoint } from '../checkpoint/load.ts';
-import { BEST_DIR, LAST_DIR } from '../checkpoint/manifest.ts';
+import { BEST_DIR, LAST_DIR, RUN_CHECKPOINT_DIR } from '../checkpoint/manifest.ts';
 import { recoverReplacedDir } from '../io/atomic.ts';
 import { loadTextDataset, type TextDataset } from '../data/index.ts';
 import { defaultTrainConfig, fit, evaluate, predictProbabilities, type TrainConfig } from '../train/index.ts';
@@ -42,7 +42,7 @@ const PROGRESS_INTERVAL_MS = 100;
  */
 export async function runFinetune(config: FinetuneConfig, io: FinetuneIO): Promise<FinetuneOutcome> {
   const outputDir = resolve(config.outputDir);
-  const checkpointDir = join(outputDir, 'checkpoint');
+  const checkpointDir = join(outputDir, RUN_CHECKPOINT_DIR);
   for (const sub of [BEST_DIR, LAST_DIR]) await recoverReplacedDir(join(checkpointDir, sub));
   if (!config.resume && !config.overwrite && findCheckpointDir(checkpointDir)) {
     throw usageError(`${outputDir} already holds a run; pass --resume to continue it, --overwrite-output-dir to replace it, or choose another --output-dir`, '--output-dir');
@@ -130,7 +130,7 @@ export async function runFinetune(config: FinetuneConfig, io: FinetuneIO): Promi
 
 /** --overwrite-output-dir: what a previous run left (checkpoints, results, predictions); nothing else. */
 async function clearRun(outputDir: string): Promise<void> {
-  await rm(join(outputDir, 'checkpoint'), { recursive: true, force: true });
+  await rm(join(outputDir, RUN_CHECKPOINT_DIR), { recursive: true, force: true });
   await rm(join(outputDir, 'results.json'), { force: true });
   const entries = await readdir(outputDir).catch(() => [] as string[]);
   for (const entry of entries) if (/^predictions-.+\.jsonl$/.test(entry)) await rm(join(outputDir, entry), { force: true });

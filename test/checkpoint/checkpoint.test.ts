@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { initTf } from '../../src/heads/backend.ts';
 import { Head } from '../../src/heads/head.ts';
 import { saveCheckpoint } from '../../src/checkpoint/save.ts';
-import { loadCheckpoint } from '../../src/checkpoint/load.ts';
+import { findCheckpointDir, loadCheckpoint } from '../../src/checkpoint/load.ts';
 import { TransferModel } from '../../src/model/transfer-model.ts';
 import { defaultTrainConfig, fit, predictProbabilities } from '../../src/train/index.ts';
 import { Rng } from '../../src/train/rng.ts';
@@ -64,6 +64,18 @@ describe('checkpoints', () => {
     expect(manifest.metrics.eval.dev.accuracy).toBe(result.eval.dev.accuracy);
     result.head.dispose();
     await model.dispose();
+  });
+
+  it('a finetune output folder resolves to its checkpoint/ (best, else last), as --checkpoint and --model take it', async () => {
+    const outputDir = await mkdtemp(join(tmpdir(), 'tk-run-'));
+    const last = join(outputDir, 'checkpoint', 'last');
+    const head = Head.create({ type: 'linear', inputDim: 5, numClasses: 3 }, new Rng(4));
+    await saveCheckpoint(last, { head, labelNames, source, training: null, metrics: null, epoch: 1, step: 3, tfBackend: 'cpu' });
+    head.dispose();
+    expect(findCheckpointDir(outputDir)).toBe(last);
+    expect((await loadCheckpoint(outputDir)).dir).toBe(last);
+    expect(findCheckpointDir(join(outputDir, 'checkpoint'))).toBe(last);
+    expect(findCheckpointDir(join(outputDir, 'nothing'))).toBeNull();
   });
 
   it('names the file when weights.bin is truncated', async () => {
