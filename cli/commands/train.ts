@@ -31,6 +31,7 @@ Flags: the same as \`transferkit finetune\` (see its --help), e.g.
   --model M  --train SOURCE  --validation NAME=SOURCE (repeatable)  --head linear|mlp  --pooling cls|mean
   --lr X  --epochs N  --batch-size N  --max-length N  --seed N  --output-dir DIR  --max-train-samples N
   --yes      skip the setup screen and start with the flags' values
+  --json, --no-ui   no setup screen or live view: run as \`transferkit finetune\` with JSON lines / plain lines
 
 Examples:
   transferkit train
@@ -39,7 +40,7 @@ Examples:
                     --validation mismatched=glue/mnli:validation_mismatched --max-train-samples 20000
 `;
 
-const TRAIN_FLAG_OPTIONS = { ...FINETUNE_FLAG_OPTIONS, yes: { type: 'boolean' } } as const;
+const TRAIN_FLAG_OPTIONS = { ...FINETUNE_FLAG_OPTIONS, yes: { type: 'boolean' }, json: { type: 'boolean' }, 'no-ui': { type: 'boolean' } } as const;
 
 /** 128 + SIGINT, as shells report a run stopped with Ctrl-C. */
 const INTERRUPTED_EXIT_CODE = 130;
@@ -52,7 +53,8 @@ const train: Command = {
     const { values } = parseFlags(argv, TRAIN_FLAG_OPTIONS);
     const initial = configFromFlags(values, interactiveFinetuneConfig());
     const { canUseInk } = await import('../../src/report/ink/index.ts');
-    const interactive = canUseInk(process.stdout, process.env) && Boolean(process.stdin.isTTY);
+    // --json / --no-ui ask for finetune's machine-readable or plain output: nothing interactive.
+    const interactive = canUseInk(process.stdout, process.env) && Boolean(process.stdin.isTTY) && !values.json && !values['no-ui'];
     if (interactive) return runInteractive(initial, values.yes === true);
     // Off a terminal there is nothing to set up or steer: exactly `finetune` with the same flags.
     const finetune = (await import('./finetune.ts')).default;

@@ -28,6 +28,18 @@ describe('transferkit train without a terminal', () => {
     expect(existsSync(join(outputDir, 'results.json'))).toBe(true);
   });
 
+  it('takes finetune\'s --json and --no-ui too (its help promises the same flags)', () => {
+    const outputDir = join(work, 'json');
+    const result = spawnSync(
+      process.execPath,
+      ['bin/transferkit.js', 'train', '--json', '--no-ui', '--output-dir', outputDir, '--epochs', '1', '--max-train-samples', '64', '--max-eval-samples', '32', '--max-length', '32'],
+      { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, CI: 'true' }, timeout: 120_000 },
+    );
+    expect(result.status, result.stderr).toBe(0);
+    const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(events.at(-1).type).toBe('run-end');
+  });
+
   it('rejects a bad flag with one line naming it and exit code 2', () => {
     const result = spawnSync(process.execPath, ['bin/transferkit.js', 'train', '--epochs', 'zero'], {
       cwd: repoRoot,
