@@ -60,6 +60,14 @@ function report(error: unknown): number {
   return 1;
 }
 
+// `transferkit finetune --json | head -1`: once the reader is gone every write fails; stop with one line
+// (the default would be an unhandled 'error' event and its stack trace).
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.stderr.write('error: stdout was closed (EPIPE): its reader went away; stopping\n');
+  else report(error);
+  process.exit(1);
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
