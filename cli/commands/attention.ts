@@ -69,6 +69,10 @@ const attention: Command = {
     const model = exactlyOne(values, '--model', '--checkpoint');
     exactlyOne(values, '--text', '--input');
     if (values['text-pair'] !== undefined && values.input !== undefined) throw usageError('cannot be combined with --input (the file gives the pairs)', '--text-pair');
+    // As for rows of a file: an empty or blank text is a mistake, not an input of zero tokens.
+    for (const flag of ['text', 'text-pair'] as const) {
+      if (values[flag] !== undefined && values[flag].trim() === '') throw usageError('needs a non-blank text', `--${flag}`);
+    }
     if (values['max-inputs'] !== undefined && values.input === undefined) throw usageError('applies only with --input', '--max-inputs');
     if (values.revision !== undefined && model === '--checkpoint') throw usageError('a checkpoint records its backbone revision', '--revision');
     if (values.out === undefined || values.out === '') throw usageError('missing: give the output file (.json, .html) or npy directory', '--out');

@@ -302,6 +302,8 @@ describe('transferkit attention errors', () => {
     [['--model', 'm', '--text-pair', 'b', '--input', 'f.tsv', '--out', 'x.json'], '--text-pair: cannot be combined with --input (the file gives the pairs)'],
     [['--model', 'm', '--text-pair', 'b', '--out', 'x.json'], '--text: give --text or --input'],
     [['--model', 'm', '--text', 'a', '--max-inputs', '3', '--out', 'x.json'], '--max-inputs: applies only with --input'],
+    [['--model', 'm', '--text', 'a', '--text-pair', '', '--out', 'x.json'], '--text-pair: needs a non-blank text'],
+    [['--model', 'm', '--text', '  ', '--out', 'x.json'], '--text: needs a non-blank text'],
     [['--checkpoint', 'c', '--revision', 'v1', '--text', 'a', '--out', 'x.json'], '--revision: a checkpoint records its backbone revision'],
     [['--model', 'm', '--text', 'a', '--out', '.'], "--out: '.' holds the current directory; give a new directory for the npy dump"],
     [['--model', 'm', '--text', 'a', '--out', '..'], "--out: '..' holds the current directory; give a new directory for the npy dump"],
