@@ -1,4 +1,4 @@
-import { readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { resolve, join } from 'node:path';
 import type { BackboneReference, FeatureExtractor, TextInput } from '../backbones/types.ts';
 import { interruptedError, usageError } from '../errors.ts';
@@ -43,6 +43,7 @@ const PROGRESS_INTERVAL_MS = 100;
 export async function runFinetune(config: FinetuneConfig, io: FinetuneIO): Promise<FinetuneOutcome> {
   const outputDir = resolve(config.outputDir);
   const checkpointDir = join(outputDir, RUN_CHECKPOINT_DIR);
+  await ensureOutputDir(outputDir);
   for (const sub of [BEST_DIR, LAST_DIR]) await recoverReplacedDir(join(checkpointDir, sub));
   if (!config.resume && !config.overwrite && findCheckpointDir(checkpointDir)) {
     throw usageError(`${outputDir} already holds a run; pass --resume to continue it, --overwrite-output-dir to replace it, or choose another --output-dir`, '--output-dir');
@@ -128,6 +129,17 @@ export async function runFinetune(config: FinetuneConfig, io: FinetuneIO): Promi
   }
 }
 
+/** Creates the output folder now, so a path that cannot be one fails before extraction and training, not at the first save. */
+async function ensureOutputDir(outputDir: string): Promise<void> {
+  try {
+    await mkdir(outputDir, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? `${outputDir} (or a folder above it) is a file` : `cannot create ${outputDir} (${code})`;
+    throw usageError(why, '--output-dir');
+  }
+}
+
 /** --overwrite-output-dir: what a previous run left (checkpoints, results, predictions); nothing else. */
 async function clearRun(outputDir: string): Promise<void> {
   await rm(join(outputDir, RUN_CHECKPOINT_DIR), { recursive: true, force: true });
@@ -186,6 +198,8 @@ async function extractSplit(extractor: FeatureExtractor, split: string, data: Te
       // Ctrl-C / `q` during extraction: the cache keeps every finished chunk, so stopping here loses little.
       if (io.control?.stopRequested) throw interruptedError(`stopped during feature extraction of '${split}'; finished chunks are cached, so the next run continues from there`);
       if (firstDone < 0) firstDone = done;
+      // Everything came from the cache: the 'cached' event below says so (not a 0 pairs/s progress line).
+      if (firstDone === total) return;
       const now = performance.now();
       if (now - lastEmit < PROGRESS_INTERVAL_MS && done < total) return;
       lastEmit = now;
