@@ -3,6 +3,8 @@ import { lineProblem } from './delimited.ts';
 import { readLines, MAX_LINE_BYTES, type LineResult } from './line-reader.ts';
 import { problem, type Cell, type RawRecord, type RecordSource } from './records.ts';
 
+const ARRAY_HINT = 'JSON Lines is expected: one {...} object per line, not one array';
+
 type ObjectOrProblem = { line: number; object: Record<string, unknown> } | Extract<RawRecord, { problem: unknown }>;
 
 function parseLine(result: LineResult): ObjectOrProblem | undefined {
@@ -12,7 +14,9 @@ function parseLine(result: LineResult): ObjectOrProblem | undefined {
   try {
     value = JSON.parse(result.text);
   } catch (error) {
-    return { line: result.line, problem: problem('invalid JSON', `invalid JSON: ${(error as Error).message}`) };
+    // A pretty-printed JSON array opens with a lone `[`: say what format is expected rather than only why it fails.
+    const hint = result.text.trimStart().startsWith('[') ? ` (${ARRAY_HINT})` : '';
+    return { line: result.line, problem: problem('invalid JSON', `invalid JSON: ${(error as Error).message}${hint}`) };
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return { line: result.line, problem: problem('invalid JSON', 'the line is JSON but not an object ({...})') };
@@ -44,7 +48,7 @@ export async function openJsonl(file: string, options: { maxLineBytes?: number; 
   if (!first) {
     if (leading.length === 0) throw inputError('the file is empty (no JSON objects)', { file });
     const bad = leading[0] as Extract<ObjectOrProblem, { problem: unknown }>;
-    const hint = file.toLowerCase().endsWith('.json') ? ' (JSON Lines is expected: one {...} object per line, not one array)' : '';
+    const hint = file.toLowerCase().endsWith('.json') ? ` (${ARRAY_HINT})` : '';
     throw inputError(`no readable JSON object in the file: ${bad.problem.message}${hint}`, { file, line: bad.line });
   }
   const columns = Object.keys(first.object);

@@ -147,6 +147,12 @@ const cases: Case[] = [
     message: /^invalid JSON: /,
   },
   {
+    name: 'pretty-printed JSON array instead of JSON Lines',
+    file: () => fixture('array.json', '[\n  {"premise": "a", "hypothesis": "b", "label": "neutral"},\n  {"premise": "c", "hypothesis": "d", "label": "neutral"}\n]\n'),
+    line: 1,
+    message: /^invalid JSON: .* \(JSON Lines is expected: one \{\.\.\.\} object per line, not one array\)$/,
+  },
+  {
     name: 'JSON line without a field',
     file: () => fixture('missing-field.jsonl', '{"sentence1":"a","sentence2":"b","gold_label":"neutral"}\n{"sentence1":"c","gold_label":"neutral"}\n'),
     line: 2,
