@@ -1,5 +1,5 @@
-import { mkdir, readdir, rm } from 'node:fs/promises';
-import { resolve, join } from 'node:path';
+import { readdir, rm, stat } from 'node:fs/promises';
+import { dirname, resolve, join } from 'node:path';
 import type { BackboneReference, FeatureExtractor, TextInput } from '../backbones/types.ts';
 import { interruptedError, usageError } from '../errors.ts';
 import { extractWithCache } from '../features/cache.ts';
@@ -43,7 +43,7 @@ const PROGRESS_INTERVAL_MS = 100;
 export async function runFinetune(config: FinetuneConfig, io: FinetuneIO): Promise<FinetuneOutcome> {
   const outputDir = resolve(config.outputDir);
   const checkpointDir = join(outputDir, RUN_CHECKPOINT_DIR);
-  await ensureOutputDir(outputDir);
+  await checkOutputDir(outputDir);
   for (const sub of [BEST_DIR, LAST_DIR]) await recoverReplacedDir(join(checkpointDir, sub));
   if (!config.resume && !config.overwrite && findCheckpointDir(checkpointDir)) {
     throw usageError(`${outputDir} already holds a run; pass --resume to continue it, --overwrite-output-dir to replace it, or choose another --output-dir`, '--output-dir');
@@ -129,14 +129,18 @@ export async function runFinetune(config: FinetuneConfig, io: FinetuneIO): Promi
   }
 }
 
-/** Creates the output folder now, so a path that cannot be one fails before extraction and training, not at the first save. */
-async function ensureOutputDir(outputDir: string): Promise<void> {
-  try {
-    await mkdir(outputDir, { recursive: true });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'EEXIST' || code === 'ENOTDIR' ? `${outputDir} (or a folder above it) is a file` : `cannot create ${outputDir} (${code})`;
-    throw usageError(why, '--output-dir');
+/**
+ * Checks now, without creating anything, that the output folder can be one: a path that is (or lies
+ * below) a file would otherwise fail at the first checkpoint save, after extraction and an epoch.
+ */
+async function checkOutputDir(outputDir: string): Promise<void> {
+  for (let path = outputDir; ; path = dirname(path)) {
+    const info = await stat(path).catch(() => null);
+    if (info) {
+      if (!info.isDirectory()) throw usageError(`${path === outputDir ? outputDir : `${path} (above ${outputDir})`} is a file, not a folder`, '--output-dir');
+      return;
+    }
+    if (dirname(path) === path) return;
   }
 }
 
