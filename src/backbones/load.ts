@@ -15,7 +15,10 @@ export interface LoadTextBackboneOptions {
   offline?: boolean;
   revision?: string;
   dtype?: ModelDtype;
-  /** Prepare the attention-output model now (otherwise on the first `attend` / attentions forward). */
+  /**
+   * Load the attention-output model now instead of the plain one (for callers that mostly `attend`): only
+   * one copy of the weights is held; the plain model loads on the first plain forward, if any.
+   */
   attentions?: boolean;
   /** Transformers.js file cache for hub models (default `$HF_HOME/transformers.js`). */
   cacheDir?: string;
