@@ -87,11 +87,15 @@ export class TrainerControl {
     if (this.paused) this.resume();
     else this.pause();
   }
+  /** Also carried out while paused (it wakes a paused trainer). */
   requestSave(): void {
     this.saveRequested = true;
+    this.wake();
   }
+  /** Also carried out while paused (it wakes a paused trainer). */
   requestEval(): void {
     this.evalRequested = true;
+    this.wake();
   }
   /** Stop at the next step boundary; the trainer saves a checkpoint first. */
   stop(): void {
@@ -100,7 +104,11 @@ export class TrainerControl {
   }
   /** Resolves when not paused (or a stop was requested). */
   async whilePaused(): Promise<void> {
-    while (this.paused && !this.stopRequested) await new Promise<void>((resolve) => this.wakers.push(resolve));
+    while (this.paused && !this.stopRequested) await this.nextRequest();
+  }
+  /** Resolves at the next request (resume, stop, save, evaluate). */
+  nextRequest(): Promise<void> {
+    return new Promise<void>((resolve) => this.wakers.push(resolve));
   }
   private wake(): void {
     const wakers = this.wakers;

@@ -146,28 +146,33 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     }
     return out;
   };
-  /** Handles pause / save / eval / stop requests; returns true when the run must stop. */
+  /**
+   * Handles pause / save / eval / stop requests; returns true when the run must stop. While paused it
+   * keeps serving save and eval requests, so those keys work without resuming first.
+   */
   const serviceControl = async (): Promise<boolean> => {
     const control = options.control;
     if (!control) return false;
-    if (control.paused && !control.stopRequested) {
-      emit({ type: 'paused', paused: true });
-      await control.whilePaused();
-      emit({ type: 'paused', paused: false });
+    let paused = false;
+    for (;;) {
+      const pauseNow = control.paused && !control.stopRequested;
+      if (pauseNow !== paused) emit({ type: 'paused', paused: (paused = pauseNow) });
+      if (control.stopRequested) {
+        lastCheckpoint = (await save(LAST_DIR, 'interrupt', true)) ?? lastCheckpoint;
+        return true;
+      }
+      if (control.saveRequested) {
+        control.saveRequested = false;
+        lastCheckpoint = (await save(LAST_DIR, 'manual', true)) ?? lastCheckpoint;
+      }
+      if (control.evalRequested) {
+        control.evalRequested = false;
+        emit({ type: 'evaluation', epoch: state.epoch + 1, step: state.globalStep, eval: await evaluateAll(), reason: 'manual' });
+      }
+      if (!control.paused) return false;
+      // A request that came in during the save or evaluation above is served before waiting again.
+      if (!(control.stopRequested || control.saveRequested || control.evalRequested)) await control.nextRequest();
     }
-    if (control.stopRequested) {
-      lastCheckpoint = (await save(LAST_DIR, 'interrupt', true)) ?? lastCheckpoint;
-      return true;
-    }
-    if (control.saveRequested) {
-      control.saveRequested = false;
-      lastCheckpoint = (await save(LAST_DIR, 'manual', true)) ?? lastCheckpoint;
-    }
-    if (control.evalRequested) {
-      control.evalRequested = false;
-      emit({ type: 'evaluation', epoch: state.epoch + 1, step: state.globalStep, eval: await evaluateAll(), reason: 'manual' });
-    }
-    return false;
   };
 
   try {

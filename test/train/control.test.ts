@@ -60,6 +60,39 @@ describe('TrainerControl and callbacks', () => {
     resumed.head.dispose();
   });
 
+  it('saves and evaluates while paused (s and e work without resuming first)', async () => {
+    const checkpointDir = await mkdtemp(join(tmpdir(), 'tk-control-paused-'));
+    const control = new TrainerControl();
+    const events: RunEvent[] = [];
+    let steps = 0;
+    const result = await fit({
+      train: blobs(320, 6, 3, 61),
+      validation: { dev: blobs(60, 6, 3, 62) },
+      labelNames,
+      head: { type: 'linear' },
+      config: { ...defaultTrainConfig(), epochs: 1 },
+      checkpointDir,
+      control,
+      tfBackend: 'cpu',
+      emit: (event) => {
+        events.push(event);
+        if (event.type === 'step' && ++steps === 2) {
+          control.pause();
+          setTimeout(() => control.requestSave(), 10);
+          setTimeout(() => control.requestEval(), 20);
+          // Resumes only once both were carried out while paused.
+          const waitForBoth = () => (events.some((e) => e.type === 'evaluation') && events.some((e) => e.type === 'checkpoint') ? control.resume() : setTimeout(waitForBoth, 10));
+          setTimeout(waitForBoth, 30);
+          setTimeout(() => control.resume(), 2000);
+        }
+      },
+    });
+    result.head.dispose();
+    const summary = events.filter((e) => e.type !== 'step').map((e) => (e.type === 'checkpoint' ? `checkpoint:${e.reason}@${e.step}` : e.type === 'paused' ? `paused:${e.paused}` : e.type));
+    expect(summary.slice(0, 5)).toEqual(['epoch-start', 'paused:true', 'checkpoint:manual@2', 'evaluation', 'paused:false']);
+    expect(result.train.steps).toBe(10);
+  });
+
   it('stops early when the monitor stops improving and keeps the best checkpoint', async () => {
     const checkpointDir = await mkdtemp(join(tmpdir(), 'tk-early-'));
     const events: RunEvent[] = [];
