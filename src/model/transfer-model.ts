@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { inputError, usageError } from '../errors.ts';
-import type { AttentionResult, BackboneReference, DeviceChoice, FeatureExtractor, TextBackbone, TextInput } from '../backbones/types.ts';
+import type { AttentionResult, BackboneReference, DeviceChoice, FeatureExtractor, Pooling, TextBackbone, TextInput } from '../backbones/types.ts';
 import type { FeatureMatrix } from '../features/types.ts';
 import { initTf } from '../heads/backend.ts';
 import { Head } from '../heads/head.ts';
@@ -32,6 +32,9 @@ export interface Prediction {
 /** A TransferKit model as the library sees it: a frozen-or-trainable head on top of a feature extractor. */
 export interface ModelAsBackbone extends FeatureExtractor {
   readonly reference: BackboneReference;
+  /** The pooling and max length its own backbone runs with (what extract() applies, whatever it is asked). */
+  readonly pooling?: Pooling;
+  readonly maxLength?: number;
 }
 
 /**
@@ -133,6 +136,8 @@ export class TransferModel {
       identity: this.reference.identity,
       dim: this.head.penultimateDim,
       reference: this.reference,
+      ...(this.manifest.pooling ? { pooling: this.manifest.pooling } : {}),
+      ...(this.manifest.maxLength ? { maxLength: this.manifest.maxLength } : {}),
       async extract(inputs, options) {
         const backbone = model.requireBackbone();
         const features = await backbone.extract(inputs, {

@@ -1,6 +1,6 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { dirname, resolve, join } from 'node:path';
-import type { BackboneReference, FeatureExtractor, TextInput } from '../backbones/types.ts';
+import type { BackboneReference, FeatureExtractor, Pooling, TextInput } from '../backbones/types.ts';
 import { interruptedError, usageError } from '../errors.ts';
 import { extractWithCache } from '../features/cache.ts';
 import type { FeatureMatrix } from '../features/types.ts';
@@ -40,7 +40,8 @@ const PROGRESS_INTERVAL_MS = 100;
  * The scripted finetune (run_glue.py's job with a frozen backbone): load data, extract features once
  * (on-disk cache), train the head, evaluate every named set, write results, predictions and checkpoints.
  */
-export async function runFinetune(config: FinetuneConfig, io: FinetuneIO): Promise<FinetuneOutcome> {
+export async function runFinetune(requested: FinetuneConfig, io: FinetuneIO): Promise<FinetuneOutcome> {
+  let config = requested;
   const outputDir = resolve(config.outputDir);
   const checkpointDir = join(outputDir, RUN_CHECKPOINT_DIR);
   await checkOutputDir(outputDir);
@@ -60,6 +61,9 @@ export async function runFinetune(config: FinetuneConfig, io: FinetuneIO): Promi
   }
 
   const extractor = await loadExtractor(config);
+  // A TransferKit model as backbone applies its own pooling and max length; record (and cache by) those.
+  const own: { pooling?: Pooling; maxLength?: number } = extractor.reference?.checkpoint ? extractor : {};
+  config = { ...config, pooling: own.pooling ?? config.pooling, maxLength: own.maxLength ?? config.maxLength };
   try {
     const { backend: tfBackend } = await initTf(config.tfBackend);
     const device = 'device' in extractor ? String((extractor as { device: string }).device) : 'cpu';
@@ -173,7 +177,7 @@ function requireLabels(data: TextDataset): Int32Array {
 }
 
 /** A pretrained backbone, or — when --model is a TransferKit checkpoint — that model, frozen, as the extractor. */
-async function loadExtractor(config: FinetuneConfig): Promise<FeatureExtractor & { reference?: BackboneReference }> {
+async function loadExtractor(config: FinetuneConfig): Promise<FeatureExtractor & { reference?: BackboneReference; pooling?: Pooling; maxLength?: number }> {
   const checkpoint = findCheckpointDir(config.model);
   if (checkpoint) {
     const { TransferModel } = await import('../model/transfer-model.ts');

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultFinetuneConfig, runFinetune, type RunEvent } from '../../src/index.ts';
@@ -31,6 +31,17 @@ describe('runFinetune edges', () => {
       message: expect.stringContaining('is a file'),
     });
     expect(events).toEqual([]);
+  });
+
+  it('with a TransferKit model as --model, the run records the pooling and max length its features really had (the model\'s own)', async () => {
+    const first = await runFinetune({ ...config(), pooling: 'mean', maxLength: 64, outputDir: join(dir, 'inner') }, { emit: () => {} });
+    const events: RunEvent[] = [];
+    const outer = await runFinetune({ ...config(), model: first.outputDir, outputDir: join(dir, 'outer') }, { emit: (e) => events.push(e) });
+    const results = JSON.parse(await readFile(outer.resultsFile, 'utf8'));
+    expect(results).toMatchObject({ pooling: 'mean', max_length: 64 });
+    const manifest = JSON.parse(await readFile(join(outer.checkpoint!, 'manifest.json'), 'utf8'));
+    expect(manifest).toMatchObject({ pooling: 'mean', maxLength: 64 });
+    expect(events[0]).toMatchObject({ type: 'run-start', config: { pooling: 'mean', maxLength: 64 } });
   });
 
   it('a split answered by the feature cache reports one progress event (cached), not a 0/s one first', async () => {
