@@ -1,6 +1,6 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { dirname, resolve, join } from 'node:path';
-import type { BackboneReference, FeatureExtractor, Pooling, TextInput } from '../backbones/types.ts';
+import type { BackboneReference, FeatureExtractor, Pooling } from '../backbones/types.ts';
 import { interruptedError, usageError } from '../errors.ts';
 import { extractWithCache } from '../features/cache.ts';
 import type { FeatureMatrix } from '../features/types.ts';
@@ -16,6 +16,7 @@ import type { Emit, Metrics, RunResults, TrainerControl } from '../train/events.
 import type { FinetuneConfig } from './config.ts';
 import { resolveDataSource, resolveModelSource } from './sources.ts';
 import { writeRunOutputs, type SplitExtraction } from './outputs.ts';
+import { datasetInputs } from './checkpoint-model.ts';
 
 export interface FinetuneIO {
   emit: Emit;
@@ -193,7 +194,7 @@ function reference(extractor: FeatureExtractor & { reference?: BackboneReference
 }
 
 async function extractSplit(extractor: FeatureExtractor, split: string, data: TextDataset, config: FinetuneConfig, io: FinetuneIO) {
-  const inputs: TextInput[] = data.texts.map((text, i) => (data.textPairs ? { text, textPair: data.textPairs[i] } : { text }));
+  const inputs = datasetInputs(data);
   const startedAt = performance.now();
   let lastEmit = 0;
   let firstDone = -1;
