@@ -52,7 +52,8 @@ describe('trainer keys', () => {
     expect(control.saveRequested).toBe(true);
     await waitForFrame(lastFrame, 'saving a checkpoint at the next step');
     control.saveRequested = false; // the trainer clears the flag when it saves
-    store.push({ type: 'checkpoint', path: '/tmp/out/checkpoint', reason: 'manual', epoch: 1, step: 5 });
+    // As fit() emits it: 0 epochs finished, step 5 of epoch 1 (shown as epoch 1, like everything else on screen).
+    store.push({ type: 'checkpoint', path: '/tmp/out/checkpoint', reason: 'manual', epoch: 0, step: 5 });
     let frame = await waitForFrame(lastFrame, '✓ checkpoint (manual, epoch 1 step 5) → /tmp/out/checkpoint');
     expect(frame).not.toContain('saving a checkpoint at the next step');
     // The end-of-epoch save that follows does not hide the one asked for.

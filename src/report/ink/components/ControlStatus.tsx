@@ -5,7 +5,7 @@ import { useTheme } from '../hooks/use-theme.ts';
 import type { CheckpointNote, RunState } from '../run-store.ts';
 
 export interface ControlStatusProps {
-  state: Pick<RunState, 'paused' | 'lastCheckpoint' | 'manualCheckpoint' | 'manualEvaluation' | 'earlyStop' | 'phase'>;
+  state: Pick<RunState, 'paused' | 'lastCheckpoint' | 'manualCheckpoint' | 'manualEvaluation' | 'earlyStop' | 'phase' | 'steps'>;
   /** Read at render time: what was asked for and not yet carried out by the trainer. */
   control?: Pick<TrainerControl, 'paused' | 'saveRequested' | 'evalRequested' | 'stopRequested'>;
 }
@@ -19,11 +19,12 @@ export function ControlStatus({ state, control }: ControlStatusProps) {
   else if (control?.paused) lines.push({ key: 'pause', text: '⏸ pausing at the next step…', color: theme.warn });
   if (control?.saveRequested) lines.push({ key: 'save', text: '… saving a checkpoint at the next step', color: theme.muted });
   if (control?.evalRequested) lines.push({ key: 'eval', text: '… evaluating at the next step', color: theme.muted });
-  const checkpointLine = (key: string, c: CheckpointNote) => ({
-    key,
-    text: `✓ checkpoint (${c.reason}, epoch ${c.epoch} step ${c.step}) → ${c.path}`,
-    color: theme.good,
-  });
+  const checkpointLine = (key: string, c: CheckpointNote) => {
+    // The event counts finished epochs; a save inside an epoch belongs to the epoch in progress, the
+    // 1-based number the bars, the table and "evaluated at" show.
+    const insideEpoch = state.steps > 0 && c.step !== c.epoch * state.steps;
+    return { key, text: `✓ checkpoint (${c.reason}, epoch ${insideEpoch ? c.epoch + 1 : c.epoch} step ${c.step}) → ${c.path}`, color: theme.good };
+  };
   if (state.manualCheckpoint) lines.push(checkpointLine('manual', state.manualCheckpoint));
   if (state.lastCheckpoint && state.lastCheckpoint !== state.manualCheckpoint) lines.push(checkpointLine('checkpoint', state.lastCheckpoint));
   const evaluation = state.manualEvaluation;
