@@ -1,6 +1,7 @@
 import type { Command } from '../command.ts';
 import { parseFlags } from '../args.ts';
 import { configFromFlags, FINETUNE_FLAG_OPTIONS } from '../finetune-flags.ts';
+import { TransferKitError } from '../../src/errors.ts';
 
 const help = `Usage: transferkit finetune [flags]
 
@@ -79,6 +80,10 @@ const finetune: Command = {
       outcome = await runFinetune(config, { emit: fanOut([reporter]), control });
       // The summary shows what was written (the kept checkpoint's metrics), not the last epoch's.
       ink?.finish(outcome);
+    } catch (error) {
+      // A JSON-lines consumer sees how the run ended in the stream itself; stderr still gets the one line.
+      if (values.json && error instanceof TransferKitError) reporter.onEvent({ type: 'error', error });
+      throw error;
     } finally {
       await reporter.close();
       process.off('SIGINT', onSignal);

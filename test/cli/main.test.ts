@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,6 +9,18 @@ const work = mkdtempSync(join(tmpdir(), 'transferkit-main-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('transferkit CLI', () => {
+  it('finetune --json ends its event stream with an error event when the run fails (and exits 2 for bad input)', () => {
+    const result = spawnSync(
+      process.execPath,
+      ['bin/transferkit.js', 'finetune', '--model', 'bundled:tiny-bert', '--json', '--train', join(work, 'missing.tsv'), '--output-dir', join(work, 'failed')],
+      { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, CI: 'true' }, timeout: 60_000 },
+    );
+    expect(result.status).toBe(2);
+    const events = result.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
+    expect(events.at(-1)).toEqual({ type: 'error', kind: 'input', message: 'file not found', where: { file: join(work, 'missing.tsv') } });
+    expect(result.stderr.trim().split('\n')).toEqual([`error: ${join(work, 'missing.tsv')}: file not found`]);
+  });
+
   it('stops with one line, not a stack trace, when the reader of --json goes away (finetune --json | head -1)', async () => {
     const child = spawn(
       process.execPath,
