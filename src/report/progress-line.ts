@@ -10,7 +10,8 @@ export function progressPrinter(verb: string, unit: string, stream: NodeJS.Write
     const rate = done / Math.max((performance.now() - started) / 1000, 1e-9);
     const line = `${verb} ${done}/${total} ${unit} (${rate.toFixed(1)}/s)`;
     if (tty) {
-      stream.write(`\r${line}${done === total ? '\n' : ''}`);
+      // ESC[K erases what a longer previous update left to the right (the rate can lose digits).
+      stream.write(`\r${line}\u001B[K${done === total ? '\n' : ''}`);
       return;
     }
     const tenth = Math.floor((done / Math.max(total, 1)) * 10);
