@@ -28,7 +28,8 @@ Flags:
   --device auto|cpu|cuda|webgpu  backbone device (auto)   --tf-backend NAME  head backend
   --output-dir DIR          (runs/latest)   --overwrite-output-dir   replace a run already there
   --max-train-samples N     --max-eval-samples N
-  --resume                  continue the run in --output-dir from its last checkpoint
+  --resume                  continue the run in --output-dir from its last checkpoint; give the flags
+                            the run was started with (a different setting or data set is refused)
   --offline                 use only cached hub files (also HF_HUB_OFFLINE=1)
   --lenient                 skip bad data rows (with a summary) instead of failing
   --json                    JSON lines of every event on stdout
@@ -42,7 +43,10 @@ Examples:
     --validation matched=glue/mnli:validation_matched --validation mismatched=glue/mnli:validation_mismatched \\
     --max-train-samples 20000 --output-dir runs/mnli
   transferkit finetune --train mnli/train.tsv --validation matched=mnli/dev_matched.tsv --pooling mean --head mlp
-  transferkit finetune --output-dir runs/mnli --resume
+  # after Ctrl-C: the run's own flags again, plus --resume
+  transferkit finetune --model bert-base-cased --train glue/mnli:train \\
+    --validation matched=glue/mnli:validation_matched --validation mismatched=glue/mnli:validation_mismatched \\
+    --max-train-samples 20000 --output-dir runs/mnli --resume
 `;
 
 const FLAGS = { ...FINETUNE_FLAG_OPTIONS, json: { type: 'boolean' }, 'no-ui': { type: 'boolean' } } as const;

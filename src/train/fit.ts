@@ -292,7 +292,10 @@ async function restore(options: FitOptions, spec: HeadSpec, config: TrainConfig,
   if (JSON.stringify(manifest.head) !== JSON.stringify(spec)) throw usageError(`cannot resume: the checkpoint's head (${JSON.stringify(manifest.head)}) differs from this run's (${JSON.stringify(spec)})`, '--resume');
   if (JSON.stringify(manifest.labelNames) !== JSON.stringify(options.labelNames)) throw usageError(`cannot resume: the checkpoint's labels (${manifest.labelNames.join(', ')}) differ from this run's (${options.labelNames.join(', ')})`, '--resume');
   const changed = RESUME_FIXED.filter((key) => JSON.stringify(manifest.training?.[key]) !== JSON.stringify(config[key]));
-  if (changed.length > 0) throw usageError(`cannot resume: training settings differ from the interrupted run (${changed.join(', ')})`, '--resume');
+  if (changed.length > 0) {
+    const values = changed.map((key) => `${key}: ${JSON.stringify(manifest.training?.[key])} then, ${JSON.stringify(config[key])} now`);
+    throw usageError(`cannot resume: training settings differ from the interrupted run (${values.join('; ')}); resume with the flags the run was started with`, '--resume');
+  }
   if (JSON.stringify(manifest.resume.trainer.rngState) !== JSON.stringify(new Rng(config.seed).state)) throw usageError('cannot resume: the generator state does not match the seed', '--resume');
   // Same head shape is not enough: features from another backbone, pooling or max length (or other
   // training rows) would silently continue a different run.

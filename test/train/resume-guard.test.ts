@@ -50,4 +50,13 @@ describe('resume refuses features the interrupted run did not train on', () => {
     await expect(fit({ ...other, manifestExtras: { ...other.manifestExtras, maxLength: 64 }, checkpointDir, resume: true })).rejects.toThrow(/cannot resume: .*max length/);
     await expect(fit({ ...other, manifestExtras: { ...other.manifestExtras, backbone: { ...backbone, identity: 'local:sha256:def' } }, checkpointDir, resume: true })).rejects.toThrow(/cannot resume: .*backbone/);
   });
+
+  it('a changed training setting is named with both values, and the way out', async () => {
+    const checkpointDir = await mkdtemp(join(tmpdir(), 'tk-resume-guard-'));
+    await interruptedRun(checkpointDir, options());
+    const changed = options();
+    await expect(fit({ ...changed, config: { ...changed.config, epochs: 5, learningRate: 0.01 }, checkpointDir, resume: true })).rejects.toThrow(
+      "cannot resume: training settings differ from the interrupted run (epochs: 3 then, 5 now; learningRate: 0.001 then, 0.01 now); resume with the flags the run was started with",
+    );
+  });
 });
