@@ -1,7 +1,9 @@
 import type { Command } from '../command.ts';
 import { parseFlags } from '../args.ts';
 import { configFromFlags, FINETUNE_FLAG_OPTIONS } from '../finetune-flags.ts';
+import { resolve } from 'node:path';
 import { TransferKitError } from '../../src/errors.ts';
+import { defaultFinetuneConfig } from '../../src/run/config.ts';
 
 const help = `Usage: transferkit finetune [flags]
 
@@ -28,8 +30,8 @@ Flags:
   --device auto|cpu|cuda|webgpu  backbone device (auto)   --tf-backend NAME  head backend
   --output-dir DIR          (runs/latest)   --overwrite-output-dir   replace a run already there
   --max-train-samples N     --max-eval-samples N
-  --resume                  continue the run in --output-dir from its last checkpoint; give the flags
-                            the run was started with (a different setting or data set is refused)
+  --resume                  continue the run in --output-dir from its last checkpoint with the settings
+                            it saved (run-config.json); a flag that changes them is refused
   --offline                 use only cached hub files (also HF_HUB_OFFLINE=1)
   --lenient                 skip bad data rows (with a summary) instead of failing
   --json                    JSON lines of every event on stdout
@@ -43,10 +45,8 @@ Examples:
     --validation matched=glue/mnli:validation_matched --validation mismatched=glue/mnli:validation_mismatched \\
     --max-train-samples 20000 --output-dir runs/mnli
   transferkit finetune --train mnli/train.tsv --validation matched=mnli/dev_matched.tsv --pooling mean --head mlp
-  # after Ctrl-C: the run's own flags again, plus --resume
-  transferkit finetune --model bert-base-cased --train glue/mnli:train \\
-    --validation matched=glue/mnli:validation_matched --validation mismatched=glue/mnli:validation_mismatched \\
-    --max-train-samples 20000 --output-dir runs/mnli --resume
+  # after Ctrl-C: continue where it stopped
+  transferkit finetune --output-dir runs/mnli --resume
 `;
 
 const FLAGS = { ...FINETUNE_FLAG_OPTIONS, json: { type: 'boolean' }, 'no-ui': { type: 'boolean' } } as const;
@@ -57,7 +57,12 @@ const finetune: Command = {
   help,
   async run(argv) {
     const { values } = parseFlags(argv, FLAGS);
-    const config = configFromFlags(values);
+    // --resume starts from the settings the run saved; flags given now are applied on top (and a changed
+    // setting that would alter the maths is refused by the trainer).
+    const { readRunConfig } = await import('../../src/run/run-config.ts');
+    const given = values as Record<string, unknown>;
+    const saved = given.resume ? await readRunConfig(resolve(String(given['output-dir'] ?? defaultFinetuneConfig().outputDir))) : null;
+    const config = configFromFlags(values, saved ?? undefined);
     const [{ runFinetune }, { TrainerControl, fanOut }, { createReporter }, { formatResultsTable }, { nextCommands }] = await Promise.all([
       import('../../src/run/finetune.ts'),
       import('../../src/train/events.ts'),

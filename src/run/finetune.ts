@@ -14,6 +14,7 @@ import { loadTextDataset, type TextDataset } from '../data/index.ts';
 import { defaultTrainConfig, fit, evaluate, predictProbabilities, type TrainConfig } from '../train/index.ts';
 import type { Emit, Metrics, RunResults, TrainerControl } from '../train/events.ts';
 import type { FinetuneConfig } from './config.ts';
+import { RUN_CONFIG_FILE, writeRunConfig } from './run-config.ts';
 import { resolveDataSource, resolveModelSource } from './sources.ts';
 import { writeRunOutputs, type SplitExtraction } from './outputs.ts';
 import { datasetInputs } from './checkpoint-model.ts';
@@ -83,6 +84,7 @@ export async function runFinetune(requested: FinetuneConfig, io: FinetuneIO): Pr
     // Only now, with the data loaded and the features extracted, is the previous run replaced: a mistyped
     // flag or file (or Ctrl-C during extraction) leaves it as it was.
     if (config.overwrite && !config.resume) await clearRun(outputDir);
+    if (!config.resume) await writeRunConfig(outputDir, config);
     const fitted = await fit({
       train: trainSet,
       validation: validationSets,
@@ -153,6 +155,7 @@ async function checkOutputDir(outputDir: string): Promise<void> {
 async function clearRun(outputDir: string): Promise<void> {
   await rm(join(outputDir, RUN_CHECKPOINT_DIR), { recursive: true, force: true });
   await rm(join(outputDir, 'results.json'), { force: true });
+  await rm(join(outputDir, RUN_CONFIG_FILE), { force: true });
   const entries = await readdir(outputDir).catch(() => [] as string[]);
   for (const entry of entries) if (/^predictions-.+\.jsonl$/.test(entry)) await rm(join(outputDir, entry), { force: true });
 }

@@ -72,7 +72,8 @@ describe('Ctrl-C during feature extraction', () => {
     expect(partial.interrupted).toBe(true);
     expect(partial.train.epochs).toBeLessThan(12);
 
-    const resumed = await finetune([...common, '--output-dir', out, '--resume'], env);
+    // The run saved its settings: --resume needs nothing but the folder.
+    const resumed = await finetune(['--output-dir', out, '--resume', '--no-ui'], env);
     expect(resumed.code).toBe(0);
     const [a, b] = await Promise.all([join(dir, 'whole'), out].map(async (d) => JSON.parse(await readFile(join(d, 'results.json'), 'utf8'))));
     expect(b.interrupted).toBe(false);
