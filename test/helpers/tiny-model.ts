@@ -5,6 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { ensureTinyBert, makeBertModel, type BertModelInfo, type BertOptions } from '../../src/fixtures/bert.ts';
 
 export const TEST_CACHE_DIR = join(tmpdir(), 'transferkit-test-cache');
@@ -23,4 +24,25 @@ export async function scratchDir(prefix = 'transferkit-test-'): Promise<{ dir: s
 /** A one-off generated model in `parent` (for tests that need other sizes, seeds or node names). */
 export function makeTestBert(parent: string, name: string, options: Omit<BertOptions, 'outDir'>): Promise<BertModelInfo> {
   return makeBertModel({ ...options, outDir: join(parent, name) });
+}
+
+/**
+ * For in-process runFinetune tests: a scratch folder with its own feature cache (TRANSFERKIT_CACHE)
+ * and the tiny model, set up before the file's tests and removed after. Read the fields inside tests.
+ */
+export function scratchRun(prefix: string): { dir: string; model: string } {
+  const state = { dir: '', model: '' };
+  let cleanup = async () => {};
+  const previousCache = process.env.TRANSFERKIT_CACHE;
+  beforeAll(async () => {
+    ({ dir: state.dir, cleanup } = await scratchDir(prefix));
+    state.model = await tinyModelDir();
+    process.env.TRANSFERKIT_CACHE = join(state.dir, 'cache');
+  });
+  afterAll(async () => {
+    if (previousCache === undefined) delete process.env.TRANSFERKIT_CACHE;
+    else process.env.TRANSFERKIT_CACHE = previousCache;
+    await cleanup();
+  });
+  return state;
 }

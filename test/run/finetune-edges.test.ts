@@ -2,27 +2,14 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultFinetuneConfig, runFinetune, type RunEvent } from '../../src/index.ts';
-import { scratchDir, tinyModelDir } from '../helpers/tiny-model.ts';
+import { scratchRun } from '../helpers/tiny-model.ts';
 
 describe('runFinetune edges', () => {
-  let dir: string;
-  let cleanup: () => Promise<void>;
-  let model: string;
-  const previousCache = process.env.TRANSFERKIT_CACHE;
-  beforeAll(async () => {
-    ({ dir, cleanup } = await scratchDir('transferkit-edges-'));
-    model = await tinyModelDir();
-    process.env.TRANSFERKIT_CACHE = join(dir, 'cache');
-  });
-  afterAll(async () => {
-    if (previousCache === undefined) delete process.env.TRANSFERKIT_CACHE;
-    else process.env.TRANSFERKIT_CACHE = previousCache;
-    await cleanup();
-  });
-  const config = () => ({ ...defaultFinetuneConfig(), model, epochs: 1, maxTrainSamples: 200, maxEvalSamples: 100, tfBackend: 'cpu' });
+  const run = scratchRun('transferkit-edges-');
+  const config = () => ({ ...defaultFinetuneConfig(), model: run.model, epochs: 1, maxTrainSamples: 200, maxEvalSamples: 100, tfBackend: 'cpu' });
 
   it('an --output-dir that is a file is a usage error before any work', async () => {
-    const file = join(dir, 'a-file');
+    const file = join(run.dir, 'a-file');
     await writeFile(file, 'x');
     const events: RunEvent[] = [];
     await expect(runFinetune({ ...config(), outputDir: file }, { emit: (e) => events.push(e) })).rejects.toMatchObject({
@@ -34,9 +21,9 @@ describe('runFinetune edges', () => {
   });
 
   it('with a TransferKit model as --model, the run records the pooling and max length its features really had (the model\'s own)', async () => {
-    const first = await runFinetune({ ...config(), pooling: 'mean', maxLength: 64, outputDir: join(dir, 'inner') }, { emit: () => {} });
+    const first = await runFinetune({ ...config(), pooling: 'mean', maxLength: 64, outputDir: join(run.dir, 'inner') }, { emit: () => {} });
     const events: RunEvent[] = [];
-    const outer = await runFinetune({ ...config(), model: first.outputDir, outputDir: join(dir, 'outer') }, { emit: (e) => events.push(e) });
+    const outer = await runFinetune({ ...config(), model: first.outputDir, outputDir: join(run.dir, 'outer') }, { emit: (e) => events.push(e) });
     const results = JSON.parse(await readFile(outer.resultsFile, 'utf8'));
     expect(results).toMatchObject({ pooling: 'mean', max_length: 64 });
     const manifest = JSON.parse(await readFile(join(outer.checkpoint!, 'manifest.json'), 'utf8'));
@@ -45,9 +32,9 @@ describe('runFinetune edges', () => {
   });
 
   it('a split answered by the feature cache reports one progress event (cached), not a 0/s one first', async () => {
-    await runFinetune({ ...config(), outputDir: join(dir, 'first') }, { emit: () => {} });
+    await runFinetune({ ...config(), outputDir: join(run.dir, 'first') }, { emit: () => {} });
     const events: RunEvent[] = [];
-    await runFinetune({ ...config(), outputDir: join(dir, 'second') }, { emit: (e) => events.push(e) });
+    await runFinetune({ ...config(), outputDir: join(run.dir, 'second') }, { emit: (e) => events.push(e) });
     const progress = events.filter((e) => e.type === 'extract-progress');
     expect(progress).toEqual([
       { type: 'extract-progress', split: 'train', done: 200, total: 200, perSecond: 0, cached: true },

@@ -5,33 +5,20 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultFinetuneConfig, runFinetune, TransferModel, type RunEvent } from '../../src/index.ts';
-import { scratchDir, tinyModelDir, TEST_CACHE_DIR } from '../helpers/tiny-model.ts';
+import { scratchRun } from '../helpers/tiny-model.ts';
 
 describe('library API: finetune → loadFromCheckpoint → freeze → predict → model as backbone', () => {
-  let dir: string;
-  let cleanup: () => Promise<void>;
-  let model: string;
-  const previousCache = process.env.TRANSFERKIT_CACHE;
-  beforeAll(async () => {
-    ({ dir, cleanup } = await scratchDir('transferkit-api-'));
-    model = await tinyModelDir();
-    process.env.TRANSFERKIT_CACHE = join(dir, 'cache');
-  });
-  afterAll(async () => {
-    if (previousCache === undefined) delete process.env.TRANSFERKIT_CACHE;
-    else process.env.TRANSFERKIT_CACHE = previousCache;
-    await cleanup();
-  });
+  const run = scratchRun('transferkit-api-');
 
   const base = () => ({ ...defaultFinetuneConfig(), model: '', pooling: 'mean' as const, head: 'mlp' as const, mlpHidden: [16], epochs: 2, lr: 5e-3, maxTrainSamples: 600, tfBackend: 'cpu' });
 
   it('runs, reloads, predicts the same probabilities, and chains', async () => {
     const events: RunEvent[] = [];
-    const first = await runFinetune({ ...base(), model, outputDir: join(dir, 'first') }, { emit: (e) => events.push(e) });
+    const first = await runFinetune({ ...base(), model: run.model, outputDir: join(run.dir, 'first') }, { emit: (e) => events.push(e) });
     expect(events[0].type).toBe('run-start');
     expect(events.filter((e) => e.type === 'extract-end').map((e) => (e as { split: string }).split)).toEqual(['train', 'validation']);
     expect(events.at(-1)?.type).toBe('run-end');
-    expect(first.checkpoint).toBe(join(dir, 'first', 'checkpoint', 'best'));
+    expect(first.checkpoint).toBe(join(run.dir, 'first', 'checkpoint', 'best'));
 
     const trained = await TransferModel.loadFromCheckpoint(first.checkpoint!);
     trained.freeze();
@@ -50,7 +37,7 @@ describe('library API: finetune → loadFromCheckpoint → freeze → predict �
     await trained.dispose();
 
     // The trained model, frozen, is the backbone of the next: its penultimate layer (16 wide) is the feature.
-    const second = await runFinetune({ ...base(), model: join(dir, 'first', 'checkpoint'), head: 'linear', outputDir: join(dir, 'second') }, { emit: () => {} });
+    const second = await runFinetune({ ...base(), model: join(run.dir, 'first', 'checkpoint'), head: 'linear', outputDir: join(run.dir, 'second') }, { emit: () => {} });
     const chained = await TransferModel.loadFromCheckpoint(second.checkpoint!);
     expect(chained.manifest.backbone?.checkpoint).toBe(first.checkpoint);
     expect(chained.head.spec.inputDim).toBe(16);
