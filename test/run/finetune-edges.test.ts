@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultFinetuneConfig, runFinetune, type RunEvent } from '../../src/index.ts';
 import { scratchRun } from '../helpers/tiny-model.ts';
 

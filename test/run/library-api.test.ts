@@ -3,7 +3,7 @@
  * freeze, predict, then reuse the trained model — frozen — as the backbone of the next finetune.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultFinetuneConfig, runFinetune, TransferModel, type RunEvent } from '../../src/index.ts';
 import { scratchRun } from '../helpers/tiny-model.ts';
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultFinetuneConfig, runFinetune } from '../../src/index.ts';
 import { scratchRun } from '../helpers/tiny-model.ts';
 
