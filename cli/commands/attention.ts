@@ -29,7 +29,7 @@ Flags:
                        text/text_pair columns, JSONL with those keys, Parquet, a hub dataset spec, or
                        bundled:nli-tiny/train | bundled:nli-tiny/validation
   --max-inputs N       only the first N inputs of --input
-  --max-length N       truncate to N tokens, pairs longest_first (default 128)
+  --max-length N       truncate to N tokens, pairs longest_first (default: the checkpoint's, else 128)
   --layers SEL         layers to export: all (default) or indices such as 0,2,5-7
   --heads SEL          heads to export: all (default) or indices such as 0-3
   --format F           json | npy | html (default from --out: .json, .html, otherwise an npy directory)
@@ -78,7 +78,8 @@ const attention: Command = {
     if (values.out === undefined || values.out === '') throw usageError('missing: give the output file (.json, .html) or npy directory', '--out');
     const out = values.out;
     const format = outputFormat(values.format, out);
-    const maxLength = intFlag(values['max-length'], '--max-length', 128, 2);
+    // Unset: the checkpoint's own max length (with --checkpoint), else 128.
+    const maxLength = values['max-length'] === undefined ? undefined : intFlag(values['max-length'], '--max-length', 128, 2);
     const maxInputs = values['max-inputs'] === undefined ? undefined : intFlag(values['max-inputs'], '--max-inputs', 1);
     const device = choiceFlag(values.device, '--device', DEVICE_CHOICES, 'auto');
 

@@ -10,7 +10,7 @@ const MAX_NESTING = 16;
  * checkpoints used as backbones (model as backbone) down to the pretrained encoder whose attention can be
  * shown. Each checkpoint is loaded and verified on the way (manifest, shapes, checksums).
  */
-export async function checkpointTextBackbone(dir: string): Promise<BackboneReference> {
+export async function checkpointTextBackbone(dir: string): Promise<{ reference: BackboneReference; maxLength: number | null }> {
   const { loadCheckpoint } = await import('../checkpoint/load.ts');
   const seen: string[] = [];
   let current = resolve(dir);
@@ -26,7 +26,8 @@ export async function checkpointTextBackbone(dir: string): Promise<BackboneRefer
         file: current,
       });
     }
-    if (reference.checkpoint === undefined) return reference;
+    // The checkpoint whose head saw the text backbone's features also says how long its inputs were.
+    if (reference.checkpoint === undefined) return { reference, maxLength: manifest.maxLength };
     current = resolve(loadedDir, reference.checkpoint);
   }
 }

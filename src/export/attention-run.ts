@@ -51,7 +51,8 @@ export async function dumpAttention(options: AttentionDumpOptions): Promise<Atte
   const selection = parseSelectionSpec(options.layers, options.heads);
   const format = options.format ?? formatFromPath(options.out);
   await checkAttentionOutput(format, options.out);
-  const reference = options.checkpoint ? await checkpointTextBackbone(options.checkpoint) : undefined;
+  const fromCheckpoint = options.checkpoint ? await checkpointTextBackbone(options.checkpoint) : undefined;
+  const reference = fromCheckpoint?.reference;
   const model = reference?.model ?? options.model;
   if (model === undefined) throw new TypeError('dumpAttention needs `model` or `checkpoint`');
   const multi = 'file' in options.input;
@@ -66,7 +67,7 @@ export async function dumpAttention(options: AttentionDumpOptions): Promise<Atte
     attentions: true,
   });
   try {
-    const maxLength = options.maxLength ?? 128;
+    const maxLength = options.maxLength ?? fromCheckpoint?.maxLength ?? 128;
     async function* entries(): AsyncGenerator<AttentionEntry> {
       for (const [index, { input, line }] of inputs.entries()) {
         const result = await backbone.attend(input, maxLength);

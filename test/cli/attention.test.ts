@@ -77,7 +77,7 @@ function expectRowsSumToOne(attentionMaps: number[][][][]) {
 }
 
 /** A minimal valid linear-head checkpoint whose manifest points at `backbone`. */
-async function writeCheckpoint(path: string, backbone: BackboneReference | null, inputDim = 32): Promise<void> {
+async function writeCheckpoint(path: string, backbone: BackboneReference | null, inputDim = 32, maxLength = 128): Promise<void> {
   const classes = 3;
   const packed = packTensors([
     { name: 'classifier/kernel', shape: [inputDim, classes], data: new Float32Array(inputDim * classes).fill(0.01) },
@@ -89,7 +89,7 @@ async function writeCheckpoint(path: string, backbone: BackboneReference | null,
     createdAt: new Date(0).toISOString(),
     backbone,
     pooling: 'cls',
-    maxLength: 128,
+    maxLength,
     labelNames: ['entailment', 'neutral', 'contradiction'],
     head: { type: 'linear', inputDim, numClasses: classes },
     training: null,
@@ -278,6 +278,16 @@ describe('transferkit attention on the tiny model', () => {
       expect(summary).toContain(`of ${model} on cpu to`);
       expect(await readJson(join(dir, `${checkpoint}.json`))).toEqual(pairJson);
     }
+  });
+
+  it("truncates to the checkpoint's own max length unless --max-length says otherwise", async () => {
+    await writeCheckpoint(join(dir, 'short'), { model, identity: 'tiny', dim: 32 }, 32, 12);
+    await runInProcess('--checkpoint', join(dir, 'short'), '--text', PREMISE, '--text-pair', HYPOTHESIS, '--out', join(dir, 'short.json'));
+    const short = await readJson(join(dir, 'short.json'));
+    expect(short.tokens).toHaveLength(12);
+    expect(short.tokens.at(-1)).toBe('[SEP]');
+    await runInProcess('--checkpoint', join(dir, 'short'), '--text', PREMISE, '--text-pair', HYPOTHESIS, '--max-length', '128', '--out', join(dir, 'long.json'));
+    expect((await readJson(join(dir, 'long.json'))).tokens).toEqual(pairJson.tokens);
   });
 });
 
