@@ -1,4 +1,5 @@
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
+import { resumeCommand } from './ink/next-commands.ts';
 import type { Metrics } from '../train/events.ts';
 
 export interface SummaryInput {
@@ -25,8 +26,9 @@ export function formatResultsTable(summary: SummaryInput): string {
   // The progress lines showed the last epoch; these rows are the checkpoint that was kept (as in results.json).
   const title = summary.checkpoint ? `metrics of the kept checkpoint (${basename(summary.checkpoint)})` : 'metrics after the last epoch';
   const out = [title, line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)];
-  const status = summary.interrupted ? 'stopped (resume with --resume)' : summary.stoppedEarly ? 'stopped early' : 'done';
+  const status = summary.interrupted ? 'stopped' : summary.stoppedEarly ? 'stopped early' : 'done';
   out.push('', `${status}: ${summary.train.epochs} epoch(s) in ${summary.train.seconds.toFixed(1)} s on ${summary.device} (TF.js ${summary.tfBackend})`);
+  if (summary.interrupted) out.push(`continue with: ${resumeCommand(dirname(summary.resultsFile))}`);
   return out.join('\n');
 }
 

@@ -283,11 +283,11 @@ describe('transferkit attention on the tiny model', () => {
   it("truncates to the checkpoint's own max length unless --max-length says otherwise", async () => {
     await writeCheckpoint(join(dir, 'short'), { model, identity: 'tiny', dim: 32 }, 32, 12);
     await runInProcess('--checkpoint', join(dir, 'short'), '--text', PREMISE, '--text-pair', HYPOTHESIS, '--out', join(dir, 'short.json'));
-    const short = await readJson(join(dir, 'short.json'));
+    const short = (await readJson(join(dir, 'short.json'))) as AttentionJson;
     expect(short.tokens).toHaveLength(12);
     expect(short.tokens.at(-1)).toBe('[SEP]');
     await runInProcess('--checkpoint', join(dir, 'short'), '--text', PREMISE, '--text-pair', HYPOTHESIS, '--max-length', '128', '--out', join(dir, 'long.json'));
-    expect((await readJson(join(dir, 'long.json'))).tokens).toEqual(pairJson.tokens);
+    expect(((await readJson(join(dir, 'long.json'))) as AttentionJson).tokens).toEqual(pairJson.tokens);
   });
 });
 

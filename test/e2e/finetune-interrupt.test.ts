@@ -10,10 +10,11 @@ import { scratchDir, tinyModelDir } from '../helpers/tiny-model.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 
-function finetune(args: string[], env: NodeJS.ProcessEnv, interruptWhen?: RegExp): Promise<{ code: number | null; stderr: string }> {
+function finetune(args: string[], env: NodeJS.ProcessEnv, interruptWhen?: RegExp): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [join(repoRoot, 'bin/transferkit.js'), 'finetune', ...args], { env: { ...process.env, ...env } });
     let stderr = '';
+    let stdout = '';
     let sent = false;
     child.stderr.on('data', (chunk) => {
       stderr += String(chunk);
@@ -22,8 +23,8 @@ function finetune(args: string[], env: NodeJS.ProcessEnv, interruptWhen?: RegExp
         child.kill('SIGINT');
       }
     });
-    child.stdout.resume();
-    child.on('close', (code) => done({ code, stderr }));
+    child.stdout.on('data', (chunk) => (stdout += String(chunk)));
+    child.on('close', (code) => done({ code, stdout, stderr }));
   });
 }
 
@@ -68,6 +69,7 @@ describe('Ctrl-C during feature extraction', () => {
     const stopped = await finetune([...common, '--output-dir', out], env, /epoch 3\/12 done/);
     expect(stopped.code).toBe(130);
     expect(stopped.stderr).toMatch(/checkpoint \(interrupt\) saved/);
+    expect(stopped.stdout).toContain(`continue with: transferkit finetune --output-dir ${out} --resume`);
     const partial = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
     expect(partial.interrupted).toBe(true);
     expect(partial.train.epochs).toBeLessThan(12);

@@ -20,3 +20,8 @@ export function nextCommands(checkpointDir: string): { line: string; why: string
     },
   ];
 }
+
+/** How to continue a stopped run: its settings are saved beside it, so the folder is enough. */
+export function resumeCommand(outputDir: string): string {
+  return `transferkit finetune --output-dir ${shellQuote(outputDir)} --resume`;
+}

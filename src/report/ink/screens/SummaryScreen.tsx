@@ -1,10 +1,10 @@
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { Box, Text } from 'ink';
 import { ConfusionMatrix } from '../components/ConfusionMatrix.tsx';
 import { MetricsTable } from '../components/MetricsTable.tsx';
 import { formatCount, formatDuration, formatMetric } from '../format.ts';
 import { useTheme } from '../hooks/use-theme.ts';
-import { nextCommands } from '../next-commands.ts';
+import { nextCommands, resumeCommand } from '../next-commands.ts';
 import type { RunState } from '../run-store.ts';
 
 function outcome(state: RunState): string {
@@ -30,6 +30,7 @@ export function SummaryScreen({ state }: { state: RunState }) {
       <Text bold color={results.interrupted || results.stoppedEarly ? theme.warn : theme.good}>
         {outcome(state)}
       </Text>
+      {results.interrupted && results.resultsFile ? <Text>{`continue with: ${resumeCommand(dirname(results.resultsFile))}`}</Text> : null}
       <Text>
         {train.epochs > 0
           ? `train: loss ${formatMetric(train.loss)}  accuracy ${formatMetric(train.accuracy)}  ${train.epochs} epochs  ${formatCount(train.steps)} steps  ${formatDuration(train.seconds)}  ${formatCount(train.examplesPerSecond)} ex/s`
