@@ -1,6 +1,7 @@
 import type { Command } from '../command.ts';
-import { choiceFlag, intFlag, parseFlags, requireFlag } from '../args.ts';
-import { DATA_FLAGS, DATA_FLAGS_HELP, loadOptionsFromFlags } from '../../src/data/flags.ts';
+import { parseFlags, requireFlag } from '../args.ts';
+import { CHECKPOINT_RUN_FLAGS, checkpointRunOptions } from '../checkpoint-flags.ts';
+import { DATA_FLAGS_HELP } from '../../src/data/flags.ts';
 
 const help = `Usage: transferkit eval --checkpoint DIR --data SOURCE [--output FILE.json] [flags]
 
@@ -23,13 +24,10 @@ Examples:
 `;
 
 const FLAGS = {
-  checkpoint: { type: 'string' },
+  ...CHECKPOINT_RUN_FLAGS,
   data: { type: 'string' },
   output: { type: 'string' },
   json: { type: 'boolean' },
-  'batch-size': { type: 'string' },
-  device: { type: 'string' },
-  ...DATA_FLAGS,
 } as const;
 
 const evalCommand: Command = {
@@ -38,11 +36,8 @@ const evalCommand: Command = {
   help,
   async run(argv) {
     const { values } = parseFlags(argv, FLAGS);
-    const checkpoint = requireFlag(values.checkpoint, '--checkpoint');
+    const { checkpoint, batchSize, device, loadOptions } = checkpointRunOptions(values);
     const source = requireFlag(values.data, '--data');
-    const batchSize = intFlag(values['batch-size'], '--batch-size', 32);
-    const device = choiceFlag(values.device, '--device', ['auto', 'cpu', 'cuda', 'webgpu'] as const, 'auto');
-    const loadOptions = loadOptionsFromFlags(values);
 
     const [{ openCheckpoint, datasetInputs, predictAll, predictionMetrics }, { loadTextDataset, formatSkipSummary }, { atomicWriteFile }, { progressPrinter }, { resolveDataSource }, { metricsJson }, { formatMetricsTable }] =
       await Promise.all([

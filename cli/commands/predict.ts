@@ -1,6 +1,7 @@
 import type { Command } from '../command.ts';
-import { choiceFlag, intFlag, parseFlags, requireFlag } from '../args.ts';
-import { DATA_FLAGS, DATA_FLAGS_HELP, loadOptionsFromFlags } from '../../src/data/flags.ts';
+import { parseFlags, requireFlag } from '../args.ts';
+import { CHECKPOINT_RUN_FLAGS, checkpointRunOptions } from '../checkpoint-flags.ts';
+import { DATA_FLAGS_HELP } from '../../src/data/flags.ts';
 
 const help = `Usage: transferkit predict --checkpoint DIR --input FILE --output FILE.jsonl [flags]
 
@@ -23,12 +24,9 @@ Examples:
 `;
 
 const FLAGS = {
-  checkpoint: { type: 'string' },
+  ...CHECKPOINT_RUN_FLAGS,
   input: { type: 'string' },
   output: { type: 'string' },
-  'batch-size': { type: 'string' },
-  device: { type: 'string' },
-  ...DATA_FLAGS,
 } as const;
 
 const predict: Command = {
@@ -37,12 +35,9 @@ const predict: Command = {
   help,
   async run(argv) {
     const { values } = parseFlags(argv, FLAGS);
-    const checkpoint = requireFlag(values.checkpoint, '--checkpoint');
+    const { checkpoint, batchSize, device, loadOptions } = checkpointRunOptions(values);
     const input = requireFlag(values.input, '--input');
     const output = requireFlag(values.output, '--output');
-    const batchSize = intFlag(values['batch-size'], '--batch-size', 32);
-    const device = choiceFlag(values.device, '--device', ['auto', 'cpu', 'cuda', 'webgpu'] as const, 'auto');
-    const loadOptions = loadOptionsFromFlags(values);
 
     const [{ openCheckpoint, datasetInputs, predictAll }, { loadTextDataset }, { atomicWriteFile }, { progressPrinter }, { resolveDataSource }] = await Promise.all([
       import('../../src/run/checkpoint-model.ts'),
