@@ -61,25 +61,25 @@ describe('Ctrl-C during feature extraction', () => {
 
   it('Ctrl-C during training saves a checkpoint; --resume ends with the uninterrupted run\'s results', async () => {
     const env = { TRANSFERKIT_CACHE: join(dir, 'cache'), NO_COLOR: '1' };
-    const common = ['--model', await tinyModelDir(), '--pooling', 'mean', '--head', 'mlp', '--epochs', '12', '--batch-size', '8', '--lr', '3e-3', '--no-ui'];
+    const common = ['--model', await tinyModelDir(), '--pooling', 'mean', '--head', 'mlp', '--epochs', '30', '--batch-size', '8', '--lr', '3e-3', '--no-ui'];
     const whole = await finetune([...common, '--output-dir', join(dir, 'whole')], env);
     expect(whole.code).toBe(0);
 
     const out = join(dir, 'stopped');
-    const stopped = await finetune([...common, '--output-dir', out], env, /epoch 3\/12 done/);
+    const stopped = await finetune([...common, '--output-dir', out], env, /epoch 3\/30 done/);
     expect(stopped.code).toBe(130);
     expect(stopped.stderr).toMatch(/checkpoint \(interrupt\) saved/);
     expect(stopped.stdout).toContain(`continue with: transferkit finetune --output-dir ${out} --resume`);
     const partial = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
     expect(partial.interrupted).toBe(true);
-    expect(partial.train.epochs).toBeLessThan(12);
+    expect(partial.train.epochs).toBeLessThan(30);
 
     // The run saved its settings: --resume needs nothing but the folder.
     const resumed = await finetune(['--output-dir', out, '--resume', '--no-ui'], env);
     expect(resumed.code).toBe(0);
     const [a, b] = await Promise.all([join(dir, 'whole'), out].map(async (d) => JSON.parse(await readFile(join(d, 'results.json'), 'utf8'))));
     expect(b.interrupted).toBe(false);
-    expect(b.train.epochs).toBe(12);
+    expect(b.train.epochs).toBe(30);
     expect(b.eval).toEqual(a.eval);
     expect(b.train.loss).toBe(a.train.loss);
   }, 180_000);
