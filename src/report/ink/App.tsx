@@ -1,6 +1,5 @@
 import { Box, Text, useApp, useStdin } from 'ink';
 import { useEffect, useState } from 'react';
-import type { FinetuneConfig } from '../../run/config.ts';
 import type { TrainerControl } from '../../train/events.ts';
 import { ControlStatus } from './components/ControlStatus.tsx';
 import { EpochTable } from './components/EpochTable.tsx';
@@ -14,19 +13,11 @@ import { ExtractionScreen } from './screens/ExtractionScreen.tsx';
 import { SetupScreen } from './screens/SetupScreen.tsx';
 import { SummaryScreen } from './screens/SummaryScreen.tsx';
 import { TrainingScreen } from './screens/TrainingScreen.tsx';
-import type { SetupChecks } from './setup-fields.ts';
+import type { SetupFormOptions } from './hooks/use-setup-form.ts';
 import { ThemeContext, themeFor, type Theme } from './theme.ts';
 
-export interface SetupProps {
-  /** The setup screen starts from this config (flags over defaults). */
-  initial: FinetuneConfig;
-  /** Enter pressed with a valid config: start the run, its events going into the store. */
-  onStart: (config: FinetuneConfig) => void;
-  /** Esc or Ctrl-C on the setup screen. */
-  onCancel: () => void;
-  /** File-system checks for the fields (does the output dir hold a run?). */
-  checks?: SetupChecks;
-}
+/** What the setup screen needs: the form's own options (initial config, start, cancel, checks). */
+export type SetupProps = SetupFormOptions;
 
 export interface TrainerAppProps {
   store: RunStore;

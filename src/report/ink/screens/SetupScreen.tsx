@@ -1,22 +1,16 @@
 import { Box, Text } from 'ink';
-import type { FinetuneConfig } from '../../../run/config.ts';
-import { useSetupForm } from '../hooks/use-setup-form.ts';
+import { useSetupForm, type SetupFormOptions } from '../hooks/use-setup-form.ts';
 import { useTheme } from '../hooks/use-theme.ts';
-import { SETUP_FIELDS, type SetupChecks } from '../setup-fields.ts';
+import { SETUP_FIELDS } from '../setup-fields.ts';
 
-export interface SetupScreenProps {
-  initial: FinetuneConfig;
-  onStart: (config: FinetuneConfig) => void;
-  onCancel: () => void;
-  checks?: SetupChecks;
-}
+export type SetupScreenProps = SetupFormOptions;
 
 const LABEL_WIDTH = Math.max(...SETUP_FIELDS.map((f) => f.label.length)) + 2;
 
 /** The fields of a run, pre-filled from the flags and defaults, validated as they are typed. */
-export function SetupScreen({ initial, onStart, onCancel, checks }: SetupScreenProps) {
+export function SetupScreen(props: SetupScreenProps) {
   const theme = useTheme();
-  const { values, errors, focus, blocked } = useSetupForm({ initial, onStart, onCancel, checks });
+  const { values, errors, focus, blocked } = useSetupForm(props);
   const errorCount = Object.keys(errors).length;
   return (
     <Box flexDirection="column">
