@@ -3,7 +3,7 @@ import { choiceFlag, intFlag, parseFlags, requireFlag } from '../args.ts';
 import { usageError } from '../../src/errors.ts';
 import { DEVICE_CHOICES } from '../../src/backbones/device.ts';
 import { checkOutputFile } from '../../src/export/output-path.ts';
-import type { ModelDtype, Pooling, TextInput } from '../../src/backbones/types.ts';
+import { MODEL_DTYPES, type Pooling, type TextInput } from '../../src/backbones/types.ts';
 
 const help = `Usage: transferkit embed --model M --input FILE --output OUT.npy [flags]
 
@@ -38,7 +38,6 @@ Examples:
 `;
 
 const POOLINGS: readonly Pooling[] = ['cls', 'mean'];
-const DTYPES: readonly ModelDtype[] = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4'];
 
 const embed: Command = {
   name: 'embed',
@@ -69,7 +68,7 @@ const embed: Command = {
     const maxLength = intFlag(values['max-length'], '--max-length', 128, 3);
     const batchSize = intFlag(values['batch-size'], '--batch-size', 32);
     const device = choiceFlag(values.device, '--device', DEVICE_CHOICES, 'auto');
-    const dtype = choiceFlag(values.dtype, '--dtype', DTYPES, 'fp32');
+    const dtype = choiceFlag(values.dtype, '--dtype', MODEL_DTYPES, 'fp32');
 
     // Resolve the device first (memoized): a missing accelerator fails before any data is read.
     const { resolveDevice } = await import('../../src/backbones/device.ts');

@@ -57,7 +57,8 @@ export interface BackboneReference {
 }
 
 /** ONNX weight variants Transformers.js knows (file `onnx/model<suffix>.onnx`). */
-export type ModelDtype = 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4';
+export const MODEL_DTYPES = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4'] as const;
+export type ModelDtype = (typeof MODEL_DTYPES)[number];
 
 export interface TextBackboneConfig {
   hiddenSize: number;
