@@ -1,29 +1,19 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TransferKitError } from '../../src/errors.ts';
 import { formatSkipSummary, loadTextDataset, type LoadTextOptions } from '../../src/data/index.ts';
 import { readLines } from '../../src/data/line-reader.ts';
+import { scratchFolder, writeFixture } from '../helpers/tiny-model.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const HEADER = 'premise\thypothesis\tlabel\n';
 const MIB = 1 << 20;
-let dir: string;
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'tk-bad-input-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function fixture(name: string, content: string | Buffer): string {
-  const file = join(dir, name);
-  writeFileSync(file, content);
-  return file;
-}
+const scratch = scratchFolder('tk-bad-input-');
+const fixture = (name: string, content: string | Uint8Array) => writeFixture(scratch.dir, name, content);
 
 async function failure(file: string, options: LoadTextOptions = {}): Promise<TransferKitError> {
   const error = await loadTextDataset(file, options).then(
@@ -47,12 +37,12 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: 'missing file', file: () => join(dir, 'absent.tsv'), line: undefined, message: 'file not found' },
+  { name: 'missing file', file: () => join(scratch.dir, 'absent.tsv'), line: undefined, message: 'file not found' },
   {
     name: 'a directory',
     file: () => {
-      mkdirSync(join(dir, 'folder.tsv'), { recursive: true });
-      return join(dir, 'folder.tsv');
+      mkdirSync(join(scratch.dir, 'folder.tsv'), { recursive: true });
+      return join(scratch.dir, 'folder.tsv');
     },
     line: undefined,
     message: 'is a directory, not a data file',
@@ -266,13 +256,13 @@ describe('exit codes end to end (a process that reports errors as the CLI does)'
     const [raggedRun, utf8Run, missingRun, lenientRun, usageRun] = await Promise.all([
       cli([ragged]),
       cli([badUtf8]),
-      cli([join(dir, 'nowhere.tsv')]),
+      cli([join(scratch.dir, 'nowhere.tsv')]),
       cli([ragged, '--lenient']),
       cli([ragged, '--max-samples', '0']),
     ]);
     expect(raggedRun).toEqual({ code: 2, stdout: '', stderr: `error: ${ragged}:3: ragged row: 2 tab-separated fields, the header has 3\n` });
     expect(utf8Run).toEqual({ code: 2, stdout: '', stderr: `error: ${badUtf8}:2: invalid UTF-8 at byte 1 of the line\n` });
-    expect(missingRun).toEqual({ code: 2, stdout: '', stderr: `error: ${join(dir, 'nowhere.tsv')}: file not found\n` });
+    expect(missingRun).toEqual({ code: 2, stdout: '', stderr: `error: ${join(scratch.dir, 'nowhere.tsv')}: file not found\n` });
     expect(lenientRun.code).toBe(0);
     expect(JSON.parse(lenientRun.stdout)).toEqual({ rows: 1, labelNames: ['entailment', 'neutral', 'contradiction'] });
     expect(lenientRun.stderr).toBe(
@@ -285,7 +275,7 @@ describe('exit codes end to end (a process that reports errors as the CLI does)'
 describe('an absurdly long line', () => {
   it('fails as soon as the limit is passed, without reading the rest of the line', async () => {
     // 64 MiB of one line: reading it through would take far longer than failing at 1 MiB.
-    const file = join(dir, 'one-line.tsv');
+    const file = join(scratch.dir, 'one-line.tsv');
     const { openSync, writeSync, closeSync } = await import('node:fs');
     const fd = openSync(file, 'w');
     writeSync(fd, HEADER);

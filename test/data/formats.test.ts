@@ -1,22 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadTextDataset, loadOptionsFromFlags, MNLI_LABELS } from '../../src/data/index.ts';
+import { scratchFolder, writeFixture } from '../helpers/tiny-model.ts';
 
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'tk-formats-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function fixture(name: string, content: string | Uint8Array): string {
-  const file = join(dir, name);
-  writeFileSync(file, content);
-  return file;
-}
+const scratch = scratchFolder('tk-formats-');
+const fixture = (name: string, content: string | Uint8Array) => writeFixture(scratch.dir, name, content);
 
 describe('formats', () => {
   it('reads GLUE MNLI TSV by sentence1 / sentence2 / gold_label, ignoring the other columns, quotes kept as text', async () => {

@@ -5,8 +5,8 @@
 import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scratchDir, tinyModelDir } from '../helpers/tiny-model.ts';
+import { describe, expect, it } from 'vitest';
+import { scratchFolder, tinyModelDir } from '../helpers/tiny-model.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 
@@ -29,19 +29,16 @@ function finetune(args: string[], env: NodeJS.ProcessEnv, interruptWhen?: RegExp
 }
 
 describe('Ctrl-C during feature extraction', () => {
-  let dir: string;
-  let cleanup: () => Promise<void>;
-  beforeAll(async () => ({ dir, cleanup } = await scratchDir('transferkit-interrupt-')));
-  afterAll(() => cleanup());
+  const scratch = scratchFolder('transferkit-interrupt-');
 
   it('exits 130 with one line, keeps the finished chunks, and the next run extracts only the rest', async () => {
     const rows = (await readFile(join(repoRoot, 'datasets/nli-tiny/train.tsv'), 'utf8')).trim().split('\n');
     // 12,000 pairs: long enough that the signal lands mid-extraction on any machine.
     const big = [rows[0], ...Array.from({ length: 4 }, (_, k) => rows.slice(1).map((r) => r.replace(/^/, `${k} `))).flat()];
-    const train = join(dir, 'train.tsv');
+    const train = join(scratch.dir, 'train.tsv');
     await writeFile(train, big.join('\n') + '\n');
-    const env = { TRANSFERKIT_CACHE: join(dir, 'cache'), NO_COLOR: '1' };
-    const args = ['--model', await tinyModelDir(), '--train', train, '--epochs', '1', '--output-dir', join(dir, 'run'), '--no-ui'];
+    const env = { TRANSFERKIT_CACHE: join(scratch.dir, 'cache'), NO_COLOR: '1' };
+    const args = ['--model', await tinyModelDir(), '--train', train, '--epochs', '1', '--output-dir', join(scratch.dir, 'run'), '--no-ui'];
 
     // The first progress line past the first 1,024-row chunk means one chunk is on disk.
     const stopped = await finetune(args, env, /extract train: (1[1-9]\d\d|[2-9]\d{3}|\d{5})\//);
@@ -51,7 +48,7 @@ describe('Ctrl-C during feature extraction', () => {
 
     const resumed = await finetune(args, env);
     expect(resumed.code).toBe(0);
-    const results = JSON.parse(await readFile(join(dir, 'run', 'results.json'), 'utf8'));
+    const results = JSON.parse(await readFile(join(scratch.dir, 'run', 'results.json'), 'utf8'));
     expect(results.extraction.train.rows).toBe(12000);
     expect(results.extraction.train.computedRows).toBeGreaterThan(0);
     expect(results.extraction.train.computedRows).toBeLessThan(12000);
@@ -60,12 +57,12 @@ describe('Ctrl-C during feature extraction', () => {
   }, 120_000);
 
   it('Ctrl-C during training saves a checkpoint; --resume ends with the uninterrupted run\'s results', async () => {
-    const env = { TRANSFERKIT_CACHE: join(dir, 'cache'), NO_COLOR: '1' };
+    const env = { TRANSFERKIT_CACHE: join(scratch.dir, 'cache'), NO_COLOR: '1' };
     const common = ['--model', await tinyModelDir(), '--pooling', 'mean', '--head', 'mlp', '--epochs', '30', '--batch-size', '8', '--lr', '3e-3', '--no-ui'];
-    const whole = await finetune([...common, '--output-dir', join(dir, 'whole')], env);
+    const whole = await finetune([...common, '--output-dir', join(scratch.dir, 'whole')], env);
     expect(whole.code).toBe(0);
 
-    const out = join(dir, 'stopped');
+    const out = join(scratch.dir, 'stopped');
     const stopped = await finetune([...common, '--output-dir', out], env, /epoch 3\/30 done/);
     expect(stopped.code).toBe(130);
     expect(stopped.stderr).toMatch(/checkpoint \(interrupt\) saved/);
@@ -77,7 +74,7 @@ describe('Ctrl-C during feature extraction', () => {
     // The run saved its settings: --resume needs nothing but the folder.
     const resumed = await finetune(['--output-dir', out, '--resume', '--no-ui'], env);
     expect(resumed.code).toBe(0);
-    const [a, b] = await Promise.all([join(dir, 'whole'), out].map(async (d) => JSON.parse(await readFile(join(d, 'results.json'), 'utf8'))));
+    const [a, b] = await Promise.all([join(scratch.dir, 'whole'), out].map(async (d) => JSON.parse(await readFile(join(d, 'results.json'), 'utf8'))));
     expect(b.interrupted).toBe(false);
     expect(b.train.epochs).toBe(30);
     expect(b.eval).toEqual(a.eval);

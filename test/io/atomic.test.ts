@@ -1,18 +1,15 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { atomicWriteDir, atomicWriteFile, atomicWriteStream, recoverReplacedDir } from '../../src/io/atomic.ts';
-import { scratchDir } from '../helpers/tiny-model.ts';
+import { scratchFolder } from '../helpers/tiny-model.ts';
 
 describe('atomic writes', () => {
-  let dir: string;
-  let cleanup: () => Promise<void>;
-  beforeAll(async () => ({ dir, cleanup } = await scratchDir('transferkit-atomic-')));
-  afterAll(() => cleanup());
+  const scratch = scratchFolder('transferkit-atomic-');
 
   it('a failed stream leaves the old file and no temp file', async () => {
-    const path = join(dir, 'a.txt');
+    const path = join(scratch.dir, 'a.txt');
     await atomicWriteFile(path, 'old');
     await expect(
       atomicWriteStream(path, async (handle) => {
@@ -21,11 +18,11 @@ describe('atomic writes', () => {
       }),
     ).rejects.toThrow('disk on fire');
     expect(await readFile(path, 'utf8')).toBe('old');
-    expect((await readdir(dir)).filter((f) => f.startsWith('.'))).toEqual([]);
+    expect((await readdir(scratch.dir)).filter((f) => f.startsWith('.'))).toEqual([]);
   });
 
   it('a failed directory fill keeps the old directory', async () => {
-    const path = join(dir, 'ckpt');
+    const path = join(scratch.dir, 'ckpt');
     await atomicWriteDir(path, (tmp) => writeFile(join(tmp, 'weights'), 'v1'));
     await expect(atomicWriteDir(path, async (tmp) => {
       await writeFile(join(tmp, 'weights'), 'v2-partial');
@@ -34,13 +31,13 @@ describe('atomic writes', () => {
     expect(await readFile(join(path, 'weights'), 'utf8')).toBe('v1');
     await atomicWriteDir(path, (tmp) => writeFile(join(tmp, 'weights'), 'v2'));
     expect(await readFile(join(path, 'weights'), 'utf8')).toBe('v2');
-    expect((await readdir(dir)).filter((f) => f.startsWith('.'))).toEqual([]);
+    expect((await readdir(scratch.dir)).filter((f) => f.startsWith('.'))).toEqual([]);
   });
 
   it('a crash between the two renames is recovered: the parked copy comes back', async () => {
-    const path = join(dir, 'last');
+    const path = join(scratch.dir, 'last');
     // The state a kill leaves after `last` was parked and before the new one was renamed in.
-    const parked = join(dir, '.last.replaced');
+    const parked = join(scratch.dir, '.last.replaced');
     await mkdir(parked);
     await writeFile(join(parked, 'weights'), 'previous');
     expect(existsSync(path)).toBe(false);
@@ -50,9 +47,9 @@ describe('atomic writes', () => {
   });
 
   it('a crash after the new directory landed drops the parked copy', async () => {
-    const path = join(dir, 'best');
+    const path = join(scratch.dir, 'best');
     await atomicWriteDir(path, (tmp) => writeFile(join(tmp, 'weights'), 'new'));
-    const parked = join(dir, '.best.replaced');
+    const parked = join(scratch.dir, '.best.replaced');
     await mkdir(parked);
     await writeFile(join(parked, 'weights'), 'old');
     await atomicWriteDir(path, (tmp) => writeFile(join(tmp, 'weights'), 'newer'));
