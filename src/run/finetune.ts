@@ -11,7 +11,7 @@ import { findCheckpointDir, loadCheckpoint } from '../checkpoint/load.ts';
 import { BEST_DIR, LAST_DIR, RUN_CHECKPOINT_DIR } from '../checkpoint/manifest.ts';
 import { recoverReplacedDir } from '../io/atomic.ts';
 import { loadTextDataset, type TextDataset } from '../data/index.ts';
-import { defaultTrainConfig, fit, evaluate, predictProbabilities, type TrainConfig } from '../train/index.ts';
+import { defaultTrainConfig, fit, evaluate, type TrainConfig } from '../train/index.ts';
 import type { Emit, Metrics, RunResults, TrainerControl } from '../train/events.ts';
 import type { FinetuneConfig } from './config.ts';
 import { RUN_CONFIG_FILE, writeRunConfig } from './run-config.ts';
@@ -111,8 +111,8 @@ export async function runFinetune(requested: FinetuneConfig, io: FinetuneIO): Pr
     const probabilities: Record<string, Float32Array> = {};
     try {
       for (const [name, set] of Object.entries(validationSets)) {
-        evalMetrics[name] = await evaluate(reported, set.features, set.labels, labelNames);
-        probabilities[name] = await predictProbabilities(reported, set.features);
+        probabilities[name] = new Float32Array(set.features.rows * labelNames.length);
+        evalMetrics[name] = await evaluate(reported, set.features, set.labels, labelNames, undefined, probabilities[name]);
       }
     } finally {
       if (reported !== fitted.head) reported.dispose();

@@ -5,29 +5,39 @@ import type { Metrics } from './events.ts';
 import { evalBatch } from './loss.ts';
 import { computeMetrics } from './metrics.ts';
 
-/** Loss (mean unweighted cross-entropy), accuracy, macro-F1, per-class scores and confusion on one set. */
+/**
+ * Loss (mean unweighted cross-entropy), accuracy, macro-F1, per-class scores and confusion on one set.
+ * With `probabilities` (rows × classes), the softmax of the same forward pass is written there too, so
+ * a caller that also needs predictions does not run the head twice.
+ */
 export async function evaluate(
   head: Head,
   features: FeatureMatrix,
   labels: Int32Array,
   labelNames: string[],
   batchSize = 256,
+  probabilities?: Float32Array,
 ): Promise<Metrics> {
   checkRows(features, labels);
+  const k = head.spec.numClasses;
+  if (probabilities && probabilities.length !== features.rows * k) throw new Error(`probabilities holds ${probabilities.length} values, not ${features.rows} x ${k}`);
   const predicted = new Int32Array(features.rows);
   let nllSum = 0;
   for (let start = 0; start < features.rows; start += batchSize) {
     const end = Math.min(features.rows, start + batchSize);
-    const [nll, argMax] = tf.tidy(() => {
+    const [nll, argMax, batchProbabilities] = tf.tidy(() => {
       const x = tf.tensor2d(features.data.slice(start * features.dim, end * features.dim), [end - start, features.dim]);
       const y = tf.tensor1d(labels.slice(start, end), 'int32');
       const logits = head.logits(x);
-      return [tf.sum(evalBatch(logits, y).nll), tf.argMax(logits, 1)];
+      const batch = evalBatch(logits, y);
+      return [tf.sum(batch.nll), tf.argMax(logits, 1), probabilities ? batch.probabilities : null];
     });
     nllSum += (await nll.data())[0];
     predicted.set((await argMax.data()) as Int32Array, start);
+    if (batchProbabilities) probabilities!.set((await batchProbabilities.data()) as Float32Array, start * k);
     nll.dispose();
     argMax.dispose();
+    batchProbabilities?.dispose();
     await new Promise(setImmediate);
   }
   return computeMetrics(labels, predicted, labelNames, features.rows === 0 ? 0 : nllSum / features.rows);
