@@ -7,6 +7,7 @@ import { Head } from '../heads/head.ts';
 import { loadCheckpoint } from '../checkpoint/load.ts';
 import type { CheckpointManifest } from '../checkpoint/manifest.ts';
 import { penultimateFeatures, predictProbabilities } from '../train/evaluate.ts';
+import { argMax } from '../train/metrics.ts';
 
 export type BackboneLoader = (reference: BackboneReference, options: LoadModelOptions) => Promise<FeatureExtractor>;
 
@@ -113,9 +114,7 @@ export class TransferModel {
     for (let i = 0; i < features.rows; i++) {
       const row = flat.slice(i * k, (i + 1) * k);
       probabilities.push(row);
-      let best = 0;
-      for (let c = 1; c < k; c++) if (row[c] > row[best]) best = c;
-      labelIndices[i] = best;
+      labelIndices[i] = argMax(row);
     }
     return { labels: Array.from(labelIndices, (i) => this.labelNames[i]), labelIndices, probabilities };
   }

@@ -3,6 +3,7 @@ import type { BackboneReference } from '../backbones/types.ts';
 import type { TextDataset } from '../data/types.ts';
 import { atomicWriteFile } from '../io/atomic.ts';
 import type { Metrics } from '../train/events.ts';
+import { argMax } from '../train/metrics.ts';
 import type { FinetuneConfig } from './config.ts';
 import type { FinetuneOutcome } from './finetune.ts';
 
@@ -32,8 +33,7 @@ export function predictionLines(data: TextDataset, probabilities: Float32Array, 
   const lines: string[] = [];
   for (let i = 0; i < data.texts.length; i++) {
     const row = probabilities.subarray(i * k, (i + 1) * k);
-    let best = 0;
-    for (let c = 1; c < k; c++) if (row[c] > row[best]) best = c;
+    const best = argMax(row);
     lines.push(
       JSON.stringify({
         index: i,

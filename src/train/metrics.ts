@@ -1,5 +1,12 @@
 import type { Metrics } from './events.ts';
 
+/** Index of the largest value (the first on ties): the predicted class of a probability row. */
+export function argMax(row: ArrayLike<number>): number {
+  let best = 0;
+  for (let c = 1; c < row.length; c++) if (row[c] > row[best]) best = c;
+  return best;
+}
+
 /**
  * Accuracy, macro-F1, per-class precision / recall / F1 and the confusion matrix from gold and
  * predicted class indices. `loss` is the mean (weighted) cross-entropy the caller computed.
