@@ -3,7 +3,7 @@ import { choiceFlag, intFlag, parseFlags, requireFlag } from '../args.ts';
 import { usageError } from '../../src/errors.ts';
 import { DEVICE_CHOICES } from '../../src/backbones/device.ts';
 import { checkOutputFile } from '../../src/export/output-path.ts';
-import { MODEL_DTYPES, type Pooling, type TextInput } from '../../src/backbones/types.ts';
+import { MODEL_DTYPES, type Pooling } from '../../src/backbones/types.ts';
 
 const help = `Usage: transferkit embed --model M --input FILE --output OUT.npy [flags]
 
@@ -73,22 +73,21 @@ const embed: Command = {
     // Resolve the device first (memoized): a missing accelerator fails before any data is read.
     const { resolveDevice } = await import('../../src/backbones/device.ts');
     await resolveDevice(device);
-    const [{ loadTextDataset }, { loadTextBackbone }, { writeNpy }, sources] = await Promise.all([
+    const [{ loadTextDataset, datasetInputs }, { loadTextBackbone }, { writeNpy }] = await Promise.all([
       import('../../src/data/index.ts'),
       import('../../src/backbones/load.ts'),
       import('../../src/export/npy.ts'),
-      import('../../src/run/sources.ts'),
     ]);
-    const dataset = await loadTextDataset(sources.resolveDataSource(input), {
+    const dataset = await loadTextDataset(input, {
       textColumn: values['text-column'],
       textPairColumn: values['text-pair-column'],
       offline: values.offline,
       ignoreLabels: true, // every row is embedded, also those without a gold label
     });
-    const inputs: TextInput[] = dataset.texts.map((text, i) => ({ text, textPair: dataset.textPairs?.[i] }));
+    const inputs = datasetInputs(dataset);
     if (inputs.length === 0) throw usageError(`${input} has no rows to embed`, '--input');
 
-    const backbone = await loadTextBackbone(await sources.resolveModelSource(model), { device, offline: values.offline, revision: values.revision, dtype });
+    const backbone = await loadTextBackbone(model, { device, offline: values.offline, revision: values.revision, dtype });
     if (backbone.deviceNote) process.stderr.write(`note: ${backbone.deviceNote}\n`);
     const started = performance.now();
     const { progressPrinter } = await import('../../src/report/progress-line.ts');

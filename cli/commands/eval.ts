@@ -39,19 +39,18 @@ const evalCommand: Command = {
     const { checkpoint, batchSize, device, loadOptions } = checkpointRunOptions(values);
     const source = requireFlag(values.data, '--data');
 
-    const [{ openCheckpoint, datasetInputs, predictAll, predictionMetrics }, { loadTextDataset, formatSkipSummary }, { atomicWriteFile }, { progressPrinter }, { resolveDataSource }, { metricsJson }, { formatMetricsTable }] =
+    const [{ openCheckpoint, predictAll, predictionMetrics }, { loadTextDataset, formatSkipSummary, datasetInputs }, { atomicWriteFile }, { progressPrinter }, { metricsJson }, { formatMetricsTable }] =
       await Promise.all([
         import('../../src/run/checkpoint-model.ts'),
         import('../../src/data/index.ts'),
         import('../../src/io/atomic.ts'),
         import('../../src/report/progress-line.ts'),
-        import('../../src/run/sources.ts'),
         import('../../src/run/outputs.ts'),
         import('../../src/report/summary.ts'),
       ]);
     const model = await openCheckpoint(checkpoint, { device, offline: loadOptions.offline });
     try {
-      const data = await loadTextDataset(resolveDataSource(source), { ...loadOptions, labelNames: model.labelNames, requireLabels: true });
+      const data = await loadTextDataset(source, { ...loadOptions, labelNames: model.labelNames, requireLabels: true });
       if (data.skipped.length) process.stderr.write(`${formatSkipSummary(data.skipped, source)}\n`);
       const prediction = await predictAll(model, datasetInputs(data), { batchSize, onProgress: progressPrinter('evaluating', 'inputs') });
       const metrics = predictionMetrics(prediction, data.labels!, model.labelNames);

@@ -39,14 +39,13 @@ const predict: Command = {
     const input = requireFlag(values.input, '--input');
     const output = requireFlag(values.output, '--output');
 
-    const [{ openCheckpoint, datasetInputs, predictAll }, { loadTextDataset }, { atomicWriteFile }, { progressPrinter }, { resolveDataSource }] = await Promise.all([
+    const [{ openCheckpoint, predictAll }, { loadTextDataset, datasetInputs }, { atomicWriteFile }, { progressPrinter }] = await Promise.all([
       import('../../src/run/checkpoint-model.ts'),
       import('../../src/data/index.ts'),
       import('../../src/io/atomic.ts'),
       import('../../src/report/progress-line.ts'),
-      import('../../src/run/sources.ts'),
     ]);
-    const data = await loadTextDataset(resolveDataSource(input), loadOptions);
+    const data = await loadTextDataset(input, loadOptions);
     const model = await openCheckpoint(checkpoint, { device, offline: loadOptions.offline });
     try {
       const prediction = await predictAll(model, datasetInputs(data), { batchSize, onProgress: progressPrinter('predicting', 'inputs') });

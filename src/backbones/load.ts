@@ -5,6 +5,7 @@ import { loadWordPieceTokenizer } from '../encode/tokenizer.ts';
 import { inputError, runtimeError, TransferKitError, usageError } from '../errors.ts';
 import { ATTENTION_MODEL_NAME, ensureAttentionModel } from './attention-model.ts';
 import { BertBackbone } from './bert.ts';
+import { BUNDLED_MODEL, ensureTinyBert } from '../fixtures/bert.ts';
 import { resolveDevice } from './device.ts';
 import { checkOfflineCache, configureTransformers, hubLoadError, resolveModelSource, type ModelSource } from './hub.ts';
 import { cachedFileSha256, sha256Hex } from './identity.ts';
@@ -33,7 +34,9 @@ const DTYPE_SUFFIX: Record<ModelDtype, string> = { fp32: '', fp16: '_fp16', q8: 
  * layout with onnx/model.onnx). The device is resolved first, so a missing accelerator fails with a
  * diagnosis instead of inside ONNX Runtime.
  */
-export async function loadTextBackbone(model: string, options: LoadTextBackboneOptions = {}): Promise<TextBackbone> {
+export async function loadTextBackbone(given: string, options: LoadTextBackboneOptions = {}): Promise<TextBackbone> {
+  // `bundled:tiny-bert` is generated once into the cache, then loaded like any local folder.
+  const model = given === BUNDLED_MODEL ? await ensureTinyBert() : given;
   const source = resolveModelSource(model, options);
   const dtype = options.dtype ?? 'fp32';
   const suffix = DTYPE_SUFFIX[dtype];

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { buildTextDataset } from './build.ts';
+import { resolveBundledData } from './bundled.ts';
 import type { TextFormat } from './formats.ts';
 import { isHubSpec } from './hub-spec.ts';
 import { openDataFile } from './open-file.ts';
@@ -10,6 +11,7 @@ export { formatSkipSummary } from './skipped.ts';
 export type { TextDataset, SkippedRows } from './types.ts';
 export { isHubSpec } from './hub-spec.ts';
 export { bundledDataset } from './bundled.ts';
+export { datasetInputs } from './inputs.ts';
 export { DATA_FLAGS, DATA_FLAGS_HELP, loadOptionsFromFlags } from './flags.ts';
 
 export interface LoadTextOptions {
@@ -36,10 +38,12 @@ export interface LoadTextOptions {
 
 /**
  * Loads a text (or text-pair) classification dataset from a local TSV / CSV / JSONL / Parquet file or a
- * Hugging Face hub spec (`glue/mnli:validation_matched`, `owner/dataset[/config]:split`). Bad input is a
+ * Hugging Face hub spec (`glue/mnli:validation_matched`, `owner/dataset[/config]:split`), or a split of the
+ * bundled set (`bundled:nli-tiny/train`). Bad input is a
  * TransferKitError('input') naming the file and line; see formatSkipSummary for `skipped`.
  */
-export async function loadTextDataset(source: string, options: LoadTextOptions = {}): Promise<TextDataset> {
+export async function loadTextDataset(given: string, options: LoadTextOptions = {}): Promise<TextDataset> {
+  const source = resolveBundledData(given);
   // A local path wins over a hub spec of the same shape; the hub client loads only when needed.
   if (isHubSpec(source) && !existsSync(source)) {
     const { loadHubTextDataset } = await import('./hub.ts');

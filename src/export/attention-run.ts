@@ -58,8 +58,8 @@ export async function dumpAttention(options: AttentionDumpOptions): Promise<Atte
   const multi = 'file' in options.input;
   const inputs = await readInputs(options.input, options.offline ?? false);
 
-  const [{ loadTextBackbone }, { resolveModelSource }] = await Promise.all([import('../backbones/load.ts'), import('../run/sources.ts')]);
-  const backbone = await loadTextBackbone(await resolveModelSource(model), {
+  const { loadTextBackbone } = await import('../backbones/load.ts');
+  const backbone = await loadTextBackbone(model, {
     device: options.device,
     offline: options.offline,
     revision: reference ? reference.revision : options.revision,
@@ -85,11 +85,8 @@ export async function dumpAttention(options: AttentionDumpOptions): Promise<Atte
 
 async function readInputs(input: AttentionDumpOptions['input'], offline: boolean): Promise<LocatedInput[]> {
   if (!('file' in input)) return [{ input }];
-  const [{ loadTextDataset }, { resolveDataSource }] = await Promise.all([import('../data/index.ts'), import('../run/sources.ts')]);
-  const dataset = await loadTextDataset(resolveDataSource(input.file), { offline, maxSamples: input.maxInputs, ignoreLabels: true });
+  const { loadTextDataset, datasetInputs } = await import('../data/index.ts');
+  const dataset = await loadTextDataset(input.file, { offline, maxSamples: input.maxInputs, ignoreLabels: true });
   if (dataset.texts.length === 0) throw inputError('the file has no inputs', { file: input.file });
-  return dataset.texts.map((text, k) => ({
-    input: dataset.textPairs ? { text, textPair: dataset.textPairs[k] } : { text },
-    line: dataset.lines[k],
-  }));
+  return datasetInputs(dataset).map((located, k) => ({ input: located, line: dataset.lines[k] }));
 }

@@ -1,5 +1,4 @@
 import type { DeviceChoice, TextInput } from '../backbones/types.ts';
-import type { TextDataset } from '../data/types.ts';
 import { computeMetrics } from '../train/metrics.ts';
 import type { Metrics } from '../train/events.ts';
 import type { Prediction, TransferModel } from '../model/transfer-model.ts';
@@ -16,9 +15,6 @@ export async function openCheckpoint(dir: string, options: OpenModelOptions = {}
   return TransferModel.loadFromCheckpoint(dir, options);
 }
 
-export function datasetInputs(data: TextDataset): TextInput[] {
-  return data.texts.map((text, i) => (data.textPairs ? { text, textPair: data.textPairs[i] } : { text }));
-}
 
 /** Predictions in chunks, so progress can be shown and memory stays flat on large files. */
 export async function predictAll(

@@ -1,8 +1,9 @@
 import type { DeviceChoice, Pooling } from '../backbones/types.ts';
 import { usageError } from '../errors.ts';
 
-/** The model the offline demo and `npm start` use: the seeded tiny BERT the project generates itself. */
-export const BUNDLED_MODEL = 'bundled:tiny-bert';
+import { BUNDLED_MODEL } from '../fixtures/bert.ts';
+
+export { BUNDLED_MODEL };
 /** The pretrained backbone a finetune uses unless told otherwise. */
 export const DEFAULT_MODEL = 'bert-base-cased';
 

@@ -10,14 +10,12 @@ import { Head } from '../heads/head.ts';
 import { findCheckpointDir, loadCheckpoint } from '../checkpoint/load.ts';
 import { BEST_DIR, LAST_DIR, RUN_CHECKPOINT_DIR } from '../checkpoint/manifest.ts';
 import { recoverReplacedDir } from '../io/atomic.ts';
-import { loadTextDataset, type TextDataset } from '../data/index.ts';
+import { datasetInputs, loadTextDataset, type TextDataset } from '../data/index.ts';
 import { defaultTrainConfig, fit, evaluate, type TrainConfig } from '../train/index.ts';
 import type { Emit, Metrics, RunResults, TrainerControl } from '../train/events.ts';
 import type { FinetuneConfig } from './config.ts';
 import { RUN_CONFIG_FILE, writeRunConfig } from './run-config.ts';
-import { resolveDataSource, resolveModelSource } from './sources.ts';
 import { writeRunOutputs, type SplitExtraction } from './outputs.ts';
-import { datasetInputs } from './checkpoint-model.ts';
 
 export interface FinetuneIO {
   emit: Emit;
@@ -161,7 +159,7 @@ async function clearRun(outputDir: string): Promise<void> {
 }
 
 async function loadSplit(source: string, config: FinetuneConfig, maxSamples: number | undefined, labelNames?: string[]): Promise<TextDataset> {
-  return loadTextDataset(resolveDataSource(source), {
+  return loadTextDataset(source, {
     maxSamples,
     lenient: config.lenient,
     offline: offlineOption(config),
@@ -189,7 +187,7 @@ async function loadExtractor(config: FinetuneConfig): Promise<FeatureExtractor &
     return model.asFeatureExtractor();
   }
   const { loadTextBackbone } = await import('../backbones/load.ts');
-  return loadTextBackbone(await resolveModelSource(config.model), { device: config.device, offline: offlineOption(config) });
+  return loadTextBackbone(config.model, { device: config.device, offline: offlineOption(config) });
 }
 
 function reference(extractor: FeatureExtractor & { reference?: BackboneReference }): BackboneReference {
