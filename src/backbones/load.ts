@@ -106,7 +106,8 @@ export async function loadTextBackbone(given: string, options: LoadTextBackboneO
     TensorClass: Tensor,
     identity,
     reference: {
-      model: source.kind === 'local' ? source.dir : model,
+      // The bundled name, not its cache folder: a checkpoint then reloads it even after the cache was cleared.
+      model: given === BUNDLED_MODEL ? given : source.kind === 'local' ? source.dir : model,
       revision,
       ...(dtype === 'fp32' ? {} : { dtype }),
       identity,

@@ -68,6 +68,8 @@ describe('finetune → predict → eval → attention', () => {
     expect(results.train.n).toBe(3000);
     expect(results.train.epochs).toBe(2);
     expect(results.backbone.identity).toMatch(/^local:sha256:/);
+    // Recorded by name, so the checkpoint does not depend on the cache folder it was generated into.
+    expect(results.backbone.model).toBe('bundled:tiny-bert');
     expect(results.device).toBe('cpu');
     expect(typeof results.tf_backend).toBe('string');
     expect(results.labels).toEqual(['entailment', 'neutral', 'contradiction']);
@@ -130,6 +132,17 @@ describe('finetune → predict → eval → attention', () => {
       expect(p.label).toBe(fromRun[i].predicted);
       for (const [label, value] of Object.entries(p.probabilities)) expect(value).toBeCloseTo(fromRun[i].probabilities[label], 5);
     });
+  });
+
+  it('the checkpoint still predicts after the cache is gone (the bundled model is regenerated, same identity)', async () => {
+    const input = join(dir, 'one.jsonl');
+    await writeFile(input, JSON.stringify({ premise: 'A dog runs.', hypothesis: 'An animal moves.' }) + '\n');
+    const out = join(dir, 'fresh.jsonl');
+    await exec(process.execPath, [join(repoRoot, 'bin/transferkit.js'), 'predict', '--checkpoint', run, '--input', input, '--output', out], {
+      env: { ...process.env, NO_COLOR: '1', TRANSFERKIT_CACHE: join(dir, 'empty-cache'), HF_HUB_OFFLINE: '1' },
+    });
+    expect(await readJsonLines(out)).toHaveLength(1);
+    expect(existsSync(join(dir, 'empty-cache', 'fixtures'))).toBe(true);
   });
 
   it('attention exports json, npy and html from the checkpoint', async () => {
