@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadTextBackbone } from '../src/backbones/load.ts';
 import { transferKitCacheDir } from '../src/backbones/identity.ts';
-import type { DeviceChoice, TextInput } from '../src/backbones/types.ts';
+import type { DeviceChoice, TextInput } from '../src/core/index.ts';
 import { paddingFraction, planBatches } from '../src/encode/bucketing.ts';
 import { loadTextDataset } from '../src/data/index.ts';
 import { makeBertModel } from '../src/fixtures/bert.ts';

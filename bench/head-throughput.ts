@@ -3,7 +3,8 @@
 // usage: node bin/run-ts.js bench/head-throughput.ts [--rows 400000] [--dim 768] [--batch-size 32]
 //        [--tf-backend wasm] [--max-seconds 120] [--hidden 256]
 import { parseArgs } from 'node:util';
-import { defaultTrainConfig, fit, TrainerControl, Rng } from '../src/train/index.ts';
+import { defaultTrainConfig, fit, TrainerControl } from '../src/train/index.ts';
+import { Rng } from '../src/core/index.ts';
 import type { HeadConfig } from '../src/heads/config.ts';
 
 const { values } = parseArgs({

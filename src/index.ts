@@ -11,15 +11,18 @@ export { encodeInput, type EncodedInput } from './encode/pairs.ts';
 export { longestFirstLengths } from './encode/truncation.ts';
 export { planBatches, paddingFraction } from './encode/bucketing.ts';
 
+// the modality-neutral core: inputs, feature matrices, the extractor interface
+export type { TextInput, FeatureMatrix, FeatureExtractor, Pooling, DeviceChoice, ExtractOptions, BackboneReference, ModelDtype } from './core/index.ts';
+export { MODEL_DTYPES, Rng } from './core/index.ts';
+
 // backbones
 export { loadTextBackbone, type LoadTextBackboneOptions } from './backbones/load.ts';
 export { resolveDevice, DEVICE_CHOICES } from './backbones/device.ts';
-export type { TextBackbone, FeatureExtractor, TextInput, Pooling, DeviceChoice, ExtractOptions, AttentionResult, BackboneReference } from './backbones/types.ts';
+export type { TextBackbone, AttentionResult } from './backbones/types.ts';
 export { addAttentionOutputs } from './backbones/onnx/attention-outputs.ts';
 export { makeBertModel, ensureTinyBert, TINY_BERT, type BertOptions } from './fixtures/bert.ts';
 
 // features
-export type { FeatureMatrix } from './features/types.ts';
 export { cachedFeatures, extractWithCache, clearFeatureCache, defaultFeatureCacheDir, type FeatureCacheKey } from './features/cache.ts';
 
 // heads and training

@@ -3,7 +3,7 @@ import { choiceFlag, intFlag, parseFlags, requireFlag } from '../args.ts';
 import { usageError } from '../../src/errors.ts';
 import { DEVICE_CHOICES } from '../../src/backbones/device.ts';
 import { checkOutputFile } from '../../src/export/output-path.ts';
-import { MODEL_DTYPES, type Pooling } from '../../src/backbones/types.ts';
+import { MODEL_DTYPES, type Pooling } from '../../src/core/index.ts';
 
 const help = `Usage: transferkit embed --model M --input FILE --output OUT.npy [flags]
 

@@ -3,17 +3,9 @@ import { padBatch, type PaddedBatch } from '../encode/batch.ts';
 import { encodeInput, type EncodedInput } from '../encode/pairs.ts';
 import type { WordPieceTokenizer } from '../encode/tokenizer.ts';
 import { usageError, runtimeError } from '../errors.ts';
-import { extractFeatures } from '../features/extract.ts';
-import type { FeatureMatrix } from '../features/types.ts';
-import type {
-  AttentionResult,
-  BackboneReference,
-  ExtractOptions,
-  ForwardOutput,
-  TextBackbone,
-  TextBackboneConfig,
-  TextInput,
-} from './types.ts';
+import { extractFeatures } from './text-extract.ts';
+import type { BackboneReference, ExtractOptions, FeatureMatrix, TextInput } from '../core/index.ts';
+import type { AttentionResult, ForwardOutput, TextBackbone, TextBackboneConfig } from './types.ts';
 
 type TensorClass = typeof Tensor;
 

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { TransferKitError } from '../errors.ts';
 import { identityModelBytes } from './probe-model.ts';
-import type { DeviceChoice } from './types.ts';
+import type { DeviceChoice } from '../core/index.ts';
 
 export const DEVICE_CHOICES: readonly DeviceChoice[] = ['auto', 'cpu', 'cuda', 'webgpu'];
 export type ResolvedDevice = 'cpu' | 'cuda' | 'webgpu';

@@ -9,7 +9,8 @@ import { BUNDLED_MODEL, ensureTinyBert } from '../fixtures/bert.ts';
 import { resolveDevice } from './device.ts';
 import { checkOfflineCache, configureTransformers, hubLoadError, resolveModelSource, type ModelSource } from './hub.ts';
 import { cachedFileSha256, sha256Hex } from './identity.ts';
-import type { DeviceChoice, ModelDtype, TextBackbone, TextBackboneConfig } from './types.ts';
+import type { DeviceChoice, ModelDtype } from '../core/index.ts';
+import type { TextBackbone, TextBackboneConfig } from './types.ts';
 
 export interface LoadTextBackboneOptions {
   device?: DeviceChoice;

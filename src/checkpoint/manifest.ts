@@ -1,4 +1,4 @@
-import type { BackboneReference, Pooling } from '../backbones/types.ts';
+import type { BackboneReference, Pooling } from '../core/index.ts';
 import type { HeadSpec } from '../heads/config.ts';
 import type { TrainConfig } from '../train/config.ts';
 import type { Metrics } from '../train/events.ts';

@@ -1,5 +1,5 @@
 import { usageError } from '../errors.ts';
-import type { LoadTextOptions } from './index.ts';
+import type { LoadTextOptions } from './types.ts';
 import { TEXT_FORMATS } from './formats.ts';
 
 /** util.parseArgs options for the data flags every command that reads a text dataset accepts. */

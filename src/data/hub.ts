@@ -12,9 +12,8 @@ import { atomicWriteFile } from '../io/atomic.ts';
 import { buildTextDataset } from './build.ts';
 import { availableSplits, cachedSnapshots, listSnapshotFiles, matchSplitFiles, splitFolders } from './hub-files.ts';
 import { parseHubSpec, type HubSpec } from './hub-spec.ts';
-import type { LoadTextOptions } from './index.ts';
 import { openParquet } from './parquet.ts';
-import type { TextDataset } from './types.ts';
+import type { LoadTextOptions, TextDataset } from './types.ts';
 
 const REVISION = 'main';
 

@@ -1,4 +1,4 @@
-import type { TextInput } from '../backbones/types.ts';
+import type { TextInput } from '../core/index.ts';
 import type { TextDataset } from './types.ts';
 
 /** The dataset's rows as backbone inputs (single texts or pairs), in file order. */

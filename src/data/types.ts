@@ -1,3 +1,5 @@
+import type { TextFormat } from './formats.ts';
+
 /** A labelled (or unlabelled) text dataset in memory, rows in file order. */
 export interface TextDataset {
   /** The source as the user gave it (path or hub spec), for messages. */
@@ -39,4 +41,26 @@ export interface ImageDataset {
   files?: string[];
   /** Bad images skipped under --lenient. */
   skipped: SkippedRows[];
+}
+
+export interface LoadTextOptions {
+  /** File format; 'auto' (default) goes by extension, then by the first bytes. Hub specs are always Parquet. */
+  format?: 'auto' | TextFormat;
+  /** Column names (--text-column, --text-pair-column, --label-column); common names are found otherwise. */
+  textColumn?: string;
+  textPairColumn?: string;
+  labelColumn?: string;
+  /** Class names in index order; labels in the data may be these names or indices into them. */
+  labelNames?: string[];
+  /** Skip bad rows (recorded in `skipped`) instead of failing on the first one. */
+  lenient?: boolean;
+  /** Stop after this many kept rows. */
+  maxSamples?: number;
+  /** Use only the Hugging Face cache (also when HF_HUB_OFFLINE=1). */
+  offline?: boolean;
+  /** Fail when no label column is found (training needs labels; embedding does not). */
+  requireLabels?: boolean;
+  /** Read no label column: every row with text is kept, labelled or not (embedding, attention). */
+  ignoreLabels?: boolean;
+  onProgress?: (info: { phase: 'download' | 'read'; done: number; total?: number }) => void;
 }

@@ -1,4 +1,4 @@
-import type { TextInput } from '../backbones/types.ts';
+import type { TextInput } from '../core/index.ts';
 import { usageError } from '../errors.ts';
 import { longestFirstLengths, SPECIAL_TOKENS_PAIR, SPECIAL_TOKENS_SINGLE } from './truncation.ts';
 import type { WordPieceTokenizer } from './tokenizer.ts';

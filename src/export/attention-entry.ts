@@ -1,4 +1,5 @@
-import type { AttentionResult, TextInput } from '../backbones/types.ts';
+import type { TextInput } from '../core/index.ts';
+import type { AttentionResult } from '../backbones/types.ts';
 import { runtimeError } from '../errors.ts';
 import type { AttentionSelection } from './attention-selection.ts';
 

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { BackboneReference } from '../backbones/types.ts';
+import type { BackboneReference } from '../core/index.ts';
 import { inputError } from '../errors.ts';
 
 /** Enough model-as-backbone nesting for any real use; more means the references loop. */

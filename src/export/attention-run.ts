@@ -1,4 +1,4 @@
-import type { DeviceChoice, TextInput } from '../backbones/types.ts';
+import type { DeviceChoice, TextInput } from '../core/index.ts';
 import { inputError } from '../errors.ts';
 import type { AttentionEntry } from './attention-entry.ts';
 import { exportAttention, formatFromPath, type AttentionExportSummary, type AttentionFormat } from './attention-export.ts';

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { atomicWriteFile } from '../io/atomic.ts';
 import { runtimeError } from '../errors.ts';
-import type { ExtractOptions, FeatureExtractor, TextInput } from '../backbones/types.ts';
-import type { FeatureMatrix } from './types.ts';
+import type { ExtractOptions, FeatureExtractor, FeatureMatrix, TextInput } from '../core/index.ts';
 
 /** What determines a feature matrix: change any part and the features are different. */
 export interface FeatureCacheKey {

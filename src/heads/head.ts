@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { activate, activateBackward } from './activations.ts';
 import { layerShapes, penultimateDim, type Activation, type HeadSpec } from './config.ts';
-import type { Rng } from '../train/rng.ts';
+import type { Rng } from '../core/index.ts';
 
 /** One dense layer's variables: kernel [inputs, outputs] (TF layout) and bias [outputs]. */
 interface Dense {

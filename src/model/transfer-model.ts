@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { inputError, usageError } from '../errors.ts';
-import type { AttentionResult, BackboneReference, DeviceChoice, FeatureExtractor, Pooling, TextBackbone, TextInput } from '../backbones/types.ts';
-import type { FeatureMatrix } from '../features/types.ts';
+import type { BackboneReference, DeviceChoice, FeatureExtractor, FeatureMatrix, Pooling, TextInput } from '../core/index.ts';
+import type { AttentionResult, TextBackbone } from '../backbones/types.ts';
 import { initTf } from '../heads/backend.ts';
 import { Head } from '../heads/head.ts';
 import { loadCheckpoint } from '../checkpoint/load.ts';

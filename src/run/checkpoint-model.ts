@@ -1,4 +1,4 @@
-import type { DeviceChoice, TextInput } from '../backbones/types.ts';
+import type { DeviceChoice, TextInput } from '../core/index.ts';
 import { computeMetrics } from '../train/metrics.ts';
 import type { Metrics } from '../train/events.ts';
 import type { Prediction, TransferModel } from '../model/transfer-model.ts';

@@ -1,4 +1,4 @@
-import type { DeviceChoice, Pooling } from '../backbones/types.ts';
+import type { DeviceChoice, Pooling } from '../core/index.ts';
 import { usageError } from '../errors.ts';
 
 import { BUNDLED_MODEL } from '../fixtures/bert.ts';

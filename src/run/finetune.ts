@@ -1,9 +1,8 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { dirname, resolve, join } from 'node:path';
-import type { BackboneReference, FeatureExtractor, Pooling } from '../backbones/types.ts';
+import type { BackboneReference, FeatureExtractor, FeatureMatrix, Pooling } from '../core/index.ts';
 import { interruptedError, usageError } from '../errors.ts';
 import { extractWithCache } from '../features/cache.ts';
-import type { FeatureMatrix } from '../features/types.ts';
 import { initTf } from '../heads/backend.ts';
 import type { HeadConfig } from '../heads/config.ts';
 import { Head } from '../heads/head.ts';
@@ -16,21 +15,13 @@ import type { Emit, Metrics, RunResults, TrainerControl } from '../train/events.
 import type { FinetuneConfig } from './config.ts';
 import { RUN_CONFIG_FILE, writeRunConfig } from './run-config.ts';
 import { writeRunOutputs, type SplitExtraction } from './outputs.ts';
+import type { FinetuneOutcome } from './outcome.ts';
+
+export type { FinetuneOutcome } from './outcome.ts';
 
 export interface FinetuneIO {
   emit: Emit;
   control?: TrainerControl;
-}
-
-export interface FinetuneOutcome extends RunResults {
-  outputDir: string;
-  /** Parent of best/ and last/. */
-  checkpointDir: string;
-  /** The checkpoint the reported metrics and predictions come from (best, else last). */
-  checkpoint?: string;
-  resultsFile: string;
-  device: string;
-  tfBackend: string;
 }
 
 /** How often the extraction progress event fires at most: reporters redraw on their own timers anyway. */

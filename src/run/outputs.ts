@@ -1,11 +1,11 @@
 import { join } from 'node:path';
-import type { BackboneReference } from '../backbones/types.ts';
+import type { BackboneReference } from '../core/index.ts';
 import type { TextDataset } from '../data/types.ts';
 import { atomicWriteFile } from '../io/atomic.ts';
 import type { Metrics } from '../train/events.ts';
 import { argMax } from '../train/metrics.ts';
 import type { FinetuneConfig } from './config.ts';
-import type { FinetuneOutcome } from './finetune.ts';
+import type { FinetuneOutcome } from './outcome.ts';
 
 export interface SplitExtraction {
   rows: number;

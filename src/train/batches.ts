@@ -1,4 +1,4 @@
-import type { FeatureMatrix } from '../features/types.ts';
+import type { FeatureMatrix } from '../core/index.ts';
 
 /**
  * Copies the rows of one batch (by index, in order) into a fresh Float32Array. A fresh array per batch

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Head } from '../heads/head.ts';
-import type { FeatureMatrix } from '../features/types.ts';
+import type { FeatureMatrix } from '../core/index.ts';
 import type { Metrics } from './events.ts';
 import { evalBatch } from './loss.ts';
 import { computeMetrics } from './metrics.ts';

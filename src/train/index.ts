@@ -2,5 +2,4 @@ export { fit, BEST_DIR, LAST_DIR, type FitOptions, type FitResult, type Labelled
 export { defaultTrainConfig, validateTrainConfig, type TrainConfig, type EarlyStoppingConfig } from './config.ts';
 export { evaluate, predictProbabilities, penultimateFeatures } from './evaluate.ts';
 export { computeMetrics, parseMonitor } from './metrics.ts';
-export { Rng } from './rng.ts';
 export * from './events.ts';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { FeatureMatrix } from '../features/types.ts';
+import type { FeatureMatrix } from '../core/index.ts';
 import type { MonitorState } from './early-stopping.ts';
 
 /** Where a run stands, saved with every `last` checkpoint so --resume continues exactly. */

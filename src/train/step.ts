@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Head } from '../heads/head.ts';
 import { crossEntropy } from './loss.ts';
 import type { Optimizer } from './optimizers.ts';
-import type { Rng } from './rng.ts';
+import type { Rng } from '../core/index.ts';
 
 /**
  * One optimizer step on one batch: upload, forward, loss, backward, clip, update. Every intermediate

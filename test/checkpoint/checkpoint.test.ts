@@ -8,7 +8,7 @@ import { saveCheckpoint } from '../../src/checkpoint/save.ts';
 import { findCheckpointDir, loadCheckpoint } from '../../src/checkpoint/load.ts';
 import { TransferModel } from '../../src/model/transfer-model.ts';
 import { defaultTrainConfig, fit, predictProbabilities } from '../../src/train/index.ts';
-import { Rng } from '../../src/train/rng.ts';
+import { Rng } from '../../src/core/index.ts';
 import { blobs } from '../train/synthetic.ts';
 
 beforeAll(async () => {

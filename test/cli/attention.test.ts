@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import attention from '../../cli/commands/attention.ts';
-import type { BackboneReference } from '../../src/backbones/types.ts';
+import type { BackboneReference } from '../../src/core/index.ts';
 import { packTensors } from '../../src/checkpoint/tensors.ts';
 import { versions } from '../../src/checkpoint/versions.ts';
 import { decodeNpy } from '../../src/export/npy.ts';

@@ -1,4 +1,5 @@
-import type { AttentionResult, TextInput } from '../../src/backbones/types.ts';
+import type { TextInput } from '../../src/core/index.ts';
+import type { AttentionResult } from '../../src/backbones/types.ts';
 import type { AttentionEntry } from '../../src/export/attention-entry.ts';
 
 /** A seeded, softmax-normalised AttentionResult: rows sum to 1, values vary by layer, head, row and column. */

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, writeFile, truncate } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cachedFeatures, defaultFeatureCacheDir, extractWithCache, featureCacheKeyHash, type FeatureCacheKey } from '../../src/features/cache.ts';
-import type { ExtractOptions, FeatureExtractor, TextInput } from '../../src/backbones/types.ts';
+import type { ExtractOptions, FeatureExtractor, TextInput } from '../../src/core/index.ts';
 
 const key: FeatureCacheKey = { backbone: 'fake@1', pooling: 'cls', maxLength: 128, dataset: 'a'.repeat(64) };
 const dim = 3;

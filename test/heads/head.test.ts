@@ -5,7 +5,7 @@ import { Head } from '../../src/heads/head.ts';
 import type { HeadSpec } from '../../src/heads/config.ts';
 import { crossEntropy } from '../../src/train/loss.ts';
 import { Optimizer } from '../../src/train/optimizers.ts';
-import { Rng } from '../../src/train/rng.ts';
+import { Rng } from '../../src/core/index.ts';
 
 beforeAll(async () => {
   await initTf('cpu');

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { loadTextBackbone } from '../../src/backbones/load.ts';
-import type { TextBackbone, TextInput } from '../../src/backbones/types.ts';
+import type { TextInput } from '../../src/core/index.ts';
+import type { TextBackbone } from '../../src/backbones/types.ts';
 import { extractWithCache } from '../../src/features/cache.ts';
 import { TransferModel } from '../../src/model/transfer-model.ts';
 import { defaultTrainConfig, fit, predictProbabilities } from '../../src/train/index.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { initTf } from '../../src/heads/backend.ts';
 import { TransferModel } from '../../src/model/transfer-model.ts';
 import { defaultTrainConfig, fit, predictProbabilities } from '../../src/train/index.ts';
-import type { BackboneReference, ExtractOptions, FeatureExtractor, TextInput } from '../../src/backbones/types.ts';
+import type { BackboneReference, ExtractOptions, FeatureExtractor, TextInput } from '../../src/core/index.ts';
 import { blobs } from '../train/synthetic.ts';
 
 beforeAll(async () => {

@@ -1,4 +1,4 @@
-import { Rng } from '../../src/train/rng.ts';
+import { Rng } from '../../src/core/index.ts';
 import type { LabelledFeatures } from '../../src/train/fit.ts';
 
 function gaussian(rng: Rng): number {

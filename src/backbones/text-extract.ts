@@ -2,8 +2,8 @@ import type { PaddedBatch } from '../encode/batch.ts';
 import { padBatch } from '../encode/batch.ts';
 import { planBatches } from '../encode/bucketing.ts';
 import type { EncodedInput } from '../encode/pairs.ts';
-import type { ExtractOptions, ForwardOutput, Pooling, TextInput } from '../backbones/types.ts';
-import type { FeatureMatrix } from './types.ts';
+import type { ExtractOptions, FeatureMatrix, Pooling, TextInput } from '../core/index.ts';
+import type { ForwardOutput } from './types.ts';
 
 /** What extraction needs from a backbone. */
 export interface BatchEncoder {
