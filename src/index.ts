@@ -34,6 +34,7 @@ export { TrainerControl, fanOut, type RunEvent, type Reporter, type Metrics, typ
 
 // checkpoints and models
 export { saveCheckpoint } from './checkpoint/save.ts';
+export { checkpointFolder } from './checkpoint/folder-store.ts';
 export { loadCheckpoint } from './checkpoint/load.ts';
 export { TransferModel, type Prediction, type LoadModelOptions } from './model/transfer-model.ts';
 

@@ -8,6 +8,7 @@ import type { HeadConfig } from '../heads/config.ts';
 import { Head } from '../heads/head.ts';
 import { findCheckpointDir, loadCheckpoint } from '../checkpoint/load.ts';
 import { BEST_DIR, LAST_DIR, RUN_CHECKPOINT_DIR } from '../checkpoint/manifest.ts';
+import { checkpointFolder } from '../checkpoint/folder-store.ts';
 import { recoverReplacedDir } from '../io/atomic.ts';
 import { datasetInputs, loadTextDataset, type TextDataset } from '../data/index.ts';
 import { defaultTrainConfig, fit, evaluate, type TrainConfig } from '../train/index.ts';
@@ -82,14 +83,13 @@ export async function runFinetune(requested: FinetuneConfig, io: FinetuneIO): Pr
       config: trainConfig(config, Object.keys(validation)),
       emit: io.emit,
       control: io.control,
-      checkpointDir,
-      resume: config.resume,
-      manifestExtras: {
+      checkpoints: checkpointFolder(checkpointDir, {
         backbone: reference(extractor),
         pooling: config.pooling,
         maxLength: config.maxLength,
         data: { train: config.train, ...config.validation },
-      },
+      }),
+      resume: config.resume,
       tfBackend: config.tfBackend,
     });
 

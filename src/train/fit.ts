@@ -1,15 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { join } from 'node:path';
-import { existsSync } from 'node:fs';
 import { usageError } from '../errors.ts';
 import { Rng, type FeatureMatrix } from '../core/index.ts';
 import { initTf } from '../heads/backend.ts';
 import { validateHeadConfig, type HeadConfig, type HeadSpec } from '../heads/config.ts';
 import { Head } from '../heads/head.ts';
-import { loadCheckpoint } from '../checkpoint/load.ts';
-import { BEST_DIR, LAST_DIR, type FeatureSource } from '../checkpoint/manifest.ts';
-import { saveCheckpoint } from '../checkpoint/save.ts';
 import { balancedClassWeights, gatherBatch } from './batches.ts';
+import type { CheckpointSlot, CheckpointStore } from './checkpoints.ts';
 import { resolveCheckpointMonitor, validateTrainConfig, type TrainConfig } from './config.ts';
 import { initialMonitorState, observe } from './early-stopping.ts';
 import { evaluate } from './evaluate.ts';
@@ -34,12 +30,10 @@ export interface FitOptions {
   config: TrainConfig;
   emit?: Emit;
   control?: TrainerControl;
-  /** Where `best/` and `last/` checkpoints go; without it nothing is saved and resume is impossible. */
-  checkpointDir?: string;
-  /** Continue from `<checkpointDir>/last` (weights, optimizer, epoch, step, generator). */
+  /** Where the best and last checkpoints go (checkpointFolder); without it nothing is saved and resume is impossible. */
+  checkpoints?: CheckpointStore;
+  /** Continue from the store's last checkpoint (weights, optimizer, epoch, step, generator). */
   resume?: boolean;
-  /** The backbone, pooling, max length and data sources recorded in checkpoints. */
-  manifestExtras?: Partial<FeatureSource>;
   /** TF.js backend name (else TRANSFERKIT_TF_BACKEND, else the best available). */
   tfBackend?: string;
   /** Go on training an existing head instead of a fresh one (refused if it is frozen). */
@@ -51,8 +45,6 @@ export interface FitResult extends RunResults {
   head: Head;
   tfBackend: string;
 }
-
-export { BEST_DIR, LAST_DIR };
 
 /**
  * Trains a head on feature matrices with Lightning / HF Trainer semantics. Emits events and never
@@ -66,12 +58,6 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   validateTrainConfig(config, labelNames.length, validationNames);
   const { backend } = await initTf(options.tfBackend);
   const spec: HeadSpec = { ...validateHeadConfig(options.head), inputDim: train.features.dim, numClasses: labelNames.length };
-  const source: FeatureSource = {
-    backbone: options.manifestExtras?.backbone ?? null,
-    pooling: options.manifestExtras?.pooling ?? null,
-    maxLength: options.manifestExtras?.maxLength ?? null,
-    ...(options.manifestExtras?.data ? { data: options.manifestExtras.data } : {}),
-  };
   const rng = new Rng(config.seed);
   const stepsPerEpoch = Math.ceil(train.features.rows / config.batchSize);
   const totalSteps = stepsPerEpoch * config.epochs;
@@ -89,7 +75,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   let lastEval: Record<string, Metrics> = {};
   let lastTrain: { loss: number; accuracy: number } = { loss: NaN, accuracy: NaN };
   if (options.resume) {
-    const restored = await restore(options, spec, config, source);
+    const restored = await restore(options, spec, config);
     ({ head, optimizer, state } = restored);
     lastEval = restored.eval;
     lastTrain = restored.train;
@@ -118,16 +104,14 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   const secondsSoFar = () => state.elapsedSeconds + (performance.now() - startedAt) / 1000;
   let examplesThisProcess = 0;
   let interrupted = false;
-  let bestCheckpoint: string | undefined = options.checkpointDir && existsSync(join(options.checkpointDir, BEST_DIR)) && options.resume ? join(options.checkpointDir, BEST_DIR) : undefined;
-  let lastCheckpoint: string | undefined = options.resume && options.checkpointDir ? join(options.checkpointDir, LAST_DIR) : undefined;
+  let bestCheckpoint = options.resume ? options.checkpoints?.existing('best') : undefined;
+  let lastCheckpoint = options.resume ? options.checkpoints?.existing('last') : undefined;
 
-  const save = async (dirName: string, reason: 'best' | 'last' | 'manual' | 'interrupt', withResume: boolean) => {
-    if (!options.checkpointDir) return undefined;
-    const path = join(options.checkpointDir, dirName);
-    await saveCheckpoint(path, {
+  const save = async (slot: CheckpointSlot, reason: 'best' | 'last' | 'manual' | 'interrupt', withResume: boolean) => {
+    if (!options.checkpoints) return undefined;
+    const path = await options.checkpoints.save(slot, {
       head,
       labelNames,
-      source,
       training: config,
       metrics: { eval: lastEval, train: Number.isNaN(lastTrain.loss) ? null : lastTrain },
       epoch: state.epoch,
@@ -157,12 +141,12 @@ export async function fit(options: FitOptions): Promise<FitResult> {
       const pauseNow = control.paused && !control.stopRequested;
       if (pauseNow !== paused) emit({ type: 'paused', paused: (paused = pauseNow) });
       if (control.stopRequested) {
-        lastCheckpoint = (await save(LAST_DIR, 'interrupt', true)) ?? lastCheckpoint;
+        lastCheckpoint = (await save('last', 'interrupt', true)) ?? lastCheckpoint;
         return true;
       }
       if (control.saveRequested) {
         control.saveRequested = false;
-        lastCheckpoint = (await save(LAST_DIR, 'manual', true)) ?? lastCheckpoint;
+        lastCheckpoint = (await save('last', 'manual', true)) ?? lastCheckpoint;
       }
       if (control.evalRequested) {
         control.evalRequested = false;
@@ -205,7 +189,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
         const seconds = (performance.now() - epochStartedAt) / 1000;
         emit({ type: 'step', epoch: epoch + 1, step: state.stepInEpoch, steps: stepsPerEpoch, loss, lr, perSecond: seconds > 0 ? epochExamples / seconds : 0 });
         if (config.saveEverySteps > 0 && config.saveLast && state.globalStep % config.saveEverySteps === 0 && state.stepInEpoch < stepsPerEpoch) {
-          lastCheckpoint = (await save(LAST_DIR, 'last', true)) ?? lastCheckpoint;
+          lastCheckpoint = (await save('last', 'last', true)) ?? lastCheckpoint;
         }
         await new Promise(setImmediate);
       }
@@ -221,9 +205,9 @@ export async function fit(options: FitOptions): Promise<FitResult> {
         if (state.earlyStopping.wait >= es.patience && state.epoch < config.epochs) state.stoppedEarly = true;
       }
       if (observe(state.best, readMonitor(best.monitor, lastEval, lastTrain), best.mode) && config.saveBest) {
-        bestCheckpoint = (await save(BEST_DIR, 'best', false)) ?? bestCheckpoint;
+        bestCheckpoint = (await save('best', 'best', false)) ?? bestCheckpoint;
       }
-      if (config.saveLast) lastCheckpoint = (await save(LAST_DIR, 'last', true)) ?? lastCheckpoint;
+      if (config.saveLast) lastCheckpoint = (await save('last', 'last', true)) ?? lastCheckpoint;
       emit({ type: 'epoch-end', epoch: epoch + 1, epochs: config.epochs, train: lastTrain, eval: lastEval, seconds: (performance.now() - epochStartedAt) / 1000 });
       if (state.stoppedEarly && config.earlyStopping) {
         emit({ type: 'early-stop', epoch: epoch + 1, monitor: config.earlyStopping.monitor, best: state.earlyStopping.best ?? NaN });
@@ -281,45 +265,33 @@ const RESUME_FIXED: (keyof TrainConfig)[] = [
   'schedule', 'warmupRatio', 'warmupSteps', 'maxGradNorm', 'classWeights', 'seed', 'earlyStopping',
 ];
 
-async function restore(options: FitOptions, spec: HeadSpec, config: TrainConfig, source: FeatureSource) {
-  if (!options.checkpointDir) throw usageError('--resume needs a checkpoint directory', '--resume');
-  const dir = join(options.checkpointDir, LAST_DIR);
-  if (!existsSync(join(dir, 'manifest.json'))) throw usageError(`nothing to resume: ${dir} holds no checkpoint`, '--resume');
-  const loaded = await loadCheckpoint(dir, { withResumeState: true });
-  const { manifest } = loaded;
-  if (!manifest.resume || !loaded.optimizer) throw usageError(`${dir} has no resume state (it is an inference-only checkpoint)`, '--resume');
-  if (JSON.stringify(manifest.head) !== JSON.stringify(spec)) throw usageError(`cannot resume: the checkpoint's head (${JSON.stringify(manifest.head)}) differs from this run's (${JSON.stringify(spec)})`, '--resume');
-  if (JSON.stringify(manifest.labelNames) !== JSON.stringify(options.labelNames)) throw usageError(`cannot resume: the checkpoint's labels (${manifest.labelNames.join(', ')}) differ from this run's (${options.labelNames.join(', ')})`, '--resume');
-  const changed = RESUME_FIXED.filter((key) => JSON.stringify(manifest.training?.[key]) !== JSON.stringify(config[key]));
+async function restore(options: FitOptions, spec: HeadSpec, config: TrainConfig) {
+  if (!options.checkpoints) throw usageError('--resume needs a checkpoint directory', '--resume');
+  const saved = await options.checkpoints.loadLast();
+  if (JSON.stringify(saved.head) !== JSON.stringify(spec)) throw usageError(`cannot resume: the checkpoint's head (${JSON.stringify(saved.head)}) differs from this run's (${JSON.stringify(spec)})`, '--resume');
+  if (JSON.stringify(saved.labelNames) !== JSON.stringify(options.labelNames)) throw usageError(`cannot resume: the checkpoint's labels (${saved.labelNames.join(', ')}) differ from this run's (${options.labelNames.join(', ')})`, '--resume');
+  const changed = RESUME_FIXED.filter((key) => JSON.stringify(saved.training?.[key]) !== JSON.stringify(config[key]));
   if (changed.length > 0) {
-    const values = changed.map((key) => `${key}: ${JSON.stringify(manifest.training?.[key])} then, ${JSON.stringify(config[key])} now`);
+    const values = changed.map((key) => `${key}: ${JSON.stringify(saved.training?.[key])} then, ${JSON.stringify(config[key])} now`);
     throw usageError(`cannot resume: training settings differ from the interrupted run (${values.join('; ')}); resume with the flags the run was started with`, '--resume');
   }
-  if (JSON.stringify(manifest.resume.trainer.rngState) !== JSON.stringify(new Rng(config.seed).state)) throw usageError('cannot resume: the generator state does not match the seed', '--resume');
-  // Same head shape is not enough: features from another backbone, pooling or max length (or other
-  // training rows) would silently continue a different run.
-  const featureChanges = [
-    manifest.backbone?.identity !== source.backbone?.identity ? 'backbone' : null,
-    manifest.pooling !== source.pooling ? 'pooling' : null,
-    manifest.maxLength !== source.maxLength ? 'max length' : null,
-  ].filter((change) => change !== null);
-  if (featureChanges.length > 0) throw usageError(`cannot resume: the features differ from the interrupted run's (${featureChanges.join(', ')})`, '--resume');
-  const before = manifest.resume.trainer.trainData;
+  if (JSON.stringify(saved.trainer.rngState) !== JSON.stringify(new Rng(config.seed).state)) throw usageError('cannot resume: the generator state does not match the seed', '--resume');
+  const before = saved.trainer.trainData;
   const now = trainDataFingerprint(options.train.features, options.train.labels);
   if (before && before.sha256 !== now.sha256) {
     throw usageError(`cannot resume: the training data differs from the interrupted run (it had ${before.rows} rows, this run has ${now.rows} rows)`, '--resume');
   }
-  const head = Head.fromWeights(spec, loaded.weights);
+  const head = Head.fromWeights(spec, saved.weights);
   const optimizer = new Optimizer(
     { kind: config.optimizer, weightDecay: config.weightDecay, beta1: config.beta1, beta2: config.beta2, epsilon: config.epsilon, momentum: config.momentum },
     head.variables(),
   );
-  optimizer.importState(loaded.optimizer);
+  optimizer.importState(saved.optimizer);
   return {
     head,
     optimizer,
-    state: structuredClone(manifest.resume.trainer),
-    eval: manifest.metrics?.eval ?? {},
-    train: manifest.metrics?.train ?? { loss: NaN, accuracy: NaN },
+    state: structuredClone(saved.trainer),
+    eval: saved.metrics?.eval ?? {},
+    train: saved.metrics?.train ?? { loss: NaN, accuracy: NaN },
   };
 }

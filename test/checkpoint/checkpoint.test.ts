@@ -10,6 +10,7 @@ import { TransferModel } from '../../src/model/transfer-model.ts';
 import { defaultTrainConfig, fit, predictProbabilities } from '../../src/train/index.ts';
 import { Rng } from '../../src/core/index.ts';
 import { blobs } from '../train/synthetic.ts';
+import { checkpointFolder } from '../../src/checkpoint/folder-store.ts';
 
 beforeAll(async () => {
   await initTf('cpu');
@@ -43,8 +44,7 @@ describe('checkpoints', () => {
       labelNames,
       head: { type: 'mlp', hidden: [12], activation: 'tanh', dropout: 0.2 },
       config: { ...defaultTrainConfig(), epochs: 2, saveBest: false },
-      checkpointDir,
-      manifestExtras: source,
+      checkpoints: checkpointFolder(checkpointDir, source),
       tfBackend: 'cpu',
     });
     const expected = await predictProbabilities(result.head, data.features);

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { fit, defaultTrainConfig, TrainerControl } from '../../src/train/index.ts';
 import { JsonlReporter } from '../../src/report/jsonl.ts';
 import { blobs } from '../train/synthetic.ts';
+import { checkpointFolder } from '../../src/checkpoint/folder-store.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -21,7 +22,7 @@ const result = await fit({
   labelNames: ['entailment', 'neutral', 'contradiction'],
   head: { type: 'mlp', hidden: [16], activation: 'gelu', dropout: 0.2 },
   config: { ...defaultTrainConfig(), epochs: 3, batchSize: 16, saveEverySteps: 10, learningRate: 0.005, classWeights: 'balanced' },
-  checkpointDir: positionals[0],
+  checkpoints: checkpointFolder(positionals[0]),
   resume: values.resume,
   control,
   tfBackend: 'cpu',

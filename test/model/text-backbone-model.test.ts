@@ -7,6 +7,7 @@ import { extractWithCache } from '../../src/features/cache.ts';
 import { TransferModel } from '../../src/model/transfer-model.ts';
 import { defaultTrainConfig, fit, predictProbabilities } from '../../src/train/index.ts';
 import { scratchDir, tinyModelDir } from '../helpers/tiny-model.ts';
+import { checkpointFolder } from '../../src/checkpoint/folder-store.ts';
 
 const words = ['cat', 'dog', 'bird', 'fish', 'tree', 'car', 'house', 'river'];
 const inputs: TextInput[] = Array.from({ length: 48 }, (_, i) => ({
@@ -46,8 +47,7 @@ describe('TransferModel on the generated tiny BERT', () => {
       labelNames,
       head: { type: 'mlp', hidden: [16], activation: 'gelu', dropout: 0 },
       config: { ...defaultTrainConfig(), epochs: 2 },
-      checkpointDir: join(scratch.dir, 'run'),
-      manifestExtras: { backbone: backbone.reference, pooling: 'cls', maxLength: 32 },
+      checkpoints: checkpointFolder(join(scratch.dir, 'run'), { backbone: backbone.reference, pooling: 'cls', maxLength: 32 }),
       tfBackend: 'cpu',
     });
     const expected = await predictProbabilities(result.head, first.features);

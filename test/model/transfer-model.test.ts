@@ -7,6 +7,7 @@ import { TransferModel } from '../../src/model/transfer-model.ts';
 import { defaultTrainConfig, fit, predictProbabilities } from '../../src/train/index.ts';
 import type { BackboneReference, ExtractOptions, FeatureExtractor, TextInput } from '../../src/core/index.ts';
 import { blobs } from '../train/synthetic.ts';
+import { checkpointFolder } from '../../src/checkpoint/folder-store.ts';
 
 beforeAll(async () => {
   await initTf('cpu');
@@ -46,7 +47,7 @@ describe('TransferModel', () => {
 
     // Model A: features from the pretrained backbone → MLP head.
     const featuresA = await fake.extractor.extract(inputs, { pooling: 'mean', maxLength: 64 });
-    const a = await fit({ train: { features: featuresA, labels: data.labels }, validation: {}, labelNames, head: { type: 'mlp', hidden: [5], activation: 'relu', dropout: 0 }, config, checkpointDir: join(root, 'a'), manifestExtras: extras, tfBackend: 'cpu' });
+    const a = await fit({ train: { features: featuresA, labels: data.labels }, validation: {}, labelNames, head: { type: 'mlp', hidden: [5], activation: 'relu', dropout: 0 }, config, checkpoints: checkpointFolder(join(root, 'a'), extras), tfBackend: 'cpu' });
     a.head.dispose();
     const loadBackbone = async () => fake.extractor;
     const modelA = await TransferModel.loadFromCheckpoint(a.lastCheckpoint!, { loadBackbone });
@@ -62,7 +63,7 @@ describe('TransferModel', () => {
     await expect(fit({ train: { features: featuresA, labels: data.labels }, validation: {}, labelNames, head: { type: 'mlp', hidden: [5], activation: 'relu', dropout: 0 }, config, initialHead: modelA.head, tfBackend: 'cpu' })).rejects.toThrow(/frozen/);
     const featuresB = await extractorA.extract(inputs, { pooling: 'cls', maxLength: 8 });
     expect(featuresB.dim).toBe(5);
-    const b = await fit({ train: { features: featuresB, labels: data.labels }, validation: { fit: { features: featuresB, labels: data.labels } }, labelNames, head: { type: 'linear' }, config, checkpointDir: join(root, 'b'), manifestExtras: { backbone: extractorA.reference, pooling: 'cls', maxLength: 8 }, tfBackend: 'cpu' });
+    const b = await fit({ train: { features: featuresB, labels: data.labels }, validation: { fit: { features: featuresB, labels: data.labels } }, labelNames, head: { type: 'linear' }, config, checkpoints: checkpointFolder(join(root, 'b'), { backbone: extractorA.reference, pooling: 'cls', maxLength: 8 }), tfBackend: 'cpu' });
     expect(b.eval.fit.accuracy).toBeGreaterThan(0.9);
     const expected = await predictProbabilities(b.head, featuresB);
     b.head.dispose();
@@ -84,7 +85,7 @@ describe('TransferModel', () => {
     const root = await mkdtemp(join(tmpdir(), 'tk-model-'));
     const data = blobs(60, 4, 3, 41);
     const trained = fakeBackbone(data.features.data, 4, 'fake:v1');
-    const r = await fit({ train: data, validation: {}, labelNames, head: { type: 'linear' }, config: { ...defaultTrainConfig(), epochs: 1 }, checkpointDir: root, manifestExtras: { backbone: trained.extractor.reference, pooling: 'cls', maxLength: 16 }, tfBackend: 'cpu' });
+    const r = await fit({ train: data, validation: {}, labelNames, head: { type: 'linear' }, config: { ...defaultTrainConfig(), epochs: 1 }, checkpoints: checkpointFolder(root, { backbone: trained.extractor.reference, pooling: 'cls', maxLength: 16 }), tfBackend: 'cpu' });
     r.head.dispose();
     const other = fakeBackbone(data.features.data, 4, 'fake:v2');
     await expect(TransferModel.loadFromCheckpoint(r.lastCheckpoint!, { loadBackbone: async () => other.extractor })).rejects.toThrow(

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultTrainConfig, fit, TrainerControl, type RunEvent } from '../../src/train/index.ts';
 import { blobs, xor } from './synthetic.ts';
+import { checkpointFolder } from '../../src/checkpoint/folder-store.ts';
 
 const labelNames = ['a', 'b', 'c'];
 
@@ -20,7 +21,7 @@ describe('TrainerControl and callbacks', () => {
       labelNames,
       head: { type: 'linear' },
       config: { ...defaultTrainConfig(), epochs: 5 },
-      checkpointDir,
+      checkpoints: checkpointFolder(checkpointDir),
       control,
       tfBackend: 'cpu',
       emit: (event) => {
@@ -54,7 +55,7 @@ describe('TrainerControl and callbacks', () => {
     expect(result.interrupted).toBe(true);
     expect(result.train.steps).toBe(15);
     expect(result.lastCheckpoint).toBe(join(checkpointDir, 'last'));
-    const resumed = await fit({ train: blobs(320, 6, 3, 61), validation: { dev: blobs(60, 6, 3, 62) }, labelNames, head: { type: 'linear' }, config: { ...defaultTrainConfig(), epochs: 5 }, checkpointDir, resume: true, tfBackend: 'cpu' });
+    const resumed = await fit({ train: blobs(320, 6, 3, 61), validation: { dev: blobs(60, 6, 3, 62) }, labelNames, head: { type: 'linear' }, config: { ...defaultTrainConfig(), epochs: 5 }, checkpoints: checkpointFolder(checkpointDir), resume: true, tfBackend: 'cpu' });
     expect(resumed.train.steps).toBe(50);
     expect(resumed.interrupted).toBe(false);
     resumed.head.dispose();
@@ -71,7 +72,7 @@ describe('TrainerControl and callbacks', () => {
       labelNames,
       head: { type: 'linear' },
       config: { ...defaultTrainConfig(), epochs: 1 },
-      checkpointDir,
+      checkpoints: checkpointFolder(checkpointDir),
       control,
       tfBackend: 'cpu',
       emit: (event) => {
@@ -103,7 +104,7 @@ describe('TrainerControl and callbacks', () => {
       labelNames: ['same', 'differ'],
       head: { type: 'linear' },
       config: { ...defaultTrainConfig(), epochs: 40, earlyStopping: { monitor: 'dev/loss', patience: 2, minDelta: 0.01 } },
-      checkpointDir,
+      checkpoints: checkpointFolder(checkpointDir),
       tfBackend: 'cpu',
       emit: (e) => events.push(e),
     });
