@@ -9,6 +9,7 @@ const commands: Record<string, () => Promise<{ default: Command }>> = {
   eval: () => import('./commands/eval.ts'),
   embed: () => import('./commands/embed.ts'),
   attention: () => import('./commands/attention.ts'),
+  'export-onnx': () => import('./commands/export-onnx.ts'),
   'make-model': () => import('./commands/make-model.ts'),
 };
 

@@ -71,7 +71,7 @@ export async function loadTextBackbone(given: string, options: LoadTextBackboneO
   const identity =
     source.kind === 'hub'
       ? `hub:${source.repo}@${source.revision}${dtype === 'fp32' ? '' : `#${dtype}`}`
-      : `local:sha256:${await localIdentityHash(source.dir, modelFile)}`;
+      : await localIdentity(source.dir, modelFile);
 
   const loadModel = () =>
     guard(model, source, async (): Promise<PreTrainedModel> => {
@@ -130,7 +130,11 @@ export async function loadTextBackbone(given: string, options: LoadTextBackboneO
   return backbone;
 }
 
-/** Local identity: the model file's sha256 (cached by path/mtime/size) with the tokenizer's. */
+/** A local folder's backbone identity: the model file's sha256 (cached by path/mtime/size) with the tokenizer's and config's. */
+export async function localIdentity(dir: string, modelFile: string): Promise<string> {
+  return `local:sha256:${await localIdentityHash(dir, modelFile)}`;
+}
+
 async function localIdentityHash(dir: string, modelFile: string): Promise<string> {
   const parts = [await cachedFileSha256(join(dir, modelFile))];
   for (const file of ['tokenizer.json', 'config.json']) {
