@@ -1,0 +1,91 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadTextBackbone } from '../../src/backbones/load.ts';
+import type { BackboneReference, TextInput } from '../../src/backbones/types.ts';
+import { readModelFile } from '../../src/backbones/onnx/model-file.ts';
+import { exportOnnx } from '../../src/export/onnx/export.ts';
+import type { HeadConfig } from '../../src/heads/config.ts';
+import { TransferModel } from '../../src/model/transfer-model.ts';
+import { scratchFolder, tinyModelDir } from '../helpers/tiny-model.ts';
+import { exportedPredictions, LABELS, maxDifference, saveRandomCheckpoint } from './onnx-fixtures.ts';
+
+// Short enough that nothing is truncated: Transformers.js truncates by cutting the encoded sequence, final
+// [SEP] included, where TransferKit (like Hugging Face tokenizers) keeps it (see the README).
+const SINGLES: TextInput[] = [
+  { text: 'A man is sleeping.' },
+  { text: 'the cat sat on the mat while a dog barked at the river' },
+  { text: 'Yes.' },
+  { text: 'Two children play football in a park near the old house.' },
+];
+const PAIRS: TextInput[] = [
+  { text: 'A man is sleeping.', textPair: 'A man is awake.' },
+  { text: 'two dogs play', textPair: 'animals play outside' },
+  { text: 'The house is near the river.', textPair: 'It is far.' },
+];
+
+const VARIANTS: { name: string; head: HeadConfig; pooling: 'cls' | 'mean'; maxLength: number }[] = [
+  { name: 'linear-cls', head: { type: 'linear' }, pooling: 'cls', maxLength: 40 },
+  { name: 'mlp-gelu-mean', head: { type: 'mlp', hidden: [16], activation: 'gelu', dropout: 0.1 }, pooling: 'mean', maxLength: 64 },
+  { name: 'mlp-tanh-2-mean', head: { type: 'mlp', hidden: [12, 8], activation: 'tanh', dropout: 0 }, pooling: 'mean', maxLength: 64 },
+  { name: 'mlp-relu-cls', head: { type: 'mlp', hidden: [16], activation: 'relu', dropout: 0.2 }, pooling: 'cls', maxLength: 64 },
+];
+
+describe('export-onnx: the exported folder through Transformers.js equals transferkit predict', () => {
+  const scratch = scratchFolder('transferkit-export-onnx-');
+  let backbone: BackboneReference;
+
+  beforeAll(async () => {
+    const loaded = await loadTextBackbone(await tinyModelDir(), { device: 'cpu' });
+    backbone = loaded.reference;
+    await loaded.dispose();
+  });
+
+  async function expectSameAsPredict(checkpoint: string, exported: string, inputs: TextInput[]) {
+    const model = await TransferModel.loadFromCheckpoint(checkpoint, { device: 'cpu' });
+    try {
+      const expected = await model.predict(inputs);
+      const got = await exportedPredictions(exported, inputs);
+      expect(got.labels).toEqual(expected.labels);
+      expect(maxDifference(got.probabilities, expected.probabilities)).toBeLessThanOrEqual(1e-5);
+      return expected;
+    } finally {
+      await model.dispose();
+    }
+  }
+
+  for (const variant of VARIANTS) {
+    it(`${variant.name}: labels and probabilities (<= 1e-5) for single texts in one padded batch and for pairs`, async () => {
+      const checkpoint = await saveRandomCheckpoint({ dir: join(scratch.dir, variant.name), backbone, pooling: variant.pooling, maxLength: variant.maxLength, head: variant.head, inputDim: backbone.dim, seed: 7 });
+      const out = join(scratch.dir, `${variant.name}-onnx`);
+      const result = await exportOnnx(checkpoint, out);
+      expect(result).toMatchObject({ dir: out, labelNames: LABELS, pooling: variant.pooling, maxLength: variant.maxLength, overridden: 0 });
+
+      const expected = await expectSameAsPredict(checkpoint, out, SINGLES);
+      // Not a constant answer: the inputs get different probabilities.
+      expect(maxDifference([expected.probabilities[0]], [expected.probabilities[1]])).toBeGreaterThan(1e-4);
+      await expectSameAsPredict(checkpoint, out, PAIRS);
+
+      const graph = (await readModelFile(join(out, 'onnx', 'model.onnx'))).graph;
+      expect(graph.output.map((o) => o.name)).toEqual(['logits']);
+      const config = JSON.parse(await readFile(join(out, 'config.json'), 'utf8'));
+      expect(config.architectures).toEqual(['BertForSequenceClassification']);
+      expect(config.id2label).toEqual({ 0: 'entailment', 1: 'neutral', 2: 'contradiction' });
+      expect(config.label2id).toEqual({ entailment: 0, neutral: 1, contradiction: 2 });
+      expect(config.hidden_size).toBe(backbone.dim);
+      expect(JSON.parse(await readFile(join(out, 'tokenizer_config.json'), 'utf8')).model_max_length).toBe(variant.maxLength);
+    });
+  }
+
+  it('a model trained on another TransferKit model (model as backbone) exports as one graph and matches predict', async () => {
+    const inner = await saveRandomCheckpoint({ dir: join(scratch.dir, 'inner'), backbone, pooling: 'mean', maxLength: 64, head: { type: 'mlp', hidden: [10], activation: 'gelu', dropout: 0 }, inputDim: backbone.dim, seed: 3 });
+    const innerModel = await TransferModel.loadFromCheckpoint(inner, { withBackbone: false });
+    const reference = innerModel.reference;
+    await innerModel.dispose();
+    const outer = await saveRandomCheckpoint({ dir: join(scratch.dir, 'outer'), backbone: reference, pooling: 'mean', maxLength: 64, head: { type: 'mlp', hidden: [6], activation: 'relu', dropout: 0 }, inputDim: reference.dim, seed: 4 });
+    const out = join(scratch.dir, 'outer-onnx');
+    await exportOnnx(outer, out);
+    await expectSameAsPredict(outer, out, SINGLES);
+    await expectSameAsPredict(outer, out, PAIRS);
+  });
+});
