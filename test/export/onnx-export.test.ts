@@ -1,9 +1,11 @@
-import { readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTextBackbone } from '../../src/backbones/load.ts';
 import type { BackboneReference, TextInput } from '../../src/backbones/types.ts';
-import { readModelFile } from '../../src/backbones/onnx/model-file.ts';
+import { floatTensor } from '../../src/backbones/onnx/build.ts';
+import { readModelFile, writeModelFile } from '../../src/backbones/onnx/model-file.ts';
+import { initializerTensor, tensorFloats } from '../../src/backbones/onnx/model.ts';
 import { exportOnnx } from '../../src/export/onnx/export.ts';
 import type { HeadConfig } from '../../src/heads/config.ts';
 import { TransferModel } from '../../src/model/transfer-model.ts';
@@ -76,6 +78,42 @@ describe('export-onnx: the exported folder through Transformers.js equals transf
       expect(JSON.parse(await readFile(join(out, 'tokenizer_config.json'), 'utf8')).model_max_length).toBe(variant.maxLength);
     });
   }
+
+  it('an initializer override changes the output to exactly what a backbone with that weight gives', async () => {
+    const name = 'encoder.layer.1.attention.self.query.weight';
+    const modelDir = await tinyModelDir();
+    const source = await readModelFile(join(modelDir, 'onnx', 'model.onnx'));
+    const original = tensorFloats(initializerTensor(source.graph.initializer.find((i) => initializerTensor(i).name === name)!));
+    const changed = original.map((v, i) => v + 0.25 * Math.sin(i));
+
+    // The reference: the same backbone folder with the weight written into its model file.
+    const referenceDir = join(scratch.dir, 'reference-backbone');
+    await mkdir(join(referenceDir, 'onnx'), { recursive: true });
+    for (const file of await readdir(modelDir)) if (/\.(json|txt)$/.test(file)) await copyFile(join(modelDir, file), join(referenceDir, file));
+    const initializer = source.graph.initializer.map((i) => (initializerTensor(i).name === name ? floatTensor(name, [32, 32], changed) : i));
+    await writeModelFile(join(referenceDir, 'onnx', 'model.onnx'), { ...source, graph: { ...source.graph, initializer } });
+
+    const checkpoint = await saveRandomCheckpoint({ dir: join(scratch.dir, 'override'), backbone, pooling: 'mean', maxLength: 64, head: { type: 'mlp', hidden: [16], activation: 'gelu', dropout: 0 }, inputDim: backbone.dim, seed: 11 });
+    const plain = join(scratch.dir, 'override-plain-onnx');
+    const overridden = join(scratch.dir, 'override-onnx');
+    await exportOnnx(checkpoint, plain);
+    expect((await exportOnnx(checkpoint, overridden, { overrides: new Map([[name, changed]]) })).overridden).toBe(1);
+
+    const referenceBackbone = await loadTextBackbone(referenceDir, { device: 'cpu' });
+    const head = await TransferModel.loadFromCheckpoint(checkpoint, { withBackbone: false });
+    try {
+      const features = await referenceBackbone.extract(SINGLES, { pooling: 'mean', maxLength: 64 });
+      const expected = await head.predictFeatures(features);
+      const got = await exportedPredictions(overridden, SINGLES);
+      expect(got.labels).toEqual(expected.labels);
+      expect(maxDifference(got.probabilities, expected.probabilities)).toBeLessThanOrEqual(1e-5);
+      // ...and the override did change the answer.
+      expect(maxDifference(got.probabilities, (await exportedPredictions(plain, SINGLES)).probabilities)).toBeGreaterThan(1e-3);
+    } finally {
+      await referenceBackbone.dispose();
+      await head.dispose();
+    }
+  });
 
   it('a model trained on another TransferKit model (model as backbone) exports as one graph and matches predict', async () => {
     const inner = await saveRandomCheckpoint({ dir: join(scratch.dir, 'inner'), backbone, pooling: 'mean', maxLength: 64, head: { type: 'mlp', hidden: [10], activation: 'gelu', dropout: 0 }, inputDim: backbone.dim, seed: 3 });

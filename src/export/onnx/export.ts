@@ -4,9 +4,8 @@
  * optionally replaced by trained values, written streaming) with the head appended as nodes ending in
  * `logits`, config.json with the labels, and the backbone's tokenizer files.
  */
-import { readdir } from 'node:fs/promises';
-import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, readdir } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
 import { inputError, usageError } from '../../errors.ts';
 import { atomicWriteDir } from '../../io/atomic.ts';
 import { checkOutputDir } from '../output-path.ts';
@@ -111,7 +110,8 @@ async function nonEmptyDir(path: string): Promise<boolean> {
   }
 }
 
+/** Whether `path` is `folder` or lies below it (replacing `folder` would then remove it). */
 function isSameOrInside(path: string, folder: string): boolean {
   const a = resolve(path);
-  return a === folder || a.startsWith(`${folder}/`);
+  return a === folder || a.startsWith(`${folder}${sep}`);
 }
