@@ -8,16 +8,13 @@
  * The model is generated once into $TRANSFERKIT_CACHE/bench (default ~/.cache/transferkit/bench).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadTextBackbone } from '../src/backbones/load.ts';
-import { transferKitCacheDir } from '../src/backbones/identity.ts';
 import type { DeviceChoice, TextInput } from '../src/core/index.ts';
 import { paddingFraction, planBatches } from '../src/encode/bucketing.ts';
 import { loadTextDataset } from '../src/data/index.ts';
-import { makeBertModel } from '../src/fixtures/bert.ts';
-import { tempSibling } from '../src/io/atomic.ts';
+import { ensureBenchModel } from './bert-base-model.ts';
 
 const { values } = parseArgs({
   options: {
@@ -39,7 +36,7 @@ if (!existsSync(tokenizerDir) || !existsSync(dataFile)) {
   process.exit(2);
 }
 
-const modelDir = await ensureBenchModel();
+const modelDir = await ensureBenchModel(tokenizerDir);
 const dataset = await loadTextDataset(dataFile, { maxSamples: pairs, requireLabels: false });
 const inputs: TextInput[] = dataset.texts.map((text, i) => ({ text, textPair: dataset.textPairs?.[i] }));
 
@@ -68,19 +65,3 @@ results.true.forEach((v, i) => (maxDiff = Math.max(maxDiff, Math.abs(v - results
 console.log(`max |bucketed - unbucketed| over all embeddings: ${maxDiff.toExponential(2)}`);
 console.log(`mean tokens per pair: ${(lengths.reduce((a, b) => a + b, 0) / lengths.length).toFixed(1)}`);
 await backbone.dispose();
-
-/** Generates the bert-base-size model once (temp folder + rename, so a cut-off run leaves nothing half-made). */
-async function ensureBenchModel(): Promise<string> {
-  const dir = join(transferKitCacheDir(), 'bench', 'bert-base-cased-random-seed0');
-  if (existsSync(join(dir, 'onnx', 'model.onnx'))) return dir;
-  await mkdir(join(dir, '..'), { recursive: true });
-  const tmp = tempSibling(dir);
-  console.log(`generating the bert-base-size model into ${dir} (once) ...`);
-  try {
-    await makeBertModel({ outDir: tmp, layers: 12, hidden: 768, heads: 12, intermediate: 3072, vocabDir: tokenizerDir, seed: 0 });
-    await rename(tmp, dir);
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-  }
-  return dir;
-}
