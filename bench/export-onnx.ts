@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { transferKitCacheDir } from '../src/backbones/identity.ts';
 import { localIdentity } from '../src/backbones/load.ts';
-import type { TextInput } from '../src/backbones/types.ts';
+import type { TextInput } from '../src/core/index.ts';
 import { loadTextDataset } from '../src/data/index.ts';
 import { TransferModel } from '../src/model/transfer-model.ts';
 import { exportedPredictions, maxDifference, saveRandomCheckpoint } from '../test/export/onnx-fixtures.ts';

@@ -4,7 +4,7 @@ import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadTextBackbone, localIdentity } from '../../src/backbones/load.ts';
-import type { BackboneReference } from '../../src/backbones/types.ts';
+import type { BackboneReference } from '../../src/core/index.ts';
 import { TransferKitError } from '../../src/errors.ts';
 import { exportOnnx } from '../../src/export/onnx/export.ts';
 import { saveRandomCheckpoint } from '../export/onnx-fixtures.ts';

@@ -2,7 +2,7 @@ import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTextBackbone } from '../../src/backbones/load.ts';
-import type { BackboneReference, TextInput } from '../../src/backbones/types.ts';
+import type { BackboneReference, TextInput } from '../../src/core/index.ts';
 import { floatTensor } from '../../src/backbones/onnx/build.ts';
 import { readModelFile, writeModelFile } from '../../src/backbones/onnx/model-file.ts';
 import { initializerTensor, tensorFloats } from '../../src/backbones/onnx/model.ts';

@@ -1,11 +1,11 @@
 /** Checkpoints with seeded random heads, and the exported model's view of inputs, for the export-onnx tests. */
 import { AutoModelForSequenceClassification, AutoTokenizer, pipeline, softmax } from '@huggingface/transformers';
-import type { BackboneReference, Pooling, TextInput } from '../../src/backbones/types.ts';
+import type { BackboneReference, Pooling, TextInput } from '../../src/core/index.ts';
 import { saveCheckpoint } from '../../src/checkpoint/save.ts';
 import { initTf } from '../../src/heads/backend.ts';
 import type { HeadConfig } from '../../src/heads/config.ts';
 import { Head } from '../../src/heads/head.ts';
-import { Rng } from '../../src/train/rng.ts';
+import { Rng } from '../../src/core/index.ts';
 
 export const LABELS = ['entailment', 'neutral', 'contradiction'];
 

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { inputError } from '../../errors.ts';
-import type { BackboneReference } from '../../backbones/types.ts';
+import type { BackboneReference } from '../../core/index.ts';
 import { checkOfflineCache, hubCacheFolder, resolveModelSource } from '../../backbones/hub.ts';
 import { localIdentity } from '../../backbones/load.ts';
 import { BUNDLED_MODEL, ensureTinyBert } from '../../fixtures/bert.ts';

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { inputError } from '../../errors.ts';
-import type { BackboneReference, Pooling } from '../../backbones/types.ts';
+import type { BackboneReference, Pooling } from '../../core/index.ts';
 import { loadCheckpoint, type LoadedCheckpoint } from '../../checkpoint/load.ts';
 import { layerShapes, type HeadSpec } from '../../heads/config.ts';
 import type { DenseLayer } from './head-graph.ts';

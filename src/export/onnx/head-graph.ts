@@ -2,7 +2,7 @@
  * A TransferKit head as ONNX nodes appended to a backbone graph: the pooling the head was trained on,
  * then its dense layers (dropout is the identity at inference), ending in a `logits` output.
  */
-import type { Pooling } from '../../backbones/types.ts';
+import type { Pooling } from '../../core/index.ts';
 import { floatTensor, int64Tensor, makeNode, tensorValueInfo } from '../../backbones/onnx/build.ts';
 import { DataType, type NodeProto, type TensorProto, type ValueInfoProto } from '../../backbones/onnx/model.ts';
 import type { Activation } from '../../heads/config.ts';
