@@ -44,6 +44,7 @@ export { PlainReporter, JsonlReporter, createReporter } from './report/index.ts'
 // export
 export { encodeNpy, decodeNpy, writeNpy } from './export/npy.ts';
 export { dumpAttention, type AttentionDumpOptions } from './export/attention-run.ts';
+export { exportOnnx, type ExportOnnxOptions, type ExportOnnxResult } from './export/onnx/export.ts';
 
 // the scripted run
 export { runFinetune, type FinetuneOutcome, type FinetuneIO } from './run/finetune.ts';
