@@ -1,7 +1,7 @@
 /** The bert-base-size random-weight model the benchmarks share, generated once into $TRANSFERKIT_CACHE/bench. */
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { transferKitCacheDir } from '../src/backbones/identity.ts';
 import { makeBertModel } from '../src/fixtures/bert.ts';
 import { tempSibling } from '../src/io/atomic.ts';
@@ -20,4 +20,16 @@ export async function ensureBenchModel(tokenizerDir: string): Promise<string> {
     await rm(tmp, { recursive: true, force: true });
   }
   return dir;
+}
+
+/** The real bert-base-cased tokenizer and MNLI dev-matched in ../shared; exits naming them when absent. */
+export function sharedBenchFiles(): { tokenizerDir: string; dataFile: string } {
+  const shared = resolve(import.meta.dirname, '../../shared');
+  const tokenizerDir = join(shared, 'tokenizers/bert-base-cased');
+  const dataFile = join(shared, 'data/mnli/dev_matched.tsv');
+  if (!existsSync(tokenizerDir) || !existsSync(dataFile)) {
+    console.error(`needs ../shared (tokenizer ${tokenizerDir} and ${dataFile}); not found`);
+    process.exit(2);
+  }
+  return { tokenizerDir, dataFile };
 }

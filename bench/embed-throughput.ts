@@ -7,14 +7,12 @@
  *
  * The model is generated once into $TRANSFERKIT_CACHE/bench (default ~/.cache/transferkit/bench).
  */
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadTextBackbone } from '../src/backbones/load.ts';
 import type { DeviceChoice, TextInput } from '../src/core/index.ts';
 import { paddingFraction, planBatches } from '../src/encode/bucketing.ts';
 import { loadTextDataset } from '../src/data/index.ts';
-import { ensureBenchModel } from './bert-base-model.ts';
+import { ensureBenchModel, sharedBenchFiles } from './bert-base-model.ts';
 
 const { values } = parseArgs({
   options: {
@@ -28,14 +26,7 @@ const pairs = Number(values.pairs);
 const maxLength = Number(values['max-length']);
 const batchSize = Number(values['batch-size']);
 
-const shared = resolve(import.meta.dirname, '../../shared');
-const tokenizerDir = join(shared, 'tokenizers/bert-base-cased');
-const dataFile = join(shared, 'data/mnli/dev_matched.tsv');
-if (!existsSync(tokenizerDir) || !existsSync(dataFile)) {
-  console.error(`needs ../shared (tokenizer ${tokenizerDir} and ${dataFile}); not found`);
-  process.exit(2);
-}
-
+const { tokenizerDir, dataFile } = sharedBenchFiles();
 const modelDir = await ensureBenchModel(tokenizerDir);
 const dataset = await loadTextDataset(dataFile, { maxSamples: pairs, requireLabels: false });
 const inputs: TextInput[] = dataset.texts.map((text, i) => ({ text, textPair: dataset.textPairs?.[i] }));

@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { transferKitCacheDir } from '../src/backbones/identity.ts';
 import { localIdentity } from '../src/backbones/load.ts';
@@ -16,17 +16,10 @@ import type { TextInput } from '../src/core/index.ts';
 import { loadTextDataset } from '../src/data/index.ts';
 import { TransferModel } from '../src/model/transfer-model.ts';
 import { exportedPredictions, maxDifference, saveRandomCheckpoint } from '../test/export/onnx-fixtures.ts';
-import { ensureBenchModel } from './bert-base-model.ts';
+import { ensureBenchModel, sharedBenchFiles } from './bert-base-model.ts';
 
 const { values } = parseArgs({ options: { 'override-top': { type: 'string', default: '0,2' }, inputs: { type: 'string', default: '16' } } });
-const shared = resolve(import.meta.dirname, '../../shared');
-const tokenizerDir = join(shared, 'tokenizers/bert-base-cased');
-const dataFile = join(shared, 'data/mnli/dev_matched.tsv');
-if (!existsSync(tokenizerDir) || !existsSync(dataFile)) {
-  console.error(`needs ../shared (tokenizer ${tokenizerDir} and ${dataFile}); not found`);
-  process.exit(2);
-}
-
+const { tokenizerDir, dataFile } = sharedBenchFiles();
 const modelDir = await ensureBenchModel(tokenizerDir);
 const scratch = join(transferKitCacheDir(), 'bench', 'export-onnx');
 const backbone = { model: modelDir, identity: await localIdentity(modelDir, 'onnx/model.onnx'), dim: 768 };
