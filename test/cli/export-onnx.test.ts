@@ -4,6 +4,8 @@ import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadTextBackbone, localIdentity } from '../../src/backbones/load.ts';
+import { readModelFile, writeModelFile } from '../../src/backbones/onnx/model-file.ts';
+import { initializerTensor } from '../../src/backbones/onnx/model.ts';
 import type { BackboneReference } from '../../src/core/index.ts';
 import { TransferKitError } from '../../src/errors.ts';
 import { exportOnnx } from '../../src/export/onnx/export.ts';
@@ -81,18 +83,34 @@ describe('transferkit export-onnx', () => {
     for (const name of ['o1', 'o2']) expect(existsSync(join(scratch.dir, name))).toBe(false);
   });
 
-  it('a failure while writing leaves no output folder and no temp folder', async () => {
+  /** A copy of the tiny backbone, changed by `change`, and a checkpoint trained (so to speak) on it. */
+  async function checkpointOnCopy(name: string, change: (dir: string) => Promise<void>): Promise<string> {
     const modelDir = await tinyModelDir();
-    const broken = join(scratch.dir, 'broken-backbone');
-    await mkdir(join(broken, 'onnx'), { recursive: true });
-    for (const file of await readdir(modelDir)) if (/\.(json|txt)$/.test(file)) await copyFile(join(modelDir, file), join(broken, file));
-    await copyFile(join(modelDir, 'onnx', 'model.onnx'), join(broken, 'onnx', 'model.onnx'));
-    await writeFile(join(broken, 'config.json'), '{"hidden_size": 32,'); // damaged after training
-    const reference = { ...backbone, model: broken, identity: await localIdentity(broken, 'onnx/model.onnx') };
-    const damaged = await saveRandomCheckpoint({ dir: join(scratch.dir, 'damaged'), backbone: reference, pooling: 'cls', maxLength: 64, head, inputDim: backbone.dim, seed: 1 });
+    const copy = join(scratch.dir, `${name}-backbone`);
+    await mkdir(join(copy, 'onnx'), { recursive: true });
+    for (const file of await readdir(modelDir)) if (/\.(json|txt)$/.test(file)) await copyFile(join(modelDir, file), join(copy, file));
+    await copyFile(join(modelDir, 'onnx', 'model.onnx'), join(copy, 'onnx', 'model.onnx'));
+    await change(copy);
+    const reference = { ...backbone, model: copy, identity: await localIdentity(copy, 'onnx/model.onnx') };
+    return saveRandomCheckpoint({ dir: join(scratch.dir, name), backbone: reference, pooling: 'cls', maxLength: 64, head, inputDim: backbone.dim, seed: 1 });
+  }
+
+  it('refuses a backbone whose weights live in an external data file', async () => {
+    const external = await checkpointOnCopy('external', async (dir) => {
+      const model = await readModelFile(join(dir, 'onnx', 'model.onnx'));
+      const [first, ...rest] = model.graph.initializer.map(initializerTensor);
+      // data_location = EXTERNAL (field 14), the data itself elsewhere.
+      const moved = { name: first.name, dims: first.dims, dataType: first.dataType, unknown: [Uint8Array.of(14 << 3, 1)] };
+      await writeModelFile(join(dir, 'onnx', 'model.onnx'), { ...model, graph: { ...model.graph, initializer: [moved, ...rest] } });
+    });
+    expect((await inputErrorOf(exportOnnx(external, join(scratch.dir, 'o4')))).line).toMatch(/external-backbone\/onnx\/model\.onnx: the model keeps its weights in external data files/);
+  });
+
+  it('a failure while writing leaves no output folder and no temp folder', async () => {
+    const damaged = await checkpointOnCopy('damaged', (dir) => writeFile(join(dir, 'config.json'), '{"hidden_size": 32,')); // damaged after training
     const parent = join(scratch.dir, 'outputs');
     await mkdir(parent);
-    expect((await inputErrorOf(exportOnnx(damaged, join(parent, 'model')))).line).toMatch(/broken-backbone\/config\.json: cannot read it as JSON/);
+    expect((await inputErrorOf(exportOnnx(damaged, join(parent, 'model')))).line).toMatch(/damaged-backbone\/config\.json: cannot read it as JSON/);
     expect(await readdir(parent)).toEqual([]);
   });
 

@@ -75,6 +75,9 @@ describe('export-onnx: the exported folder through Transformers.js equals transf
       expect(config.id2label).toEqual({ 0: 'entailment', 1: 'neutral', 2: 'contradiction' });
       expect(config.label2id).toEqual({ entailment: 0, neutral: 1, contradiction: 2 });
       expect(config.hidden_size).toBe(backbone.dim);
+      expect(config.transferkit).toMatchObject({ pooling: variant.pooling, max_length: variant.maxLength, backbone_identity: backbone.identity });
+      // No local paths in a folder that may be published.
+      for (const path of [scratch.dir, backbone.model]) expect(JSON.stringify(config)).not.toContain(path);
       expect(JSON.parse(await readFile(join(out, 'tokenizer_config.json'), 'utf8')).model_max_length).toBe(variant.maxLength);
     });
   }

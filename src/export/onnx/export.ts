@@ -40,6 +40,7 @@ export interface ExportOnnxResult {
 
 const HIDDEN_STATE = 'last_hidden_state';
 const ATTENTION_MASK = 'attention_mask';
+const MIN_OPSET = 9;
 
 export async function exportOnnx(checkpoint: string, outDir: string, options: ExportOnnxOptions = {}): Promise<ExportOnnxResult> {
   const target = resolve(outDir);
@@ -94,6 +95,12 @@ function checkTextEncoder(graph: SourceGraph, file: string): void {
     throw inputError(`not a BERT-style text encoder: it has no ${HIDDEN_STATE} output (outputs: ${graph.outputs.map((o) => o.name).join(', ')})`, { file });
   }
   if (graph.outputs.some((o) => o.name === LOGITS_OUTPUT)) throw inputError(`the graph already has a ${LOGITS_OUTPUT} output`, { file });
+  // Erf (the GELU head's) arrived in opset 9; every other op the head uses is older.
+  if (graph.opset < MIN_OPSET) throw inputError(`the graph is opset ${graph.opset}; the head needs opset ${MIN_OPSET} or later`, { file });
+  // The copy is one file: weights kept in a separate .onnx_data file would be left behind.
+  if ([...graph.initializers.values()].some((i) => i.external)) {
+    throw inputError('the model keeps its weights in external data files, which export-onnx does not copy', { file });
+  }
 }
 
 /** The symbolic batch dimension of the hidden state, so the logits share it. */

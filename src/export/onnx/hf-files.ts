@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, isAbsolute, join } from 'node:path';
 import { inputError } from '../../errors.ts';
 import type { FlatModel } from './checkpoint-chain.ts';
 
@@ -40,10 +40,10 @@ export async function writeClassifierConfig(backboneDir: string, outDir: string,
     id2label,
     label2id,
     problem_type: 'single_label_classification',
-    // Not read by transformers; says what the logits are made of.
+    // Not read by transformers; says what the logits are made of. No local paths: the folder may be published.
     transferkit: {
-      checkpoint: model.dir,
-      backbone: model.backbone.model,
+      checkpoint_identity: model.checkpoints[0].identity,
+      backbone: isAbsolute(model.backbone.model) ? basename(model.backbone.model) : model.backbone.model,
       backbone_identity: model.backbone.identity,
       pooling: model.pooling,
       max_length: model.maxLength,

@@ -66,7 +66,8 @@ const pieceLength = (p: Piece) => ('chunks' in p ? p.chunks.reduce((n, c) => n +
 
 /**
  * Streams `sourcePath` to `targetPath` with the edit `plan` returns for the scanned graph. Returns the
- * scanned graph and the bytes written.
+ * scanned graph and the bytes written. The target is written in place: callers that need it atomic
+ * write it inside a temp folder (as exportOnnx does) or to a temp name.
  */
 export async function rewriteOnnxModel(
   sourcePath: string,
