@@ -8,7 +8,7 @@ Writes a trained checkpoint as one model in Hugging Face layout that Transformer
                        output 'logits' [batch, labels]; copied streaming, never held whole in memory
   config.json          BertForSequenceClassification with id2label / label2id from the checkpoint
   tokenizer files      the backbone's (model_max_length set to the checkpoint's max length)
-Load it with pipeline('text-classification', DIR) in Node, the browser or Deno. The folder is written
+Load it with pipeline('text-classification', DIR, { dtype: 'fp32' }) in Node, the browser or Deno. The folder is written
 whole or not at all.
 
 Flags:
@@ -45,7 +45,7 @@ const exportOnnxCommand: Command = {
     process.stdout.write(
       `exported ${result.backbone} + head (${result.pooling} pooling, labels ${result.labelNames.join(', ')}) to ${result.dir} ` +
         `(onnx/model.onnx ${megabytes} MB, ${seconds}s)\n` +
-        `use it: pipeline('text-classification', '${result.dir}') from @huggingface/transformers\n`,
+        `use it: pipeline('text-classification', '${result.dir}', { dtype: 'fp32' }) from @huggingface/transformers\n`,
     );
     return 0;
   },

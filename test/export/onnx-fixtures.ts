@@ -44,7 +44,7 @@ export async function saveRandomCheckpoint(c: RandomCheckpoint): Promise<string>
  */
 export async function exportedPredictions(dir: string, inputs: TextInput[]): Promise<{ labels: string[]; probabilities: number[][] }> {
   if (inputs.every((i) => i.textPair === undefined)) {
-    const classify = await pipeline('text-classification', dir);
+    const classify = await pipeline('text-classification', dir, { dtype: 'fp32' });
     try {
       const out = (await classify(inputs.map((i) => i.text), { top_k: null })) as { label: string; score: number }[][];
       return {
@@ -57,7 +57,7 @@ export async function exportedPredictions(dir: string, inputs: TextInput[]): Pro
   }
   if (inputs.some((i) => i.textPair === undefined)) throw new Error('give either single texts or pairs');
   const tokenizer = await AutoTokenizer.from_pretrained(dir);
-  const model = await AutoModelForSequenceClassification.from_pretrained(dir);
+  const model = await AutoModelForSequenceClassification.from_pretrained(dir, { dtype: 'fp32' });
   try {
     const encoded = tokenizer(inputs.map((i) => i.text), { text_pair: inputs.map((i) => i.textPair!), padding: true, truncation: true });
     const { logits } = await model(encoded);
