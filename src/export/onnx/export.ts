@@ -18,7 +18,8 @@ import { rewriteOnnxModel, type SourceGraph } from './rewrite.ts';
 export interface ExportOnnxOptions {
   /**
    * Backbone initializers to replace, by their exact ONNX initializer name (a checkpoint that trained
-   * backbone layers stores them that way). Empty or absent: the backbone is exported unchanged.
+   * backbone layers stores them that way). Empty or absent: the backbone is exported unchanged. For a
+   * model on a model, they apply to the text backbone at the bottom of the chain.
    */
   overrides?: ReadonlyMap<string, Float32Array>;
   /** Replace an existing, non-empty output folder. */
