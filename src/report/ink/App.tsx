@@ -88,7 +88,7 @@ function LiveView({ store, control, onInterrupt, onForceQuit, refreshMs }: LiveV
       <EpochTable rows={state.epochRows} />
       {screen}
       {state.phase === 'failed' && <Text color={theme.bad}>✗ the run failed (the error follows)</Text>}
-      {!over && <ControlStatus state={state} control={control} />}
+      {!over && <ControlStatus state={state} control={control} confirming={confirming} />}
       {keysOn && control && (confirming ? <QuitConfirm /> : !control.stopRequested && <KeyHints paused={state.paused || control.paused} />)}
     </Box>
   );

@@ -79,13 +79,39 @@ describe('trainer keys', () => {
     await press('q');
     await waitForFrame(lastFrame, 'Stop training? A checkpoint is saved first. [y] stop  [n] keep training');
     // Other keys do nothing while the question is open.
+    const togglePause = vi.spyOn(control, 'togglePause');
     await press('p');
-    expect(control.paused).toBe(false);
+    expect(togglePause).not.toHaveBeenCalled();
     await press('n');
     const frame = await waitForFrame(lastFrame, '[p] pause');
     expect(frame).not.toContain('Stop training?');
     expect(stop).not.toHaveBeenCalled();
     expect(control.stopRequested).toBe(false);
+  });
+
+  it('q pauses training while it asks; n resumes it, y stops it', async () => {
+    const { control, lastFrame, press } = await training();
+    await press('q');
+    expect(control.paused).toBe(true);
+    let frame = await waitForFrame(lastFrame, 'Stop training?');
+    expect(frame).toContain('paused while you answer');
+    await press('n');
+    expect(control.paused).toBe(false);
+    frame = await waitForFrame(lastFrame, '[p] pause');
+    expect(frame).not.toContain('paused while you answer');
+
+    // Paused by the user before q: answering n leaves it paused.
+    await press('p');
+    await press('q');
+    await press('n');
+    expect(control.paused).toBe(true);
+
+    // y from the question: the stop wins over the pause (the trainer saves and leaves).
+    await press('p');
+    await press('q');
+    expect(control.paused).toBe(true);
+    await press('y');
+    expect(control.stopRequested).toBe(true);
   });
 
   it('q then y stops through TrainerControl and shows that a checkpoint is being saved', async () => {

@@ -8,15 +8,20 @@ export interface ControlStatusProps {
   state: Pick<RunState, 'paused' | 'lastCheckpoint' | 'manualCheckpoint' | 'manualEvaluation' | 'earlyStop' | 'phase' | 'steps'>;
   /** Read at render time: what was asked for and not yet carried out by the trainer. */
   control?: Pick<TrainerControl, 'paused' | 'saveRequested' | 'evalRequested' | 'stopRequested'>;
+  /** The stop question is showing: it says training is paused, and p is off until it is answered. */
+  confirming?: boolean;
 }
 
 /** Pause state, pending requests, the last checkpoint and the last manual evaluation. */
-export function ControlStatus({ state, control }: ControlStatusProps) {
+export function ControlStatus({ state, control, confirming = false }: ControlStatusProps) {
   const theme = useTheme();
   const lines: { key: string; text: string; color?: string }[] = [];
   if (control?.stopRequested) lines.push({ key: 'stop', text: '■ stopping: saving a checkpoint at the next step…', color: theme.warn });
-  if (state.paused) lines.push({ key: 'pause', text: '⏸ PAUSED — press p to resume', color: theme.warn });
-  else if (control?.paused) lines.push({ key: 'pause', text: '⏸ pausing at the next step…', color: theme.warn });
+  // While the stop question shows, it says that training is paused (and p is off until it is answered).
+  if (!confirming) {
+    if (state.paused) lines.push({ key: 'pause', text: '⏸ PAUSED — press p to resume', color: theme.warn });
+    else if (control?.paused) lines.push({ key: 'pause', text: '⏸ pausing at the next step…', color: theme.warn });
+  }
   if (control?.saveRequested) lines.push({ key: 'save', text: '… saving a checkpoint at the next step', color: theme.muted });
   if (control?.evalRequested) lines.push({ key: 'eval', text: '… evaluating at the next step', color: theme.muted });
   const checkpointLine = (key: string, c: CheckpointNote) => {

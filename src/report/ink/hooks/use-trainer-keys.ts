@@ -16,11 +16,12 @@ export interface TrainerKeysOptions {
 /**
  * The live screens' keys: p pause/resume, s save, e evaluate, q stop after a y/n confirmation, Ctrl-C a
  * stop without one. Each request goes to TrainerControl, which the trainer reads at the next step.
- * Returns whether the stop confirmation is showing.
+ * The question pauses training (the answer may take a while, and the run should not move on meanwhile);
+ * n resumes it unless the user had paused it before. Returns whether the stop confirmation is showing.
  */
 export function useTrainerKeys({ control, active, onInterrupt, onForceQuit }: TrainerKeysOptions): { confirming: boolean } {
   // A mutable holder, not state: `q` then `y` may arrive before React re-renders.
-  const [confirm] = useState(() => ({ showing: false }));
+  const [confirm] = useState(() => ({ showing: false, pausedByQuestion: false }));
   // Control flags are read while rendering; a key bumps this so the change shows at once.
   const [, setPresses] = useState(0);
   useInput(
@@ -44,6 +45,7 @@ export function useTrainerKeys({ control, active, onInterrupt, onForceQuit }: Tr
           control.stop();
         } else if (input === 'n' || input === 'N' || key.escape) {
           confirm.showing = false;
+          if (confirm.pausedByQuestion) control.resume();
         }
         return;
       }
@@ -59,6 +61,8 @@ export function useTrainerKeys({ control, active, onInterrupt, onForceQuit }: Tr
           break;
         case 'q':
           confirm.showing = true;
+          confirm.pausedByQuestion = !control.paused;
+          if (confirm.pausedByQuestion) control.pause();
           break;
       }
     },
