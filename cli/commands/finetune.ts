@@ -37,7 +37,8 @@ Flags:
   --json                    JSON lines of every event on stdout
   --no-ui                   plain progress lines even on a terminal
 
-Exit codes: 0 done, 1 runtime failure, 2 usage or bad input, 130 stopped with Ctrl-C (checkpoint saved).
+Exit codes: 0 done (also after q then y in the terminal view), 1 runtime failure, 2 usage or bad input,
+130 stopped with Ctrl-C (checkpoint saved).
 
 Examples:
   transferkit finetune --model bundled:tiny-bert
@@ -72,7 +73,10 @@ const finetune: Command = {
     ]);
     const control = new TrainerControl();
     let signals = 0;
+    // Ctrl-C or a signal stops with 130; q then y in the terminal view is a choice and exits 0, as in `train`.
+    let interrupted = false;
     const onSignal = () => {
+      interrupted = true;
       signals++;
       if (signals > 1) process.exit(130);
       process.stderr.write('\nstopping at the next step: saving a checkpoint if training has begun (Ctrl-C again to leave at once)\n');
@@ -82,7 +86,13 @@ const finetune: Command = {
     process.on('SIGTERM', onSignal);
 
     const useInk = !values.json && !values['no-ui'] && (await import('../../src/report/ink/index.ts')).canUseInk();
-    const ink = useInk ? (await import('../../src/report/ink/index.ts')).createInkReporter({ control, onForceQuit: () => process.exit(130) }) : null;
+    const ink = useInk ? (await import('../../src/report/ink/index.ts')).createInkReporter({
+          control,
+          onInterrupt: () => {
+            interrupted = true;
+          },
+          onForceQuit: () => process.exit(130),
+        }) : null;
     const reporter = ink ?? (await createReporter({ json: values.json === true, plain: true }));
     let outcome;
     try {
@@ -106,7 +116,7 @@ const finetune: Command = {
       }
       process.stdout.write(`\n${lines.join('\n')}\n`);
     }
-    return outcome.interrupted ? 130 : 0;
+    return outcome.interrupted && interrupted ? 130 : 0;
   },
 };
 

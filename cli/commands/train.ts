@@ -11,7 +11,8 @@ const help = `Usage: transferkit train [finetune flags] [--yes]
 
 The interactive terminal trainer. A setup screen shows the run's fields (model, data, head, pooling,
 learning rate, epochs, batch size, max length, seed, output dir), pre-filled from the flags and the
-defaults and checked as you type (↑/↓ move, type to edit, ←/→ change a choice, Enter start, Esc cancel).
+defaults and checked as you type (↑/↓ move, type to edit, ←/→ change a choice, Enter start, Esc cancel
+with exit code 0 as nothing was run; Ctrl-C there exits 130).
 Then it extracts the features and trains with live progress: bars, loss and validation-accuracy
 charts, throughput, ETA, the best epoch so far and a table of finished epochs; last, a summary with
 the metrics of every evaluation set, confusion matrices, the checkpoint and the commands to run next.
@@ -20,7 +21,7 @@ Keys while it runs:
   p        pause / resume
   s        save a checkpoint now
   e        evaluate every validation set now
-  q        stop: asks y/n, then saves a checkpoint and exits (exit code 0)
+  q        stop: asks y/n (training pauses while it asks), then saves a checkpoint and exits (exit code 0)
   Ctrl-C   stop at once, saving a checkpoint first (exit code 130); twice to leave without waiting
 
 When stdout or stdin is not a terminal, CI is set or TERM=dumb, there is no setup screen and no Ink:
@@ -93,6 +94,7 @@ async function runInteractive(initial: FinetuneConfig, skipSetup: boolean): Prom
   const control = new TrainerControl();
   let run: Promise<unknown> | undefined;
   let interrupted = false;
+  let cancelledWith: 'escape' | 'interrupt' | undefined;
   const start = (config: FinetuneConfig) => {
     run = runFinetune(config, { emit: store.push, control })
       .then((outcome) => store.finish(outcome))
@@ -112,7 +114,16 @@ async function runInteractive(initial: FinetuneConfig, skipSetup: boolean): Prom
   const instance = renderTrainer({
     store,
     control,
-    setup: skipSetup ? undefined : { initial, onStart: start, onCancel: () => {}, checks: { hasRun: (dir) => findCheckpointDir(join(resolve(dir), 'checkpoint')) !== null } },
+    setup: skipSetup
+      ? undefined
+      : {
+          initial,
+          onStart: start,
+          onCancel: (how) => {
+            cancelledWith = how;
+          },
+          checks: { hasRun: (dir) => findCheckpointDir(join(resolve(dir), 'checkpoint')) !== null },
+        },
     onInterrupt: () => {
       interrupted = true;
     },
@@ -126,7 +137,8 @@ async function runInteractive(initial: FinetuneConfig, skipSetup: boolean): Prom
     await instance.waitUntilExit();
     if (!run) {
       process.stderr.write('cancelled: nothing was run\n');
-      return INTERRUPTED_EXIT_CODE;
+      // Esc is a choice, not an interrupt; Ctrl-C or a signal keeps the shell's 130.
+      return cancelledWith === 'escape' && !interrupted ? 0 : INTERRUPTED_EXIT_CODE;
     }
     await run;
     return interrupted ? INTERRUPTED_EXIT_CODE : 0;

@@ -58,8 +58,8 @@ function progress(text: string): number | undefined {
   return (Number(epoch[1]) - 1) * Number(step[2]) + Number(step[1]);
 }
 
-/** Starts `transferkit train` in its own tmux session; the exit code lands in a file, the pane stays open. */
-function startTrain(work: string, session: string, extraFlags: string[] = []) {
+/** Starts `transferkit train` (or `command`) in its own tmux session; the exit code lands in a file, the pane stays open. */
+function startTrain(work: string, session: string, extraFlags: string[] = [], command = 'train', columns = COLUMNS) {
   const outputDir = join(work, session);
   const exitFile = join(work, `${session}.exit-code`);
   const script = join(work, `${session}.sh`);
@@ -68,13 +68,13 @@ function startTrain(work: string, session: string, extraFlags: string[] = []) {
     script,
     [
       `cd '${repoRoot}'`,
-      `node bin/transferkit.js train ${flags.join(' ')}`,
+      `node bin/transferkit.js ${command} ${flags.join(' ')}`,
       `echo $? > '${exitFile}'`,
       // Keep the pane open so the final screen can be read.
       'sleep 120',
     ].join('\n'),
   );
-  tmux('new-session', '-d', '-s', session, '-x', String(COLUMNS), '-y', String(ROWS), `sh '${script}'`);
+  tmux('new-session', '-d', '-s', session, '-x', String(columns), '-y', String(ROWS), `sh '${script}'`);
   return { outputDir, exitFile, sendKeys: (...keys: string[]) => tmux('send-keys', '-t', session, ...keys) };
 }
 
@@ -172,5 +172,25 @@ describe.skipIf(!hasTmux)('transferkit train in a terminal (tmux)', () => {
     expect(readFileSync(exitFile, 'utf8').trim()).toBe('130');
     expect(screenOf('ctrl-c')).toMatch(/Stopped by request/);
     expect(existsSync(join(outputDir, 'checkpoint', 'last', 'manifest.json'))).toBe(true);
+  });
+
+  it('Esc on the setup screen leaves with exit code 0: nothing was run', async () => {
+    const { exitFile, sendKeys } = startTrain(work, 'escape');
+    await waitForScreenIn('escape', (t) => t.includes('Press Enter to start training'), 'the setup screen', 30_000);
+    sendKeys('Escape');
+    await waitForScreenIn('escape', () => existsSync(exitFile), 'the command to exit', 30_000);
+    expect(readFileSync(exitFile, 'utf8').trim()).toBe('0');
+    expect(screenOf('escape')).toContain('cancelled: nothing was run');
+  });
+
+  it("finetune's terminal view: q then y exits 0, as in train", async () => {
+    const { exitFile, sendKeys } = startTrain(work, 'finetune-q', ['--model', 'bundled:tiny-bert'], 'finetune');
+    await waitForScreenIn('finetune-q', (t) => (progress(t) ?? 0) > 0 && t.includes('[q] stop'), 'training to start', 90_000);
+    sendKeys('q');
+    await waitForScreenIn('finetune-q', (t) => t.includes('Stop training?'), 'the stop question');
+    sendKeys('y');
+    await waitForScreenIn('finetune-q', () => existsSync(exitFile), 'the command to exit', 60_000);
+    expect(readFileSync(exitFile, 'utf8').trim()).toBe('0');
+    expect(screenOf('finetune-q')).toMatch(/Stopped by request/);
   });
 });

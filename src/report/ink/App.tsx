@@ -45,8 +45,8 @@ export function TrainerApp({ store, control, setup, onInterrupt, onForceQuit, re
             setStage('live');
             setup.onStart(config);
           }}
-          onCancel={() => {
-            setup.onCancel();
+          onCancel={(how) => {
+            setup.onCancel(how);
             exit();
           }}
         />

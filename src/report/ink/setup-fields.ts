@@ -23,6 +23,7 @@ export type SetupKey =
   | 'maxLength'
   | 'seed'
   | 'maxTrainSamples'
+  | 'maxEvalSamples'
   | 'outputDir'
   | 'existing';
 
@@ -35,7 +36,7 @@ export interface SetupField {
 }
 
 export const SETUP_FIELDS: readonly SetupField[] = [
-  { key: 'model', label: 'Model', hint: `hub id or local folder (${BUNDLED_MODEL}: bundled)` },
+  { key: 'model', label: 'Model', hint: `hub id, folder, checkpoint; ${BUNDLED_MODEL} = offline demo` },
   { key: 'train', label: 'Train data', hint: 'file (tsv/csv/jsonl/parquet) or hub spec' },
   { key: 'validation', label: 'Validation', hint: 'NAME=SOURCE, comma-separated for several sets' },
   { key: 'head', label: 'Head', hint: '←/→ to change', choices: ['linear', 'mlp'] },
@@ -46,6 +47,7 @@ export const SETUP_FIELDS: readonly SetupField[] = [
   { key: 'maxLength', label: 'Max length', hint: 'tokens per pair' },
   { key: 'seed', label: 'Seed', hint: '' },
   { key: 'maxTrainSamples', label: 'Max train samples', hint: 'empty = all' },
+  { key: 'maxEvalSamples', label: 'Max eval samples', hint: 'per validation set; empty = all' },
   { key: 'outputDir', label: 'Output dir', hint: 'results and checkpoint go here' },
   { key: 'existing', label: 'Existing run', hint: 'if the output dir holds a run: ←/→ resume or overwrite it', choices: EXISTING_RUN_CHOICES },
 ];
@@ -68,6 +70,7 @@ export function setupValuesFrom(config: FinetuneConfig): SetupValues {
     maxLength: String(config.maxLength),
     seed: String(config.seed),
     maxTrainSamples: config.maxTrainSamples === undefined ? '' : String(config.maxTrainSamples),
+    maxEvalSamples: config.maxEvalSamples === undefined ? '' : String(config.maxEvalSamples),
     outputDir: config.outputDir,
     existing: config.resume ? 'resume' : config.overwrite ? 'overwrite' : 'new',
   };
@@ -94,7 +97,7 @@ export function parseSetupField(key: SetupKey, text: string): { value: unknown }
       if (specs.length === 0) return { error: 'at least one NAME=SOURCE is needed' };
       return { value: parseValidationSpecs(specs) };
     }
-    if (key === 'maxTrainSamples' && text.trim() === '') return { value: undefined };
+    if ((key === 'maxTrainSamples' || key === 'maxEvalSamples') && text.trim() === '') return { value: undefined };
     return { value: parseConfigField(key, text) };
   } catch (error) {
     if (!(error instanceof TransferKitError)) throw error;

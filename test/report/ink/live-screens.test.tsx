@@ -55,8 +55,9 @@ describe('training screen', () => {
     expect(frame).toMatch(/epoch\s+█{8}░{22}\s+25%\s+epoch 1\/2/);
     // 5 steps left in this epoch + 10 in the next at 4 steps/s: 0:04 (15 / 4 = 3.75 s).
     expect(frame).toContain('ETA 0:04');
-    expect(frame).toMatch(/step\s+█{15}░{15}\s+50%\s+step 5\/10\s+loss 1\.0950\s+640 ex\/s$/m);
-    expect(frame).toMatch(/loss\s+[▁-█]{5}\s+1\.0990 → 1\.0950/);
+    // Two loss numbers, each labelled: the latest step's, and the chart of (averaged) losses.
+    expect(frame).toMatch(/step\s+█{15}░{15}\s+50%\s+step 5\/10\s+step loss 1\.0950\s+640 ex\/s$/m);
+    expect(frame).toMatch(/^avg loss\s+[▁-█]{5}\s+1\.0990 → 1\.0950/m);
     expect(frame).toMatch(/val acc\s+after the first epoch/);
     expect(frame).not.toContain('train loss'); // no finished epoch yet
 

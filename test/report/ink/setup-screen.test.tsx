@@ -121,6 +121,31 @@ describe('setup screen', () => {
     expect(onStart.mock.calls[0][0].maxTrainSamples).toBe(100);
   });
 
+  it('has a Max eval samples field (--max-eval-samples): pre-filled, checked, passed on', async () => {
+    const { lastFrame, stdin, onStart } = mount({ ...interactiveFinetuneConfig(), maxEvalSamples: 50 });
+    let frame = await waitForFrame(lastFrame, 'new training run');
+    expect(frame).toMatch(/Max eval samples\s+50/);
+    await down(stdin, 11); // Max eval samples
+    frame = await waitForFrame(lastFrame, '› Max eval samples');
+    expect(frame).toContain('per validation set; empty = all');
+    stdin.write('x');
+    await waitForFrame(lastFrame, '✗ must be a whole number >= 1');
+    stdin.write(KEYS.ctrlU);
+    await settle();
+    stdin.write('20');
+    await waitForFrame(lastFrame, 'Press Enter to start training');
+    stdin.write(KEYS.enter);
+    await waitFor(() => onStart.mock.calls.length === 1, () => 'onStart');
+    expect(onStart.mock.calls[0][0].maxEvalSamples).toBe(20);
+  });
+
+  it("the model field's hint names what it takes in words", async () => {
+    const { lastFrame } = mount();
+    const frame = await waitForFrame(lastFrame, '› Model');
+    expect(frame).toContain('hub id, folder, checkpoint; bundled:tiny-bert = offline demo');
+    expect(frame).not.toContain('bundled:tiny-bert: bundled');
+  });
+
   it('cycles choice fields with the arrow keys and ignores typing there', async () => {
     const { lastFrame, stdin, onStart } = mount();
     await waitForFrame(lastFrame, 'new training run');
@@ -140,7 +165,7 @@ describe('setup screen', () => {
   it('applies backspaces, text and Enter that arrive as one chunk (fast typing, tmux send-keys)', async () => {
     const { lastFrame, stdin, onStart } = mount();
     await waitForFrame(lastFrame, 'new training run');
-    await down(stdin, 11); // Output dir: runs/latest
+    await down(stdin, 12); // Output dir: runs/latest
     stdin.write('\u007f\u007f\u007f\u007f\u007f\u007fmine');
     await waitForFrame(lastFrame, 'runs/mine');
     await down(stdin, 3); // past Existing run, round to Train data
@@ -176,11 +201,17 @@ describe('setup screen', () => {
     expect(onStart.mock.calls[0][0]).toMatchObject({ outputDir: 'runs/latest', resume: false, overwrite: true });
   });
 
-  it('Esc cancels without starting', async () => {
+  it('Esc cancels without starting; the caller learns it was Esc, not Ctrl-C', async () => {
     const { lastFrame, stdin, onStart, onCancel } = mount();
     await waitForFrame(lastFrame, 'new training run');
     stdin.write(KEYS.escape);
     await waitFor(() => onCancel.mock.calls.length === 1, () => 'onCancel');
+    expect(onCancel).toHaveBeenCalledWith('escape');
     expect(onStart).not.toHaveBeenCalled();
+    const second = mount();
+    await waitForFrame(second.lastFrame, 'new training run');
+    second.stdin.write(KEYS.ctrlC);
+    await waitFor(() => second.onCancel.mock.calls.length === 1, () => 'onCancel');
+    expect(second.onCancel).toHaveBeenCalledWith('interrupt');
   });
 });

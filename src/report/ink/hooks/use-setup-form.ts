@@ -14,7 +14,8 @@ import {
 export interface SetupFormOptions {
   initial: FinetuneConfig;
   onStart: (config: FinetuneConfig) => void;
-  onCancel: () => void;
+  /** Esc (`escape`) or Ctrl-C (`interrupt`): the caller picks the exit code from it. */
+  onCancel: (how: 'escape' | 'interrupt') => void;
   checks?: SetupChecks;
 }
 
@@ -70,7 +71,7 @@ export function useSetupForm({ initial, onStart, onCancel, checks }: SetupFormOp
     const field = SETUP_FIELDS[focus];
     const edit = (text: string) => update({ values: { ...values, [field.key]: text }, blocked: false });
     if ((key.ctrl && input === 'c') || key.escape) {
-      onCancel();
+      onCancel(key.escape ? 'escape' : 'interrupt');
       return;
     }
     if (key.return) {

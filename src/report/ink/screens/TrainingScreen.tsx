@@ -34,9 +34,10 @@ export function TrainingScreen({ state }: { state: RunState }) {
         width={bar}
         done={state.step}
         total={state.steps}
-        detail={`step ${state.step}/${state.steps}  loss ${formatMetric(state.loss)}  ${formatRate(state.examplesPerSecond)} ex/s`}
+        detail={`step ${state.step}/${state.steps}  step loss ${formatMetric(state.loss)}  ${formatRate(state.examplesPerSecond)} ex/s`}
       />
-      <Sparkline label="loss" labelWidth={LABEL} width={chart} values={state.losses} />
+      {/* Points of the loss chart average several steps once the run is long, so its numbers differ from the step loss above. */}
+      <Sparkline label="avg loss" labelWidth={LABEL} width={chart} values={state.losses} />
       <Sparkline label="val acc" labelWidth={LABEL} width={chart} values={state.validationAccuracy} empty="after the first epoch" />
       <Text>
         {'best'.padEnd(LABEL)}{' '}
