@@ -64,7 +64,7 @@ const finetune: Command = {
     const given = values as Record<string, unknown>;
     const saved = given.resume ? await readRunConfig(resolve(String(given['output-dir'] ?? defaultFinetuneConfig().outputDir))) : null;
     const config = configFromFlags(values, saved ?? undefined);
-    const [{ runFinetune }, { TrainerControl, fanOut }, { createReporter }, { formatResultsTable }, { nextCommands }] = await Promise.all([
+    const [{ runFinetune }, { TrainerControl, fanOut }, { createReporter }, { formatResultsTable }, { formatAfterView, formatNextSteps }] = await Promise.all([
       import('../../src/run/finetune.ts'),
       import('../../src/train/events.ts'),
       import('../../src/report/index.ts'),
@@ -108,13 +108,11 @@ const finetune: Command = {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
-    if (!values.json && !useInk) {
-      const lines = [formatResultsTable(outcome), `results: ${outcome.resultsFile}`];
-      if (outcome.checkpoint) {
-        lines.push(`checkpoint: ${outcome.checkpoint}`, '', 'Next:');
-        for (const { line, why } of nextCommands(outcome.checkpointDir)) lines.push(`  ${line}`, `      ${why}`);
-      }
-      process.stdout.write(`\n${lines.join('\n')}\n`);
+    if (useInk) process.stdout.write(formatAfterView(outcome, config));
+    else if (!values.json) {
+      let text = `\n${formatResultsTable(outcome)}\nresults: ${outcome.resultsFile}\n`;
+      if (outcome.checkpoint) text += `checkpoint: ${outcome.checkpoint}\n\n${formatNextSteps(outcome.checkpointDir, config)}`;
+      process.stdout.write(text);
     }
     return outcome.interrupted && interrupted ? 130 : 0;
   },

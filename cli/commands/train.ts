@@ -85,19 +85,22 @@ function stopOnSignals(control: TrainerControl, onSignal: () => void): () => voi
 }
 
 async function runInteractive(initial: FinetuneConfig, skipSetup: boolean): Promise<number> {
-  const [{ RunStore, renderTrainer }, runFinetune, { findCheckpointDir }] = await Promise.all([
+  const [{ RunStore, renderTrainer, viewEnded, formatAfterView }, runFinetune, { findCheckpointDir }] = await Promise.all([
     import('../../src/report/ink/index.ts'),
     loadFinetune(),
     import('../../src/checkpoint/load.ts'),
   ]);
   const store = new RunStore();
   const control = new TrainerControl();
-  let run: Promise<unknown> | undefined;
+  let run: Promise<string> | undefined;
   let interrupted = false;
   let cancelledWith: 'escape' | 'interrupt' | undefined;
   const start = (config: FinetuneConfig) => {
     run = runFinetune(config, { emit: store.push, control })
-      .then((outcome) => store.finish(outcome))
+      .then((outcome) => {
+        store.finish(outcome);
+        return formatAfterView(outcome, config);
+      })
       .catch((error: unknown) => {
         if (store.snapshot().phase !== 'failed') store.push({ type: 'error', error: asTransferKitError(error) });
         throw error;
@@ -134,13 +137,13 @@ async function runInteractive(initial: FinetuneConfig, skipSetup: boolean): Prom
   });
   if (skipSetup) start(initial);
   try {
-    await instance.waitUntilExit();
+    await viewEnded(instance);
     if (!run) {
       process.stderr.write('cancelled: nothing was run\n');
       // Esc is a choice, not an interrupt; Ctrl-C or a signal keeps the shell's 130.
       return cancelledWith === 'escape' && !interrupted ? 0 : INTERRUPTED_EXIT_CODE;
     }
-    await run;
+    process.stdout.write(await run);
     return interrupted ? INTERRUPTED_EXIT_CODE : 0;
   } finally {
     stopListening();

@@ -35,9 +35,14 @@ function terminalEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** The visible screen plus scrollback, as text. */
+/** The visible screen plus scrollback, as text; soft-wrapped lines are joined (as a copy from the terminal would). */
 function screenOf(session: string): string {
   return tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', session);
+}
+
+/** The screen row by row as the terminal shows it (no joining), visible part only. */
+function rowsOf(session: string): string[] {
+  return tmux('capture-pane', '-p', '-t', session).split('\n');
 }
 
 async function waitForScreenIn(session: string, check: (text: string) => boolean, what: string, timeoutMs = 60_000): Promise<string> {
@@ -59,7 +64,7 @@ function progress(text: string): number | undefined {
 }
 
 /** Starts `transferkit train` (or `command`) in its own tmux session; the exit code lands in a file, the pane stays open. */
-function startTrain(work: string, session: string, extraFlags: string[] = [], command = 'train', columns = COLUMNS) {
+function startTrain(work: string, session: string, extraFlags: string[] = [], command = 'train', size = { columns: COLUMNS, rows: ROWS }) {
   const outputDir = join(work, session);
   const exitFile = join(work, `${session}.exit-code`);
   const script = join(work, `${session}.sh`);
@@ -69,12 +74,15 @@ function startTrain(work: string, session: string, extraFlags: string[] = [], co
     [
       `cd '${repoRoot}'`,
       `node bin/transferkit.js ${command} ${flags.join(' ')}`,
-      `echo $? > '${exitFile}'`,
+      'code=$?',
+      // Where the shell's own next line lands shows whether the last frame ended its line.
+      `echo "[shell] exit $code"`,
+      `echo $code > '${exitFile}'`,
       // Keep the pane open so the final screen can be read.
       'sleep 120',
     ].join('\n'),
   );
-  tmux('new-session', '-d', '-s', session, '-x', String(columns), '-y', String(ROWS), `sh '${script}'`);
+  tmux('new-session', '-d', '-s', session, '-x', String(size.columns), '-y', String(size.rows), `sh '${script}'`);
   return { outputDir, exitFile, sendKeys: (...keys: string[]) => tmux('send-keys', '-t', session, ...keys) };
 }
 
@@ -192,5 +200,34 @@ describe.skipIf(!hasTmux)('transferkit train in a terminal (tmux)', () => {
     await waitForScreenIn('finetune-q', () => existsSync(exitFile), 'the command to exit', 60_000);
     expect(readFileSync(exitFile, 'utf8').trim()).toBe('0');
     expect(screenOf('finetune-q')).toMatch(/Stopped by request/);
+  });
+
+  it('at 60 columns: table rows fit, the Next: commands are whole lines, the last line ends', async () => {
+    const session = 'narrow';
+    const { outputDir, exitFile } = startTrain(work, session, ['--yes', '--epochs', '2', '--max-train-samples', '200', '--batch-size', '16'], 'train', {
+      columns: 60,
+      rows: 24,
+    });
+    // The later flags win: 2 short epochs, and the run finishes by itself.
+    await waitForScreenIn(session, () => existsSync(exitFile), 'the run to finish', 90_000);
+    expect(readFileSync(exitFile, 'utf8').trim()).toBe('0');
+    const text = screenOf(session);
+    // The epoch table: header and rows each on one line of at most 60 columns (none wrapped onto a second line).
+    const lines = text.split('\n');
+    const at = lines.findIndex((line) => /^\s*epoch\s+train loss/.test(line));
+    expect(at, `no table header in:\n${text}`).toBeGreaterThanOrEqual(0);
+    const table = lines.slice(at, at + 3);
+    expect(table[0]).toContain('validation acc');
+    expect(table[1]).toMatch(/^\s+1\/2\s+\d\.\d{4}\s+/);
+    expect(table[2]).toMatch(/^\s+2\/2\s+\d\.\d{4}\s+/);
+    for (const line of table) expect(line.trimEnd().length).toBeLessThanOrEqual(60);
+    // Every Next: command is one line (the terminal soft-wraps it; a copy gives it whole).
+    const checkpoint = join(outputDir, 'checkpoint', 'best');
+    expect(text).toContain(`transferkit predict --checkpoint ${checkpoint} --input bundled:nli-tiny/validation --output predictions.jsonl`);
+    expect(text).toContain(`transferkit eval --checkpoint ${checkpoint} --data bundled:nli-tiny/validation`);
+    // The shell's next line starts on a line of its own: the last frame ended with a newline.
+    expect(text).toMatch(/^\[shell\] exit 0$/m);
+    const shellAt = lines.findIndex((line) => line.startsWith('[shell] exit'));
+    expect(lines.slice(0, shellAt).join('\n')).toMatch(/transferkit finetune --model bert-base-cased[^\n]*\n\s*$/);
   });
 });

@@ -34,6 +34,16 @@ export function renderTrainer(props: TrainerAppProps, streams: TerminalStreams =
   });
 }
 
+/**
+ * Resolves once the view has ended, its last line ended too: Ink takes a last frame that fills the
+ * screen for a full-screen app and leaves it without its final newline, so whatever came next (the
+ * shell prompt, the Next: block) would land on that line.
+ */
+export async function viewEnded(instance: Instance, stdout: NodeJS.WriteStream = process.stdout): Promise<void> {
+  await instance.waitUntilExit();
+  stdout.write('\n');
+}
+
 export interface InkReporter extends Reporter {
   readonly store: RunStore;
   /** The run's final results (the kept checkpoint's metrics, the results file) for the summary; call before close(). */
@@ -58,7 +68,7 @@ export function createInkReporter(options: InkReporterOptions = {}): InkReporter
   const store = new RunStore();
   const { control, onInterrupt, onForceQuit, ...streams } = options;
   const instance = renderTrainer({ store, control, onInterrupt, onForceQuit }, streams);
-  const exited = instance.waitUntilExit().then(() => undefined);
+  const exited = viewEnded(instance, streams.stdout);
   return {
     store,
     exited,

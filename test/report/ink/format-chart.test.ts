@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bar, bucketMeans, sparkline } from '../../../src/report/ink/chart.ts';
 import { etaSeconds, formatCount, formatDuration, formatPercent, formatRate } from '../../../src/report/ink/format.ts';
-import { nextCommands, shellQuote } from '../../../src/report/ink/next-commands.ts';
+import { formatNextSteps, nextCommands, shellQuote } from '../../../src/report/ink/next-commands.ts';
 import { themeFor } from '../../../src/report/ink/theme.ts';
 import { chartWidths } from '../../../src/report/ink/hooks/use-terminal-width.ts';
 import { canUseInk } from '../../../src/report/ink/ink-reporter.tsx';
@@ -53,9 +53,38 @@ describe('formats', () => {
   it('quotes checkpoint paths in the next commands only when the shell needs it', () => {
     expect(shellQuote('runs/latest/checkpoint')).toBe('runs/latest/checkpoint');
     expect(shellQuote("my runs/it's")).toBe(`'my runs/it'\\''s'`);
-    expect(nextCommands('my run/ckpt')[0].line).toContain("--checkpoint 'my run/ckpt' ");
+    expect(nextCommands('my run/ckpt', demoRun)[0].line).toContain("--checkpoint 'my run/ckpt' ");
+  });
+
+  it("the next commands use the run's own data and model", () => {
+    const run = { model: 'bert-base-cased', train: 'mnli/train.tsv', validation: { matched: 'mnli/dev matched.tsv', mismatched: 'mm.tsv' } };
+    const lines = nextCommands('/r/ck', run).map((c) => c.line);
+    expect(lines.filter((l) => l.includes('bundled:nli-tiny'))).toEqual([]);
+    expect(lines[0]).toBe("transferkit predict --checkpoint /r/ck --input 'mnli/dev matched.tsv' --output predictions.jsonl");
+    expect(lines[1]).toBe("transferkit eval --checkpoint /r/ck --data 'mnli/dev matched.tsv'");
+    // Already on a real model: no "try bert-base-cased on MNLI" line.
+    expect(lines.join('\n')).not.toContain('glue/mnli:train');
+    // No validation set: the training data stands in.
+    expect(nextCommands('/r/ck', { ...run, validation: {} })[1].line).toBe('transferkit eval --checkpoint /r/ck --data mnli/train.tsv');
+    // The bundled demo: its own bundled set, and the real model as a next step.
+    const demo = nextCommands('/r/ck', demoRun).map((c) => c.line);
+    expect(demo[1]).toBe('transferkit eval --checkpoint /r/ck --data bundled:nli-tiny/validation');
+    expect(demo.join('\n')).toContain('--model bert-base-cased --train glue/mnli:train');
+  });
+
+  it('formats the Next: block with every command on one line and a final newline', () => {
+    const text = formatNextSteps('/a/very/long/path/that/goes/on/and/on/runs/x/checkpoint/best', demoRun);
+    expect(text.startsWith('Next:\n')).toBe(true);
+    expect(text.endsWith('\n')).toBe(true);
+    const commands = text.split('\n').filter((l) => l.trimStart().startsWith('transferkit '));
+    expect(commands).toHaveLength(nextCommands('/x', demoRun).length);
+    expect(commands[0]).toBe(
+      '  transferkit predict --checkpoint /a/very/long/path/that/goes/on/and/on/runs/x/checkpoint/best --input bundled:nli-tiny/validation --output predictions.jsonl',
+    );
   });
 });
+
+const demoRun = { model: 'bundled:tiny-bert', train: 'bundled:nli-tiny/train', validation: { validation: 'bundled:nli-tiny/validation' } };
 
 describe('terminal choice', () => {
   it('uses Ink only on a TTY outside CI and not on TERM=dumb', () => {

@@ -67,6 +67,17 @@ describe('createInkReporter', () => {
     await expect(Promise.race([reporter.exited.then(() => 'exited'), new Promise((r) => setTimeout(() => r('pending'), 50))])).resolves.toBe('exited');
   });
 
+  it('ends its last line even when the last frame fills the screen (Ink leaves those without a newline)', async () => {
+    const { stdout, options } = streams();
+    stdout.rows = 8;
+    const reporter = createInkReporter(options);
+    reporter.onEvent(runStart);
+    reporter.onEvent({ type: 'run-end', results: results() });
+    await reporter.close();
+    expect(stdout.output).toContain('Training finished');
+    expect(stdout.output.endsWith('\n')).toBe(true);
+  });
+
   it('keys typed on the terminal reach the TrainerControl', async () => {
     const { stdout, stdin, options } = streams();
     const control = new TrainerControl();

@@ -96,7 +96,7 @@ describe('training screen', () => {
 });
 
 describe('summary screen', () => {
-  it('shows metrics per evaluation set, confusion matrices, the checkpoint and next commands, then exits', async () => {
+  it('shows metrics per evaluation set, confusion matrices and the checkpoint, then exits', async () => {
     const { store, lastFrame } = mountLive();
     store.push(runStart);
     store.push({ type: 'epoch-start', epoch: 1, epochs: 2, steps: 10 });
@@ -115,8 +115,8 @@ describe('summary screen', () => {
     expect(frame).toMatch(/neutral\s+10\s+30\s+10/);
     expect(frame).toContain('Confusion matrix: mismatched');
     expect(frame).toContain('Checkpoint: /tmp/run/checkpoint');
-    expect(frame).toContain('transferkit predict --checkpoint /tmp/run/checkpoint');
-    expect(frame).toContain('transferkit attention --checkpoint /tmp/run/checkpoint');
+    // The next commands come after the view (formatAfterView), where Ink cannot break them into lines.
+    expect(frame).not.toContain('transferkit predict');
     expect(frame).toContain('metrics after the last epoch');
     // Keys are off once the run is over.
     expect(frame).not.toContain('[p] pause');

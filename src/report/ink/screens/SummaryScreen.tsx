@@ -1,10 +1,9 @@
-import { basename, dirname } from 'node:path';
+import { basename } from 'node:path';
 import { Box, Text } from 'ink';
 import { ConfusionMatrix } from '../components/ConfusionMatrix.tsx';
 import { MetricsTable } from '../components/MetricsTable.tsx';
 import { formatCount, formatDuration, formatMetric } from '../format.ts';
 import { useTheme } from '../hooks/use-theme.ts';
-import { nextCommands, resumeCommand } from '../next-commands.ts';
 import type { RunState } from '../run-store.ts';
 
 function outcome(state: RunState): string {
@@ -17,7 +16,10 @@ function outcome(state: RunState): string {
   return '✓ Training finished';
 }
 
-/** Metrics per evaluation set, their confusion matrices, where the checkpoint is, what to run next. */
+/**
+ * Metrics per evaluation set, their confusion matrices, where the checkpoint is. The commands to run next
+ * are printed after the view ends (formatAfterView), so long ones are not broken into lines.
+ */
 export function SummaryScreen({ state }: { state: RunState }) {
   const theme = useTheme();
   const results = state.results;
@@ -30,7 +32,6 @@ export function SummaryScreen({ state }: { state: RunState }) {
       <Text bold color={results.interrupted || results.stoppedEarly ? theme.warn : theme.good}>
         {outcome(state)}
       </Text>
-      {results.interrupted && results.resultsFile ? <Text>{`continue with: ${resumeCommand(dirname(results.resultsFile))}`}</Text> : null}
       <Text>
         {train.epochs > 0
           ? `train: loss ${formatMetric(train.loss)}  accuracy ${formatMetric(train.accuracy)}  ${train.epochs} epochs  ${formatCount(train.steps)} steps  ${formatDuration(train.seconds)}  ${formatCount(train.examplesPerSecond)} ex/s`
@@ -63,17 +64,6 @@ export function SummaryScreen({ state }: { state: RunState }) {
         )}
         {results.resultsFile && <Text>{`Results:    ${results.resultsFile}`}</Text>}
       </Box>
-      {checkpoint && (
-        <Box marginTop={1} flexDirection="column">
-          <Text bold>Next:</Text>
-          {nextCommands(checkpoint).map((command) => (
-            <Box key={command.line} flexDirection="column">
-              <Text color={theme.muted}>{`  # ${command.why}`}</Text>
-              <Text>{`  ${command.line}`}</Text>
-            </Box>
-          ))}
-        </Box>
-      )}
     </Box>
   );
 }
