@@ -5,6 +5,7 @@ import { ControlStatus } from './components/ControlStatus.tsx';
 import { EpochTable } from './components/EpochTable.tsx';
 import { KeyHints } from './components/KeyHints.tsx';
 import { QuitConfirm } from './components/QuitConfirm.tsx';
+import { useResizeRedraw } from './hooks/use-resize-redraw.ts';
 import { REFRESH_MS, useStoreSnapshot } from './hooks/use-store-snapshot.ts';
 import { useTheme } from './hooks/use-theme.ts';
 import { useTrainerKeys } from './hooks/use-trainer-keys.ts';
@@ -67,6 +68,7 @@ function LiveView({ store, control, onInterrupt, onForceQuit, refreshMs }: LiveV
   const over = state.phase === 'done' || state.phase === 'failed' || state.closed;
   const keysOn = Boolean(control) && isRawModeSupported && !over;
   const { confirming } = useTrainerKeys({ control, active: keysOn, onInterrupt, onForceQuit });
+  const redraws = useResizeRedraw();
 
   useEffect(() => {
     if (!state.closed) return;
@@ -85,7 +87,7 @@ function LiveView({ store, control, onInterrupt, onForceQuit, refreshMs }: LiveV
     );
   return (
     <Box flexDirection="column">
-      <EpochTable rows={state.epochRows} />
+      <EpochTable key={redraws} rows={state.epochRows} />
       {screen}
       {state.phase === 'failed' && <Text color={theme.bad}>✗ the run failed (the error follows)</Text>}
       {!over && <ControlStatus state={state} control={control} confirming={confirming} />}

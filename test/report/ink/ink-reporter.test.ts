@@ -1,52 +1,9 @@
-import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { createInkReporter } from '../../../src/report/ink/ink-reporter.tsx';
 import { fanOut, TrainerControl } from '../../../src/train/events.ts';
 import { epochEnd, results, runStart, stepEvents } from './synthetic.ts';
+import { fakeTerminal as streams } from './fake-terminal.ts';
 import { waitFor } from './wait.ts';
-
-class FakeStdout extends EventEmitter {
-  columns = 100;
-  rows = 40;
-  isTTY = true;
-  output = '';
-  write = (chunk: string) => {
-    this.output += chunk;
-    return true;
-  };
-}
-
-class FakeStdin extends EventEmitter {
-  isTTY = true;
-  private pending: string | null = null;
-  setEncoding() {}
-  setRawMode() {}
-  resume() {}
-  pause() {}
-  ref() {}
-  unref() {}
-  read = () => {
-    const data = this.pending;
-    this.pending = null;
-    return data;
-  };
-  type(data: string) {
-    this.pending = data;
-    this.emit('readable');
-  }
-}
-
-function streams() {
-  const stdout = new FakeStdout();
-  const stderr = new FakeStdout();
-  const stdin = new FakeStdin();
-  const cast = <T>(x: unknown) => x as T;
-  return {
-    stdout,
-    stdin,
-    options: { stdout: cast<NodeJS.WriteStream>(stdout), stderr: cast<NodeJS.WriteStream>(stderr), stdin: cast<NodeJS.ReadStream>(stdin), env: { NO_COLOR: '1' }, patchConsole: false },
-  };
-}
 
 describe('createInkReporter', () => {
   it('is a Reporter: events drive the live view, close() draws the summary and unmounts', async () => {
