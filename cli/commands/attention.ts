@@ -9,8 +9,10 @@ const help = `Usage: transferkit attention (--model M | --checkpoint DIR) (--tex
 Computes the attention probabilities of every layer and head (as PyTorch BertModel(output_attentions=True)
 returns them) for one input or a file of inputs, and writes them as:
   json   bertviz layout: {"tokens", "sentence_b_start", "layers", "heads", "attention": [layer][head][i][j]}
-         (6 significant digits); for --input, a JSON array with one such object per input, each also
-         giving its index, line, text and text_pair
+         (6 significant digits); attention[layer][head] uses the model's layer and head numbers, and
+         "layers" / "heads" list those exported: with --layers / --heads the others are empty arrays [];
+         for --input, a JSON array with one such object per input, each also giving its index, line,
+         text and text_pair
   npy    a directory: layer_00.npy ... (float32 [heads, seq, seq], one per selected layer) + tokens.json;
          for --input, one subfolder per input (00000/, 00001/, ...) and an index.json
   html   one self-contained page (no network) with a bertviz-style head view: token-to-token lines, layer

@@ -9,8 +9,9 @@ export type NumberFormat = (value: number) => string;
 export const sixSignificantDigits: NumberFormat = (value) => String(+value.toPrecision(6));
 
 /**
- * The metadata of one entry in the order it is written. Single inputs get the bertviz keys plus the
- * selected `layers` / `heads`; entries of a file also say which input they are.
+ * The metadata of one entry in the order it is written. Single inputs get the bertviz keys plus
+ * `layers` / `heads`, the model layer and head numbers that hold data in `attention`; entries of a file
+ * also say which input they are.
  */
 export function entryMetadata(entry: AttentionEntry, selection: AttentionSelection, multi: boolean): Record<string, unknown> {
   const { result, input } = entry;
@@ -26,7 +27,12 @@ export function entryMetadata(entry: AttentionEntry, selection: AttentionSelecti
   };
 }
 
-/** Writes `[layer][head][i][j]` for the selection, one head at a time so no whole-dump string is built. */
+/**
+ * Writes `attention[layer][head][i][j]` indexed by the model's own layer and head numbers, one head at a
+ * time so no whole-dump string is built. Without a selection this is exactly bertviz's layout; with one,
+ * the arrays keep the model's length and a layer or head that was not exported is an empty array, so
+ * `attention[3]` is layer 3 whatever `--layers` said (the `layers` / `heads` keys list what is there).
+ */
 export async function writeAttentionArray(
   sink: TextSink,
   entry: AttentionEntry,
@@ -34,11 +40,21 @@ export async function writeAttentionArray(
   format: NumberFormat,
 ): Promise<void> {
   const seq = checkAttentionShape(entry.result, selection);
+  const exportedLayers = new Set(selection.layers);
+  const exportedHeads = new Set(selection.heads);
   const row = new Array<string>(seq);
   await sink.write('[');
-  for (const [l, layer] of selection.layers.entries()) {
+  for (let layer = 0; layer < entry.result.layers.length; layer++) {
+    if (!exportedLayers.has(layer)) {
+      await sink.write(`${layer > 0 ? ',' : ''}[]`);
+      continue;
+    }
     const headParts: string[] = [];
-    for (const head of selection.heads) {
+    for (let head = 0; head < entry.result.numHeads; head++) {
+      if (!exportedHeads.has(head)) {
+        headParts.push('[]');
+        continue;
+      }
       const matrix = headMatrix(entry.result, layer, head);
       const rows = new Array<string>(seq);
       for (let i = 0; i < seq; i++) {
@@ -53,7 +69,7 @@ export async function writeAttentionArray(
       }
       headParts.push(`[${rows.join(',')}]`);
     }
-    await sink.write(`${l > 0 ? ',' : ''}[${headParts.join(',')}]`);
+    await sink.write(`${layer > 0 ? ',' : ''}[${headParts.join(',')}]`);
   }
   await sink.write(']');
 }

@@ -223,11 +223,12 @@ describe('transferkit attention on the tiny model', () => {
     expect(entries[0].tokens).toEqual(pairJson.tokens);
     for (const e of entries) {
       expect(e.heads).toEqual([1]);
+      // attention[layer][head] at the model's numbers: 2 layers of 4 heads, only head 1 filled.
       expect(e.attention).toHaveLength(2);
-      expect(e.attention[0]).toHaveLength(1);
-      expectRowsSumToOne(e.attention);
+      expect(e.attention[0].map((head) => head.length)).toEqual([0, e.tokens.length, 0, 0]);
+      expectRowsSumToOne(e.attention.map((layer) => [layer[1]]));
     }
-    expect(entries[0].attention[1][0][3][5]).toBeCloseTo(pairJson.attention[1][1][3][5], 6);
+    expect(entries[0].attention[1][1][3][5]).toBeCloseTo(pairJson.attention[1][1][3][5], 6);
   });
 
   it('writes one npy subfolder per input of a file, replacing an earlier dump as a whole', async () => {

@@ -32,7 +32,8 @@ describe('exportAttention', () => {
       multi: false,
     });
     expect(summary).toEqual({ count: 1, selection: { layers: [1, 2], heads: [0, 1, 2] }, numLayers: 4, numHeads: 3 });
-    expect(JSON.parse(await readFile(out, 'utf8')).attention).toHaveLength(2);
+    // attention[layer] at the model's layer numbers: 4 entries, layers 0 and 3 left empty.
+    expect(JSON.parse(await readFile(out, 'utf8')).attention.map((layer: unknown[]) => layer.length)).toEqual([0, 3, 3, 0]);
   });
 
   it.each(['json', 'npy', 'html'] as const)('writes no %s output when --layers names a missing layer', async (format) => {

@@ -56,10 +56,10 @@ describe('attention HTML writer', () => {
     expect(data.layers).toEqual([1, 3]);
     expect(data.heads).toEqual([0, 2]);
     let maxDiff = 0;
-    for (const [l, layer] of [1, 3].entries()) {
-      for (const [h, head] of [0, 2].entries()) {
+    for (const layer of [1, 3]) {
+      for (const head of [0, 2]) {
         for (let i = 0; i < 7; i++) {
-          for (let j = 0; j < 7; j++) maxDiff = Math.max(maxDiff, Math.abs(data.attention[l][h][i][j] - valueAt(result, layer, head, i, j)));
+          for (let j = 0; j < 7; j++) maxDiff = Math.max(maxDiff, Math.abs(data.attention[layer][head][i][j] - valueAt(result, layer, head, i, j)));
         }
       }
     }

@@ -46,17 +46,33 @@ describe('attention JSON writer', () => {
     for (const n of numbers) expect(n.replace(/e.*$/, '').replace(/^0\.0*/, '').replace('.', '').length).toBeLessThanOrEqual(6);
   });
 
-  it('exports only the selected layers and heads, in model index order, and names them', async () => {
+  it('with a selection, keeps attention[layer][head] at the real layer and head numbers: other entries are []', async () => {
     const result = syntheticAttention({ layers: 4, heads: 3 });
     const out = join(dir, 'sel.json');
-    await writeAttentionJson(out, entriesOf([entry(result)]), { layers: [1, 3], heads: [2] }, { multi: false });
+    await writeAttentionJson(out, entriesOf([entry(result)]), { layers: [1, 3], heads: [0, 2] }, { multi: false });
     const json = JSON.parse(await readFile(out, 'utf8'));
     expect(json.layers).toEqual([1, 3]);
-    expect(json.heads).toEqual([2]);
-    expect(json.attention).toHaveLength(2);
-    expect(json.attention[0]).toHaveLength(1);
-    expect(json.attention[1][0][5][2]).toBeCloseTo(valueAt(result, 3, 2, 5, 2), 6);
-    expect(json.attention[0][0][0][6]).toBeCloseTo(valueAt(result, 1, 2, 0, 6), 6);
+    expect(json.heads).toEqual([0, 2]);
+    // One entry per model layer, one per model head in an exported layer.
+    expect(json.attention).toHaveLength(4);
+    expect(json.attention[0]).toEqual([]);
+    expect(json.attention[2]).toEqual([]);
+    expect(json.attention[1]).toHaveLength(3);
+    expect(json.attention[1][1]).toEqual([]);
+    expect(json.attention[3][2][5][2]).toBeCloseTo(valueAt(result, 3, 2, 5, 2), 6);
+    expect(json.attention[1][0][0][6]).toBeCloseTo(valueAt(result, 1, 0, 0, 6), 6);
+    expect(json.attention[1][2]).toHaveLength(7);
+  });
+
+  it('with a layer selection only, every exported layer is a whole [heads][seq][seq] block, as bertviz include_layers takes it', async () => {
+    const result = syntheticAttention({ layers: 4, heads: 3 });
+    const out = join(dir, 'layers.json');
+    await writeAttentionJson(out, entriesOf([entry(result)]), { layers: [2], heads: [0, 1, 2] }, { multi: false });
+    const json = JSON.parse(await readFile(out, 'utf8'));
+    expect(json.attention.map((layer: unknown[]) => layer.length)).toEqual([0, 0, 3, 0]);
+    // bertviz's format_attention(attention, include_layers) picks attention[l] for l in include_layers.
+    const picked = json.layers.map((l: number) => json.attention[l]);
+    expect(picked[0][1][4][4]).toBeCloseTo(valueAt(result, 2, 1, 4, 4), 6);
   });
 
   it('writes null for sentence_b_start of a single text', async () => {
@@ -78,7 +94,7 @@ describe('attention JSON writer', () => {
       [1, 3, 'x', null],
     ]);
     expect(json[1].tokens).toEqual(['[CLS]', 'x', '[SEP]']);
-    expect(json[1].attention[1][2][1][0]).toBeCloseTo(valueAt(results[1], 2, 2, 1, 0), 6);
+    expect(json[1].attention[2][2][1][0]).toBeCloseTo(valueAt(results[1], 2, 2, 1, 0), 6);
     expect(json[0].attention[0][1][3][3]).toBeCloseTo(valueAt(results[0], 0, 1, 3, 3), 6);
   });
 
