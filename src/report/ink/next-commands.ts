@@ -1,15 +1,26 @@
 import { dirname } from 'node:path';
-import { BUNDLED_MODEL } from '../../run/config.ts';
-import type { FinetuneConfig } from '../../run/config.ts';
-import type { FinalResults } from './run-store.ts';
+import { BUNDLED_MODEL } from '../../fixtures/bert.ts';
 
 /** Quotes a path for a POSIX shell only when it needs it. */
 export function shellQuote(text: string): string {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
-/** What the next commands need to know of the run: its model and data. */
-export type NextCommandsRun = Pick<FinetuneConfig, 'model' | 'train' | 'validation'>;
+/** What the next commands need to know of the run: its model and data (as in its FinetuneConfig). */
+export interface NextCommandsRun {
+  model: string;
+  train: string;
+  validation: Record<string, string>;
+}
+
+/** How a run ended, as far as the commands after it care (a FinalResults or FinetuneOutcome). */
+export interface RunEnding {
+  interrupted: boolean;
+  resultsFile?: string;
+  checkpoint?: string;
+  bestCheckpoint?: string;
+  lastCheckpoint?: string;
+}
 
 /**
  * What to run with a finished checkpoint, on the run's own data: predict and eval take its first
@@ -51,7 +62,7 @@ export function formatNextSteps(checkpointDir: string, run: NextCommandsRun): st
  * block. Printed as plain text after the view has ended, so the terminal soft-wraps long commands
  * instead of Ink breaking them into lines.
  */
-export function formatAfterView(results: FinalResults, run: NextCommandsRun): string {
+export function formatAfterView(results: RunEnding, run: NextCommandsRun): string {
   const parts: string[] = [];
   if (results.interrupted && results.resultsFile) parts.push(`continue with: ${resumeCommand(dirname(results.resultsFile))}\n`);
   const checkpoint = results.checkpoint ?? results.bestCheckpoint ?? results.lastCheckpoint;
