@@ -16,7 +16,9 @@ returns them) for one input or a file of inputs, and writes them as:
   npy    a directory: layer_00.npy ... (float32 [heads, seq, seq], one per selected layer) + tokens.json;
          for --input, one subfolder per input (00000/, 00001/, ...) and an index.json
   html   one self-contained page (no network) with a bertviz-style head view: token-to-token lines, layer
-         and head selectors, the sentence A/B boundary marked; for --input, an input selector too
+         and head selectors, the sentence A/B boundary marked, sentence filters (A→B ...), a contrast
+         control, and a model view (a small heatmap of every head; a click opens it in the head view);
+         for --input, an input selector too
 The output appears only when complete; a failed run leaves any previous output as it was.
 Sizes grow with layers x heads x tokens^2 per input (bert-base, 128 tokens: about 25 MB of JSON, 16 MB of
 HTML, 9 MB of npy): pick --layers / --heads and --max-inputs to keep large dumps, and HTML pages especially, small.
