@@ -10,9 +10,9 @@ import { TrainerControl } from '../../src/train/events.ts';
 const help = `Usage: transferkit train [finetune flags] [--yes]
 
 The interactive terminal trainer. A setup screen shows the run's fields (model, data, head, pooling,
-learning rate, epochs, batch size, max length, seed, output dir), pre-filled from the flags and the
-defaults and checked as you type (↑/↓ move, type to edit, ←/→ change a choice, Enter start, Esc cancel
-with exit code 0 as nothing was run; Ctrl-C there exits 130).
+learning rate, epochs, batch size, max length, seed, train and eval sample limits, output dir),
+pre-filled from the flags and the defaults and checked as you type (↑/↓ move, type to edit, ←/→ change
+a choice, Enter start, Esc cancel with exit code 0 as nothing was run; Ctrl-C there exits 130).
 Then it extracts the features and trains with live progress: bars, loss and validation-accuracy
 charts, throughput, ETA, the best epoch so far and a table of finished epochs; last, a summary with
 the metrics of every evaluation set, confusion matrices, the checkpoint and the commands to run next.
