@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { scratchFolder } from '../helpers/tiny-model.ts';
 import { writeAttentionHtml } from '../../src/export/attention-html.ts';
 import { writeAttentionJson } from '../../src/export/attention-json.ts';
 import { entriesOf, entry, syntheticAttention, valueAt } from './synthetic-attention.ts';
@@ -26,13 +26,7 @@ function headViewLogic(): Logic {
   return module.exports;
 }
 
-let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tk-head-view-'));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const scratch = scratchFolder('tk-head-view-');
 
 describe('head view script', () => {
   const logic = headViewLogic();
@@ -77,7 +71,7 @@ describe('head view script', () => {
 
   it('the model view grid covers every exported layer x head at the real numbers of a --layers/--heads dump', async () => {
     const result = syntheticAttention({ layers: 4, heads: 3 });
-    const out = join(dir, 'sel.json');
+    const out = join(scratch.dir, 'sel.json');
     await writeAttentionJson(out, entriesOf([entry(result)]), { layers: [1, 3], heads: [0, 2] }, { multi: false });
     const data = JSON.parse(await readFile(out, 'utf8'));
     const grid = logic.gridCells(data);
@@ -95,7 +89,7 @@ describe('head view script', () => {
   });
 
   it('the page has the contrast control (row max by default) and the model view grid', async () => {
-    const out = join(dir, 'view.html');
+    const out = join(scratch.dir, 'view.html');
     await writeAttentionHtml(out, entriesOf([entry(syntheticAttention())]), { layers: [0, 1], heads: [0, 1, 2] }, { multi: false });
     const html = await readFile(out, 'utf8');
     const contrast = /<select id="contrast-select">([\s\S]*?)<\/select>/.exec(html)?.[1] ?? '';
