@@ -3,7 +3,7 @@ import { parseFlags } from '../args.ts';
 import { configFromFlags, FINETUNE_FLAG_OPTIONS } from '../finetune-flags.ts';
 import { resolve } from 'node:path';
 import { TransferKitError } from '../../src/errors.ts';
-import { defaultFinetuneConfig } from '../../src/run/config.ts';
+import { defaultFinetuneConfig, parseConfigField, taskDefaults } from '../../src/run/config.ts';
 
 const help = `Usage: transferkit finetune [flags]
 
@@ -14,6 +14,7 @@ The backbone defaults to the pretrained bert-base-cased (downloaded once from th
 \`--model bundled:tiny-bert\` is the offline demo's generated random-weight BERT (what npm start runs).
 
 Flags:
+  --task T                  text-classification (default) or image-classification
   --model M                 hub id (bert-base-cased), model folder, or a TransferKit checkpoint to use
                             frozen as the backbone, or bundled:tiny-bert (default bert-base-cased)
   --train SOURCE            TSV/CSV/JSONL/Parquet file or hub spec such as glue/mnli:train
@@ -22,11 +23,15 @@ Flags:
   --max-length N            tokens per pair, longest_first truncation (128)
   --batch-size N            head-training batch size (32)
   --extract-batch-size N    backbone batch size (32)
-  --lr X                    peak learning rate (1e-3)     --epochs N (3)     --seed N (42)
+  --lr X                    peak learning rate (1e-3; images 3e-3)     --seed N (42)
+  --epochs N|auto           (3; images auto: about 1,000 optimizer steps, 3 to 100 epochs)
   --head linear|mlp         (linear)   --mlp-hidden 256,128   --dropout X (0.1)
   --optimizer adamw|adam|sgd (adamw)   --scheduler linear|cosine|constant (linear)
   --warmup-ratio X (0.06)   --weight-decay X (0.01)   --patience N (early stopping; 0 = off)
-  --pooling cls|mean        (cls)
+  --pooling auto|cls|mean|pooler  text: cls (default) or mean; images: auto (default) = the family's own
+                            (pooler_output for ResNet/ConvNeXt/DINOv2, CLS for ViT), mean over positions
+  --standardize             standardise features with the training set's mean/std (default for images;
+                            kept in the checkpoint, applied by predict)
   --device auto|cpu|cuda|webgpu  backbone device (auto)   --tf-backend NAME  head backend
   --output-dir DIR          (runs/latest)   --overwrite-output-dir   replace a run already there
   --max-train-samples N     --max-eval-samples N
@@ -46,6 +51,8 @@ Examples:
     --validation matched=glue/mnli:validation_matched --validation mismatched=glue/mnli:validation_mismatched \\
     --max-train-samples 20000 --output-dir runs/mnli
   transferkit finetune --train mnli/train.tsv --validation matched=mnli/dev_matched.tsv --pooling mean --head mlp
+  transferkit finetune --task image-classification --model ../shared/models/resnet8-cifar10 \\
+    --train cifar10-sample/train --validation test=cifar10-sample/test --output-dir runs/cifar
   # after Ctrl-C: continue where it stopped
   transferkit finetune --output-dir runs/mnli --resume
 `;
@@ -63,7 +70,13 @@ const finetune: Command = {
     const { readRunConfig } = await import('../../src/run/run-config.ts');
     const given = values as Record<string, unknown>;
     const saved = given.resume ? await readRunConfig(resolve(String(given['output-dir'] ?? defaultFinetuneConfig().outputDir))) : null;
-    const config = configFromFlags(values, saved ?? undefined);
+    // --task picks the defaults its flags start from (images: standardised features, epochs by data size).
+    const task = given.task !== undefined ? parseConfigField('task', String(given.task)) : 'text-classification';
+    const config = configFromFlags(values, saved ?? taskDefaults(task));
+    if (config.task === 'image-classification' && (!config.train || Object.keys(config.validation).length === 0) && !config.resume) {
+      const { usageError } = await import('../../src/errors.ts');
+      throw usageError('an image task needs --train SOURCE and at least one --validation NAME=SOURCE (class folders, CIFAR-10 batches, CSV/JSONL with image paths, or a hub spec)', config.train ? '--validation' : '--train');
+    }
     const [{ runFinetune }, { TrainerControl, fanOut }, { createReporter }, { formatResultsTable }, { formatAfterView, formatNextSteps }] = await Promise.all([
       import('../../src/run/finetune.ts'),
       import('../../src/train/events.ts'),

@@ -49,7 +49,7 @@ export async function loadCheckpoint(dir: string, options: { withResumeState?: b
     optimizer = { kind: r.kind, step: r.step, slots: r.tensors.map((t) => ({ name: t.name, shape: t.shape, data: slots.get(t.name)! })) };
   }
   const identity = sha256(
-    JSON.stringify({ weights: manifest.weights.sha256, head: manifest.head, labels: manifest.labelNames, backbone: manifest.backbone?.identity ?? null, pooling: manifest.pooling, maxLength: manifest.maxLength }),
+    JSON.stringify({ weights: manifest.weights.sha256, head: manifest.head, labels: manifest.labelNames, backbone: manifest.backbone?.identity ?? null, pooling: manifest.pooling, maxLength: manifest.maxLength, ...(manifest.standardize ? { standardize: manifest.standardize } : {}) }),
   );
   return { dir: absolute, manifest, weights, optimizer, identity };
 }

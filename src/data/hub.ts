@@ -43,13 +43,30 @@ export function hubSettings(options: { offline?: boolean } = {}, env: NodeJS.Pro
  * downloading them into the Hugging Face cache first (or, offline, reading only what is cached).
  */
 export async function loadHubTextDataset(source: string, options: LoadTextOptions = {}): Promise<TextDataset> {
+  return loadHubSplit(
+    source,
+    options,
+    async (files, spec, quiet) =>
+      buildTextDataset(source, await Promise.all(files.map(openParquet)), { ...options, ...(quiet ? { onProgress: undefined } : {}), labelNames: options.labelNames ?? spec.labelNames }),
+    (dataset) => dataset.texts.length,
+  );
+}
+
+/**
+ * The hub download behind every dataset kind: `build` reads the local shards (text rows, images, ...);
+ * with --max-samples, shards stop downloading once those so far give `rows(dataset)` enough rows.
+ */
+export async function loadHubSplit<T>(
+  source: string,
+  options: { offline?: boolean; maxSamples?: number; onProgress?: LoadTextOptions['onProgress'] },
+  build: (files: string[], spec: HubSpec, quiet: boolean) => Promise<T>,
+  rows: (dataset: T) => number,
+): Promise<T> {
   const spec = parseHubSpec(source);
   const settings = hubSettings(options);
-  const build = async (files: string[]) =>
-    buildTextDataset(source, await Promise.all(files.map(openParquet)), { ...options, labelNames: options.labelNames ?? spec.labelNames });
-  if (settings.offline) return build(await findCached(source, spec, settings, 'offline'));
+  if (settings.offline) return build(await findCached(source, spec, settings, 'offline'), spec, false);
   const plan = await planSplit(source, spec, settings);
-  if ('cached' in plan) return build(plan.cached);
+  if ('cached' in plan) return build(plan.cached, spec, false);
 
   const total = plan.shards.reduce((sum, shard) => sum + shard.size, 0);
   const local: string[] = [];
@@ -62,15 +79,15 @@ export async function loadHubTextDataset(source: string, options: LoadTextOption
     if (options.maxSamples === undefined || index === plan.shards.length - 1) continue;
     const inputs = await Promise.all(local.map(openParquet));
     if (inputs.reduce((sum, input) => sum + (input.total ?? 0), 0) < options.maxSamples) continue;
-    const dataset = await buildTextDataset(source, inputs, { ...options, onProgress: undefined, labelNames: options.labelNames ?? spec.labelNames }).catch(
+    const dataset = await build(local, spec, true).catch(
       () => undefined, // too few usable rows yet (or a bad row, which the full read below reports)
     );
-    if (dataset && dataset.texts.length >= options.maxSamples) {
+    if (dataset && rows(dataset) >= options.maxSamples) {
       options.onProgress?.({ phase: 'download', done, total: done });
-      return build(local);
+      return build(local, spec, false);
     }
   }
-  return build(local);
+  return build(local, spec, false);
 }
 
 const storageFolder = (spec: HubSpec, settings: HubSettings) =>
