@@ -47,7 +47,7 @@ export async function loadHubTextDataset(source: string, options: LoadTextOption
     source,
     options,
     async (files, spec, quiet) =>
-      buildTextDataset(source, await Promise.all(files.map(openParquet)), { ...options, ...(quiet ? { onProgress: undefined } : {}), labelNames: options.labelNames ?? spec.labelNames }),
+      buildTextDataset(source, await Promise.all(files.map((file) => openParquet(file))), { ...options, ...(quiet ? { onProgress: undefined } : {}), labelNames: options.labelNames ?? spec.labelNames }),
     (dataset) => dataset.texts.length,
   );
 }
@@ -77,7 +77,7 @@ export async function loadHubSplit<T>(
     options.onProgress?.({ phase: 'download', done, total });
     // --max-samples: stop downloading once the shards so far give enough usable rows.
     if (options.maxSamples === undefined || index === plan.shards.length - 1) continue;
-    const inputs = await Promise.all(local.map(openParquet));
+    const inputs = await Promise.all(local.map((file) => openParquet(file)));
     if (inputs.reduce((sum, input) => sum + (input.total ?? 0), 0) < options.maxSamples) continue;
     const dataset = await build(local, spec, true).catch(
       () => undefined, // too few usable rows yet (or a bad row, which the full read below reports)

@@ -51,12 +51,12 @@ export async function detectFormat(file: string): Promise<TextFormat> {
 /** Opens a local data file as a RecordSource of the given (or detected) format. */
 export async function openDataFile(
   file: string,
-  options: { format?: TextFormat | 'auto'; labelNames?: readonly string[] } = {},
+  options: { format?: TextFormat | 'auto'; labelNames?: readonly string[]; binary?: boolean } = {},
 ): Promise<RecordSource> {
   const size = await checkReadable(file);
   if (size === 0) throw inputError('the file is empty', { file });
   const format = !options.format || options.format === 'auto' ? await detectFormat(file) : options.format;
-  if (format === 'parquet') return openParquet(file);
+  if (format === 'parquet') return openParquet(file, { binary: options.binary });
   if (format === 'jsonl') return openJsonl(file, { fileSize: size });
   if (format === 'tsv' || format === 'csv') return openDelimited(file, format, { labelNames: options.labelNames, fileSize: size });
   throw usageError(`unknown format '${format as string}'; valid formats: auto, ${TEXT_FORMATS.join(', ')}`, '--format');

@@ -10,7 +10,7 @@ export async function loadHubImageDataset(source: string, options: LoadImageOpti
     source,
     options,
     async (files, spec, quiet) =>
-      buildImageTable(source, await Promise.all(files.map(openParquet)), { ...options, ...(quiet ? { lenient: true } : {}), labelNames: options.labelNames ?? spec.labelNames }),
+      buildImageTable(source, await Promise.all(files.map((file) => openParquet(file, { binary: true }))), { ...options, ...(quiet ? { lenient: true } : {}), labelNames: options.labelNames ?? spec.labelNames }),
     (dataset) => dataset.images.length,
   );
 }

@@ -36,7 +36,7 @@ export async function loadImageDataset(source: string, options: LoadImageOptions
   });
   if (info.isFile()) {
     if (source.endsWith('.bin')) return loadCifarBatches(source, [source], options);
-    return buildImageTable(source, [await openDataFile(source)], options);
+    return buildImageTable(source, [await openDataFile(source, { binary: true })], options);
   }
   const batches = await cifarBatchFiles(source, options.split);
   if (batches.length > 0) return loadCifarBatches(source, batches, options);

@@ -76,7 +76,7 @@ async function readImageCell(cell: Cell, table: string, where: { file: string; l
   if (cell && typeof cell === 'object' && 'bytes' in cell) {
     const raw = (cell as { bytes?: unknown; path?: unknown }).bytes;
     const name = String((cell as { path?: unknown }).path ?? '');
-    const bytes = raw instanceof Uint8Array ? raw : typeof raw === 'string' ? Buffer.from(raw, 'latin1') : new Uint8Array(0);
+    const bytes = raw instanceof Uint8Array ? raw : new Uint8Array(0);
     return { input: bytes, bytes, problem: await imageProblem(bytes, name) };
   }
   throw inputError(`the image cell is neither a path nor an image struct {bytes, path}: ${JSON.stringify(cell)?.slice(0, 80)}`, where);
