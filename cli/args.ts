@@ -2,9 +2,11 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { usageError } from '../src/errors.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
+/** Spelled out so the emitted .d.ts can name it (util's own result type is not exported). */
+type ParsedFlags<T extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: boolean; strict: true }>>;
 
 /** util.parseArgs with its errors turned into one-line usage errors that name the flag. */
-export function parseFlags<T extends Options>(argv: string[], options: T, allowPositionals = false) {
+export function parseFlags<T extends Options>(argv: string[], options: T, allowPositionals = false): ParsedFlags<T> {
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (error) {

@@ -48,7 +48,6 @@ const IMAGE_POOLINGS: readonly Pooling[] = ['cls', 'mean', 'pooler'];
 
 const embed: Command = {
   name: 'embed',
-  summary: 'Embed texts, text pairs or images with the backbone into a float32 .npy',
   help,
   async run(argv) {
     const { values, positionals } = parseFlags(argv, {

@@ -32,7 +32,6 @@ const FLAGS = {
 
 const evalCommand: Command = {
   name: 'eval',
-  summary: 'Metrics of a trained checkpoint on a labelled set',
   help,
   async run(argv) {
     const { values } = parseFlags(argv, FLAGS);

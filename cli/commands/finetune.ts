@@ -61,7 +61,6 @@ const FLAGS = { ...FINETUNE_FLAG_OPTIONS, json: { type: 'boolean' }, 'no-ui': { 
 
 const finetune: Command = {
   name: 'finetune',
-  summary: 'Scripted finetune (run_glue.py style): extract features, train a head, evaluate, save',
   help,
   async run(argv) {
     const { values } = parseFlags(argv, FLAGS);

@@ -31,7 +31,6 @@ ResNet flags: --preset tiny|resnet50  --image-size N  --embedding-size N  --hidd
 
 const makeModel: Command = {
   name: 'make-model',
-  summary: 'Generate a seeded random model (BERT, ResNet) in Hugging Face layout',
   help,
   async run(argv) {
     const { values, positionals } = parseFlags(

@@ -35,7 +35,6 @@ const FLAGS = {
 
 const predict: Command = {
   name: 'predict',
-  summary: 'Label inputs with a trained checkpoint (JSON lines: label and probabilities)',
   help,
   async run(argv) {
     const { values, positionals } = parseFlags(argv, FLAGS, true);
