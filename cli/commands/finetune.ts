@@ -41,6 +41,8 @@ Flags:
   --lenient                 skip bad data rows (with a summary) instead of failing
   --json                    JSON lines of every event on stdout
   --no-ui                   plain progress lines even on a terminal
+  --push-to-hub OWNER/NAME  after the run, upload the kept checkpoint and a model card (as transferkit push)
+  --hub-private             create that repository private      --token-file FILE   the hub token's file
 
 Exit codes: 0 done (also after q then y in the terminal view), 1 runtime failure, 2 usage or bad input,
 130 stopped with Ctrl-C (checkpoint saved).
@@ -57,7 +59,14 @@ Examples:
   transferkit finetune --output-dir runs/mnli --resume
 `;
 
-const FLAGS = { ...FINETUNE_FLAG_OPTIONS, json: { type: 'boolean' }, 'no-ui': { type: 'boolean' } } as const;
+const FLAGS = {
+  ...FINETUNE_FLAG_OPTIONS,
+  json: { type: 'boolean' },
+  'no-ui': { type: 'boolean' },
+  'push-to-hub': { type: 'string' },
+  'hub-private': { type: 'boolean' },
+  'token-file': { type: 'string' },
+} as const;
 
 const finetune: Command = {
   name: 'finetune',
@@ -76,6 +85,9 @@ const finetune: Command = {
       const { usageError } = await import('../../src/errors.ts');
       throw usageError('an image task needs --train SOURCE and at least one --validation NAME=SOURCE (class folders, CIFAR-10 batches, CSV/JSONL with image paths, or a hub spec)', config.train ? '--validation' : '--train');
     }
+    const pushTo = values['push-to-hub'] as string | undefined;
+    // A missing token or a bad repo name fails now, not after the training.
+    if (pushTo !== undefined) await checkPushable(pushTo, values['token-file'] as string | undefined);
     const [{ runFinetune }, { TrainerControl, fanOut }, { createReporter }, { formatResultsTable }, { formatAfterView, formatNextSteps }] = await Promise.all([
       import('../../src/run/finetune.ts'),
       import('../../src/train/events.ts'),
@@ -126,8 +138,21 @@ const finetune: Command = {
       if (outcome.checkpoint) text += `checkpoint: ${outcome.checkpoint}\n\n${formatNextSteps(outcome.checkpointDir, config)}`;
       process.stdout.write(text);
     }
+    if (pushTo !== undefined && !outcome.interrupted && outcome.checkpoint) {
+      const { pushCheckpoint } = await import('../../src/hub/push.ts');
+      const pushed = await pushCheckpoint({ checkpoint: outcome.checkpoint, repo: pushTo, private: values['hub-private'] as boolean | undefined, tokenFile: values['token-file'] as string | undefined });
+      process.stderr.write(`pushed ${pushed.files.join(', ')} to ${pushed.url} (commit ${pushed.commit || 'unknown'})\n`);
+    }
     return outcome.interrupted && interrupted ? 130 : 0;
   },
 };
+
+async function checkPushable(repo: string, tokenFile: string | undefined): Promise<void> {
+  const [{ parseHubRepo }, { hubSettings }] = await Promise.all([import('../../src/hub/repo-ref.ts'), import('../../src/hub/settings.ts')]);
+  parseHubRepo(repo, '--push-to-hub');
+  if (!hubSettings({ tokenFile }).token) {
+    throw new TransferKitError('usage', 'needs a Hugging Face token with write access: set HF_TOKEN, pass --token-file FILE, or log in with huggingface-cli', { flag: '--push-to-hub' });
+  }
+}
 
 export default finetune;

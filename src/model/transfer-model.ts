@@ -70,7 +70,7 @@ export class TransferModel {
    */
   static async loadFromCheckpoint(dir: string, options: LoadModelOptions = {}): Promise<TransferModel> {
     await initTf(options.tfBackend);
-    const loaded = await loadCheckpoint(dir);
+    const loaded = await loadCheckpoint(dir, { offline: options.offline });
     const { manifest } = loaded;
     let backbone: AnyExtractor | null = null;
     if (manifest.backbone && options.withBackbone !== false) backbone = await loadBackboneFor(manifest.backbone, loaded.dir, options);
