@@ -106,7 +106,7 @@ describe('hub faults: clear errors, bounded retries, no partial file in the cach
 
   it('a connection dropped mid-file (or a 503) is retried; the cache then holds whole files only', async () => {
     server.faults.drop = { path: 'weights.bin', bytes: 16, times: 1 };
-    const dir = await pullCheckpoint({ repo: 'team/public', revision: 'main', retryDelayMs: 10 });
+    const dir = await pullCheckpoint({ repo: 'team/public', revision: 'main' }, { retryDelayMs: 10 });
     expect(server.faults.drop.times).toBe(0);
     const { readFile } = await import('node:fs/promises');
     expect(await readFile(join(dir, 'weights.bin'))).toEqual(await readFile(join(checkpoint, 'weights.bin')));
@@ -115,12 +115,12 @@ describe('hub faults: clear errors, bounded retries, no partial file in the cach
     cacheCount++;
     vi.stubEnv('HF_HOME', hfHome());
     server.faults.status = { urlContains: '/resolve/', code: 503, times: 1 };
-    await expect(pullCheckpoint({ repo: 'team/public', revision: 'main', retryDelayMs: 10 })).resolves.toContain('snapshots');
+    await expect(pullCheckpoint({ repo: 'team/public', revision: 'main' }, { retryDelayMs: 10 })).resolves.toContain('snapshots');
   });
 
   it(`a connection that keeps dropping fails after ${DOWNLOAD_ATTEMPTS} attempts, leaving no partial file`, async () => {
     server.faults.drop = { path: 'weights.bin', bytes: 16, times: 100 };
-    const error = await failure(pullCheckpoint({ repo: 'team/public', revision: 'main', retryDelayMs: 10 }));
+    const error = await failure(pullCheckpoint({ repo: 'team/public', revision: 'main' }, { retryDelayMs: 10 }));
     expect(100 - server.faults.drop.times).toBe(DOWNLOAD_ATTEMPTS);
     expect(error.message).toMatch(new RegExp(`^downloading weights\\.bin of team/public@main from ${server.url.replace(/\./g, '\\.')} failed: .+ \\(the cache holds no partial file; run again to retry\\)$`));
     const files = await cacheFiles(hubCache());
