@@ -42,6 +42,11 @@ export { checkpointFolder } from './checkpoint/folder-store.ts';
 export { loadCheckpoint } from './checkpoint/load.ts';
 export { TransferModel, type Prediction, type LoadModelOptions } from './model/transfer-model.ts';
 
+// the Hugging Face hub
+export { pushCheckpoint, type PushOptions, type PushResult } from './checkpoint/push.ts';
+export { pullModel, type PullModelOptions, type PullResult } from './checkpoint/pull.ts';
+export { modelCard } from './checkpoint/model-card.ts';
+
 // reporters
 export { PlainReporter, JsonlReporter, createReporter } from './report/index.ts';
 

@@ -139,7 +139,7 @@ const finetune: Command = {
       process.stdout.write(text);
     }
     if (pushTo !== undefined && !outcome.interrupted && outcome.checkpoint) {
-      const { pushCheckpoint } = await import('../../src/hub/push.ts');
+      const { pushCheckpoint } = await import('../../src/checkpoint/push.ts');
       const pushed = await pushCheckpoint({ checkpoint: outcome.checkpoint, repo: pushTo, private: values['hub-private'] as boolean | undefined, tokenFile: values['token-file'] as string | undefined });
       process.stderr.write(`pushed ${pushed.files.join(', ')} to ${pushed.url} (commit ${pushed.commit || 'unknown'})\n`);
     }

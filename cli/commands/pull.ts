@@ -37,7 +37,7 @@ const pull: Command = {
     if (!given) throw usageError('missing the repository; usage: transferkit pull OWNER/NAME [--revision R]');
     if (extra.length > 0) throw usageError(`unexpected argument '${extra[0]}'`);
     const device = choiceFlag(values.device, '--device', DEVICE_CHOICES, 'auto');
-    const { pullModel } = await import('../../src/hub/pull.ts');
+    const { pullModel } = await import('../../src/checkpoint/pull.ts');
     const { progressPrinter } = await import('../../src/report/progress-line.ts');
     const result = await pullModel(given, {
       revision: values.revision,

@@ -39,7 +39,7 @@ const push: Command = {
     const { values } = parseFlags(argv, FLAGS);
     const checkpoint = requireFlag(values.checkpoint, '--checkpoint');
     const repo = requireFlag(values.repo, '--repo');
-    const { pushCheckpoint } = await import('../../src/hub/push.ts');
+    const { pushCheckpoint } = await import('../../src/checkpoint/push.ts');
     process.stderr.write(`pushing ${checkpoint} to ${repo}…\n`);
     const result = await pushCheckpoint({
       checkpoint,

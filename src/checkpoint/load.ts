@@ -58,7 +58,7 @@ export async function loadCheckpoint(given: string, options: { withResumeState?:
 }
 
 async function pullHubCheckpoint(given: string, offline?: boolean): Promise<string> {
-  const { pullCheckpoint } = await import('../hub/checkpoint.ts'); // @huggingface/hub only when needed
+  const { pullCheckpoint } = await import('./hub.ts'); // @huggingface/hub only when needed
   return pullCheckpoint(parseHubRepo(given, '--checkpoint'), { offline });
 }
 

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TransferKitError } from '../../src/errors.ts';
 import { initTf } from '../../src/heads/backend.ts';
-import { pullCheckpoint } from '../../src/hub/checkpoint.ts';
+import { pullCheckpoint } from '../../src/checkpoint/hub.ts';
 import { DOWNLOAD_ATTEMPTS } from '../../src/hub/download.ts';
-import { pushCheckpoint } from '../../src/hub/push.ts';
+import { pushCheckpoint } from '../../src/checkpoint/push.ts';
+import { checkpointFolder } from '../../src/checkpoint/folder-store.ts';
 import { defaultTrainConfig, fit } from '../../src/train/index.ts';
 import { startHubServer, type HubServer } from '../helpers/hub-server.ts';
 import { scratchFolder } from '../helpers/tiny-model.ts';
@@ -31,7 +32,7 @@ describe('hub faults: clear errors, bounded retries, no partial file in the cach
     await initTf('cpu');
     // A head-only checkpoint (no backbone): enough to push and pull, and fast.
     const data = blobs(60, 4, 3, 7);
-    const result = await fit({ train: { features: data.features, labels: data.labels }, validation: {}, labelNames: ['a', 'b', 'c'], head: { type: 'linear' }, config: { ...defaultTrainConfig(), epochs: 1 }, checkpointDir: join(scratch.dir, 'ckpt'), tfBackend: 'cpu' });
+    const result = await fit({ train: { features: data.features, labels: data.labels }, validation: {}, labelNames: ['a', 'b', 'c'], head: { type: 'linear' }, config: { ...defaultTrainConfig(), epochs: 1 }, checkpoints: checkpointFolder(join(scratch.dir, 'ckpt')), tfBackend: 'cpu' });
     result.head.dispose();
     checkpoint = result.lastCheckpoint!;
     server = await startHubServer(join(scratch.dir, 'hub'));

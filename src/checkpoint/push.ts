@@ -2,13 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createBranch, createRepo, HubApiError, uploadFiles } from '@huggingface/hub';
 import { runtimeError, usageError } from '../errors.ts';
-import { loadCheckpoint } from '../checkpoint/load.ts';
-import { MANIFEST_FILE } from '../checkpoint/manifest.ts';
-import { describeNetworkError } from './download.ts';
-import { hubApiError } from './errors.ts';
+import { loadCheckpoint } from './load.ts';
+import { MANIFEST_FILE } from './manifest.ts';
+import { describeNetworkError } from '../hub/download.ts';
+import { hubApiError } from '../hub/errors.ts';
 import { modelCard } from './model-card.ts';
-import { parseHubRepo } from './repo-ref.ts';
-import { hubSettings, type HubSettingsOptions } from './settings.ts';
+import { parseHubRepo } from '../hub/repo-ref.ts';
+import { hubSettings, type HubSettingsOptions } from '../hub/settings.ts';
 
 export interface PushOptions extends HubSettingsOptions {
   /** A checkpoint folder, or a run's checkpoint/ or output folder (its best/, else last/). */

@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { getRepoFolderName, HubApiError, listFiles, modelInfo } from '@huggingface/hub';
 import { inputError, runtimeError } from '../errors.ts';
 import { atomicWriteFile } from '../io/atomic.ts';
-import { MANIFEST_FILE } from '../checkpoint/manifest.ts';
+import { MANIFEST_FILE } from './manifest.ts';
 import { cachedSnapshots } from '../data/hub-files.ts';
-import { describeNetworkError, downloadToCache } from './download.ts';
-import { hubApiError } from './errors.ts';
-import type { HubRepoRef } from './repo-ref.ts';
-import { hubSettings, type HubSettings, type HubSettingsOptions } from './settings.ts';
+import { describeNetworkError, downloadToCache } from '../hub/download.ts';
+import { hubApiError } from '../hub/errors.ts';
+import type { HubRepoRef } from '../hub/repo-ref.ts';
+import { hubSettings, type HubSettings, type HubSettingsOptions } from '../hub/settings.ts';
 
 export interface PullOptions extends HubSettingsOptions {
   /** Bytes of the whole checkpoint so far, and its total. */

@@ -1,6 +1,6 @@
 import { MODEL_ALIASES } from '../backbones/hub.ts';
 import { BUNDLED_MODEL } from '../fixtures/bert.ts';
-import type { CheckpointManifest } from '../checkpoint/manifest.ts';
+import type { CheckpointManifest } from './manifest.ts';
 import { isHubSpec, parseHubSpec } from '../data/hub-spec.ts';
 
 /** YAML scalars written as JSON strings/numbers (valid YAML), so no value can break the front matter. */

@@ -1,10 +1,10 @@
-import { MODEL_ALIASES } from '../backbones/hub.ts';
-import type { DeviceChoice } from '../backbones/types.ts';
-import { loadCheckpoint } from '../checkpoint/load.ts';
+import { hubCacheFolder, MODEL_ALIASES, resolveModelSource } from '../backbones/hub.ts';
+import type { DeviceChoice } from '../core/index.ts';
+import { loadCheckpoint } from './load.ts';
 import { BUNDLED_MODEL } from '../fixtures/bert.ts';
-import { pullIfCheckpoint } from './checkpoint.ts';
-import { parseHubRepo } from './repo-ref.ts';
-import type { HubSettingsOptions } from './settings.ts';
+import { pullIfCheckpoint } from './hub.ts';
+import { parseHubRepo } from '../hub/repo-ref.ts';
+import type { HubSettingsOptions } from '../hub/settings.ts';
 
 export interface PullModelOptions extends HubSettingsOptions {
   revision?: string;
@@ -42,7 +42,7 @@ export async function pullModel(given: string, options: PullModelOptions = {}): 
 
 /** Loads the backbone once (Transformers.js downloads what it lacks into its cache), then lets it go. */
 async function fetchBackbone(model: string, revision: string, options: PullModelOptions): Promise<string> {
-  const [{ loadTextBackbone }, { hubCacheFolder, resolveModelSource }] = await Promise.all([import('../backbones/load.ts'), import('../backbones/hub.ts')]);
+  const { loadTextBackbone } = await import('../backbones/load.ts'); // ONNX Runtime only when a backbone is pulled
   const source = resolveModelSource(model, { revision });
   const backbone = await loadTextBackbone(model, {
     ...(source.kind === 'hub' ? { revision } : {}),
