@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -97,6 +98,18 @@ describe('push a trained checkpoint to the (local) hub, pull it into a fresh cac
     await cli(['predict', '--checkpoint', `hub:${REPO}`, '--input', input, '--output', 'offline.jsonl'], { ...consumer, HF_HUB_OFFLINE: '1' });
     expect(await readFile(join(scratch.dir, 'offline.jsonl'), 'utf8')).toBe(local);
     expect(server.requests.length).toBe(before);
+  });
+
+  it('finetune --push-to-hub pushes the kept checkpoint after the run; without a token it fails before training', async () => {
+    const args = ['finetune', '--model', 'bundled:tiny-bert', '--epochs', '1', '--max-train-samples', '64', '--max-eval-samples', '32', '--max-length', '32', '--no-ui', '--push-to-hub', 'alice/from-finetune'];
+    const refused = await cli([...args, '--output-dir', 'refused'], { HF_HOME: join(scratch.dir, 'nobody-hf') }).catch((error: { code: number; stderr: string }) => error);
+    expect(refused).toMatchObject({ code: 2, stderr: 'error: --push-to-hub: needs a Hugging Face token with write access: set HF_TOKEN, pass --token-file FILE, or log in with huggingface-cli\n' });
+    expect(existsSync(join(scratch.dir, 'refused'))).toBe(false);
+
+    const { stderr } = await cli([...args, '--output-dir', 'pushed'], { HF_TOKEN: server.token, TRANSFERKIT_CACHE: join(scratch.dir, 'producer-cache') });
+    expect(stderr).toContain(`pushed README.md, manifest.json, weights.bin to ${server.url}/alice/from-finetune`);
+    const pushed = join(scratch.dir, 'hub', 'models', 'alice', 'from-finetune');
+    expect(await readFile(join(pushed, 'manifest.json'))).toEqual(await readFile(join(scratch.dir, 'pushed', 'checkpoint', 'best', 'manifest.json')));
   });
 
   it('the token appears in no output and no file', async () => {
