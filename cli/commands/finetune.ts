@@ -148,11 +148,9 @@ const finetune: Command = {
 };
 
 async function checkPushable(repo: string, tokenFile: string | undefined): Promise<void> {
-  const [{ parseHubRepo }, { hubSettings }] = await Promise.all([import('../../src/hub/repo-ref.ts'), import('../../src/hub/settings.ts')]);
+  const [{ parseHubRepo }, { hubSettings, requireToken }] = await Promise.all([import('../../src/hub/repo-ref.ts'), import('../../src/hub/settings.ts')]);
   parseHubRepo(repo, '--push-to-hub');
-  if (!hubSettings({ tokenFile }).token) {
-    throw new TransferKitError('usage', 'needs a Hugging Face token with write access: set HF_TOKEN, pass --token-file FILE, or log in with huggingface-cli', { flag: '--push-to-hub' });
-  }
+  requireToken(hubSettings({ tokenFile }), '--push-to-hub');
 }
 
 export default finetune;

@@ -8,7 +8,7 @@ import { describeNetworkError } from '../hub/download.ts';
 import { hubApiError } from '../hub/errors.ts';
 import { modelCard } from './model-card.ts';
 import { parseHubRepo } from '../hub/repo-ref.ts';
-import { hubSettings, type HubSettingsOptions } from '../hub/settings.ts';
+import { hubSettings, requireToken, type HubSettingsOptions } from '../hub/settings.ts';
 
 export interface PushOptions extends HubSettingsOptions {
   /** A checkpoint folder, or a run's checkpoint/ or output folder (its best/, else last/). */
@@ -38,9 +38,7 @@ export async function pushCheckpoint(options: PushOptions): Promise<PushResult> 
   const { repo } = parseHubRepo(options.repo, '--repo');
   const revision = options.revision ?? 'main';
   const settings = hubSettings(options);
-  if (!settings.token) {
-    throw usageError('pushing needs a Hugging Face token with write access: set HF_TOKEN, pass --token-file FILE, or log in with huggingface-cli (it writes $HF_HOME/token)');
-  }
+  const accessToken = requireToken(settings);
   const loaded = await loadCheckpoint(options.checkpoint);
   const { manifest } = loaded;
   const backbone = manifest.backbone;
@@ -56,7 +54,7 @@ export async function pushCheckpoint(options: PushOptions): Promise<PushResult> 
     { path: 'README.md', content: new Blob([modelCard(manifest, repo)]) },
     ...(await Promise.all([MANIFEST_FILE, ...binaries].map(async (path) => ({ path, content: new Blob([await readFile(join(loaded.dir, path))]) })))),
   ];
-  const common = { hubUrl: settings.endpoint, accessToken: settings.token, repo: { type: 'model' as const, name: repo } };
+  const common = { hubUrl: settings.endpoint, accessToken, repo: { type: 'model' as const, name: repo } };
   try {
     await ignoreConflict(createRepo({ ...common, private: options.private }));
     if (revision !== 'main') await ignoreConflict(createBranch({ ...common, branch: revision }));

@@ -29,6 +29,12 @@ export function hubSettings(options: HubSettingsOptions = {}, env: NodeJS.Proces
   };
 }
 
+/** The token a write (push) needs; a usage error saying where tokens come from when there is none. */
+export function requireToken(settings: HubSettings, flag?: string): string {
+  if (settings.token) return settings.token;
+  throw usageError('pushing needs a Hugging Face token with write access: set HF_TOKEN, pass --token-file FILE, or log in with huggingface-cli (it writes $HF_HOME/token)', flag);
+}
+
 export const hfHome = (env: NodeJS.ProcessEnv = process.env): string =>
   env.HF_HOME || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'huggingface');
 

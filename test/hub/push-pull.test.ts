@@ -103,7 +103,7 @@ describe('push a trained checkpoint to the (local) hub, pull it into a fresh cac
   it('finetune --push-to-hub pushes the kept checkpoint after the run; without a token it fails before training', async () => {
     const args = ['finetune', '--model', 'bundled:tiny-bert', '--epochs', '1', '--max-train-samples', '64', '--max-eval-samples', '32', '--max-length', '32', '--no-ui', '--push-to-hub', 'alice/from-finetune'];
     const refused = await cli([...args, '--output-dir', 'refused'], { HF_HOME: join(scratch.dir, 'nobody-hf') }).catch((error: { code: number; stderr: string }) => error);
-    expect(refused).toMatchObject({ code: 2, stderr: 'error: --push-to-hub: needs a Hugging Face token with write access: set HF_TOKEN, pass --token-file FILE, or log in with huggingface-cli\n' });
+    expect(refused).toMatchObject({ code: 2, stderr: 'error: --push-to-hub: pushing needs a Hugging Face token with write access: set HF_TOKEN, pass --token-file FILE, or log in with huggingface-cli (it writes $HF_HOME/token)\n' });
     expect(existsSync(join(scratch.dir, 'refused'))).toBe(false);
 
     const { stderr } = await cli([...args, '--output-dir', 'pushed'], { HF_TOKEN: server.token, TRANSFERKIT_CACHE: join(scratch.dir, 'producer-cache') });
