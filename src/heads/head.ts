@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { activate, activateBackward } from './activations.ts';
+import * as tf from '@tensorflow/tfjs';
+import { activate } from './activations.ts';
 import { layerShapes, penultimateDim, type Activation, type HeadSpec } from './config.ts';
 import type { Rng } from '../core/index.ts';
 
@@ -17,18 +17,10 @@ export interface NamedVariable {
   decay: boolean;
 }
 
-/** What the forward pass keeps for the backward pass (all tensors live inside the caller's tidy). */
-interface ForwardTrace {
-  inputs: tf.Tensor2D[];
-  preActivations: tf.Tensor2D[];
-  activations: tf.Tensor2D[];
-  masks: (tf.Tensor2D | null)[];
-}
-
 /**
- * A classification head: a stack of dense layers whose weights are named tf.Variables, with an explicit
- * forward and backward pass. Gradients are written out by hand because tfjs-core's gradient registry
- * ships only as unbundled ES modules that Node cannot load; the math is three lines per layer.
+ * A classification head: a stack of dense layers whose weights are named tf.Variables. Gradients come
+ * from TF.js autodiff (tf.variableGrads through forward()); the union package `@tensorflow/tfjs`
+ * registers every gradient in plain Node, on the cpu and wasm backends too.
  */
 export class Head {
   readonly spec: HeadSpec;
@@ -96,7 +88,7 @@ export class Head {
 
   /** Inference logits (no dropout). */
   logits(x: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => this.dense(this.layers.length - 1, this.penultimate(x)));
+    return tf.tidy(() => this.forward(x));
   }
 
   /** The representation fed to the classifier layer: the last hidden activation, or the input for a linear head. */
@@ -110,44 +102,18 @@ export class Head {
   }
 
   /**
-   * Training forward pass with dropout masks drawn from `rng` (inverted dropout). Call inside tf.tidy;
-   * pass the trace to backward().
+   * Forward pass to the logits. With `dropoutRng` it is the training pass: inverted dropout after each
+   * hidden activation, masks drawn from that generator (so a resumed run draws the same ones). Call it
+   * inside tf.variableGrads / tf.tidy.
    */
-  forwardTrain(x: tf.Tensor2D, rng: Rng): { logits: tf.Tensor2D; trace: ForwardTrace } {
-    const trace: ForwardTrace = { inputs: [], preActivations: [], activations: [], masks: [] };
-    const dropout = this.spec.type === 'mlp' ? this.spec.dropout : 0;
+  forward(x: tf.Tensor2D, dropoutRng?: Rng): tf.Tensor2D {
+    const dropout = dropoutRng && this.spec.type === 'mlp' ? this.spec.dropout : 0;
     let h = x;
     for (let i = 0; i < this.layers.length - 1; i++) {
-      trace.inputs.push(h);
-      const z = this.dense(i, h);
-      const a = activate(this.activation, z);
-      trace.preActivations.push(z);
-      trace.activations.push(a);
-      const mask = dropout > 0 ? dropoutMask(a.shape[0], a.shape[1], dropout, rng) : null;
-      trace.masks.push(mask);
-      h = mask ? tf.mul(a, mask) : a;
+      const a = activate(this.activation, this.dense(i, h));
+      h = dropout > 0 ? tf.mul(a, dropoutMask(a.shape[0], a.shape[1], dropout, dropoutRng!)) : a;
     }
-    trace.inputs.push(h);
-    return { logits: this.dense(this.layers.length - 1, h), trace };
-  }
-
-  /** Gradients of every variable, by name, from dL/dlogits. Call inside the same tidy as forwardTrain. */
-  backward(trace: ForwardTrace, dLogits: tf.Tensor2D): Map<string, tf.Tensor> {
-    const grads = new Map<string, tf.Tensor>();
-    let dOut = dLogits;
-    for (let i = this.layers.length - 1; i >= 0; i--) {
-      const layer = this.layers[i];
-      const input = trace.inputs[i];
-      // Explicit transposes: the wasm backend's matMul with transpose flags is 3-7x slower.
-      grads.set(`${layer.name}/kernel`, tf.matMul(tf.transpose(input), dOut));
-      grads.set(`${layer.name}/bias`, tf.sum(dOut, 0));
-      if (i === 0) break;
-      let dh: tf.Tensor2D = tf.matMul(dOut, tf.transpose(layer.kernel));
-      const mask = trace.masks[i - 1];
-      if (mask) dh = tf.mul(dh, mask);
-      dOut = activateBackward(this.activation, trace.preActivations[i - 1], trace.activations[i - 1], dh);
-    }
-    return grads;
+    return this.dense(this.layers.length - 1, h);
   }
 
   dispose(): void {

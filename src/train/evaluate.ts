@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import type { Head } from '../heads/head.ts';
 import type { FeatureMatrix } from '../core/index.ts';
 import type { Metrics } from './events.ts';

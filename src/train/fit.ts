@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import { usageError } from '../errors.ts';
 import { Rng, type FeatureMatrix } from '../core/index.ts';
 import { initTf } from '../heads/backend.ts';

@@ -1,14 +1,14 @@
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 
 /**
  * Softmax cross-entropy with optional per-class weights, as PyTorch's CrossEntropyLoss(weight=...):
- * loss = Σ w[y_i]·nll_i / Σ w[y_i]. Returns the loss and dL/dlogits. Call inside tf.tidy.
+ * loss = Σ w[y_i]·nll_i / Σ w[y_i]. Differentiable (tf.variableGrads); call inside tf.tidy.
  */
 export function crossEntropy(
   logits: tf.Tensor2D,
   labels: tf.Tensor1D,
   classWeights: tf.Tensor1D | null,
-): { loss: tf.Scalar; dLogits: tf.Tensor2D; predicted: tf.Tensor1D } {
+): { loss: tf.Scalar; predicted: tf.Tensor1D } {
   const numClasses = logits.shape[1];
   const oneHot = tf.cast(tf.oneHot(labels, numClasses), 'float32') as tf.Tensor2D;
   const logProbs = tf.logSoftmax(logits);
@@ -16,8 +16,7 @@ export function crossEntropy(
   const weights = classWeights ? tf.gather(classWeights, labels) : tf.onesLike(nll);
   const total = tf.sum(weights);
   const loss = tf.div(tf.sum(tf.mul(weights, nll)), total) as tf.Scalar;
-  const dLogits = tf.mul(tf.sub(tf.exp(logProbs), oneHot), tf.expandDims(tf.div(weights, total), 1)) as tf.Tensor2D;
-  return { loss, dLogits, predicted: tf.argMax(logits, 1) as tf.Tensor1D };
+  return { loss, predicted: tf.argMax(logits, 1) as tf.Tensor1D };
 }
 
 /** Per-example negative log-likelihood (unweighted) and probabilities, for evaluation. */

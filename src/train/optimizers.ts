@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import type { NamedVariable } from '../heads/head.ts';
 
 export type OptimizerKind = 'adamw' | 'adam' | 'sgd';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import { defaultTrainConfig, fit } from '../../src/train/index.ts';
 import type { RunEvent } from '../../src/train/events.ts';
 import { blobs, xor } from './synthetic.ts';
