@@ -10,7 +10,7 @@
 import { inputError, TransferKitError } from '../../errors.ts';
 import { makeNode, tensorValueInfo } from './build.ts';
 import { DataType, decodeModel, encodeModel, encodeModelChunks, type GraphProto, type ModelProto } from './model.ts';
-import { GraphIndex } from './graph-index.ts';
+import { GraphIndex, inputDimNames } from './graph-index.ts';
 import { writeChunksAtomic } from './model-file.ts';
 import { readFile } from 'node:fs/promises';
 
@@ -107,10 +107,4 @@ export function exposeAttentionSoftmaxes(model: ModelProto, expectedLayers?: num
     graph.output.push(tensorValueInfo(name, DataType.FLOAT, [batch, heads, sequence, sequence]));
   });
   return attention.length;
-}
-
-/** Symbolic batch and sequence dims of the first graph input (Optimum: batch_size, sequence_length). */
-function inputDimNames(graph: GraphProto): [string, string] {
-  const shape = graph.input.find((i) => i.name === 'input_ids')?.type?.tensorType?.shape ?? graph.input[0]?.type?.tensorType?.shape;
-  return [shape?.[0]?.param ?? 'batch_size', shape?.[1]?.param ?? 'sequence_length'];
 }

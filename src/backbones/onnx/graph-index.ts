@@ -8,6 +8,12 @@ const SCORE_ARITHMETIC_OPS = new Set(['Add', 'Sub', 'Mul', 'Div', 'Where', 'Cast
 const PROBS_PASS_THROUGH_OPS = new Set(['Dropout', 'Cast', 'Identity', 'Reshape']);
 const MAX_SCORE_DEPTH = 8;
 
+/** Symbolic batch and sequence dims of the first graph input (Optimum: batch_size, sequence_length). */
+export function inputDimNames(graph: GraphProto): [string, string] {
+  const shape = graph.input.find((i) => i.name === 'input_ids')?.type?.tensorType?.shape ?? graph.input[0]?.type?.tensorType?.shape;
+  return [shape?.[0]?.param ?? 'batch_size', shape?.[1]?.param ?? 'sequence_length'];
+}
+
 /** Who produces and who consumes each tensor, plus constant values for shape lookups. */
 export class GraphIndex {
   readonly producer = new Map<string, NodeProto>();
