@@ -21,6 +21,7 @@ export interface BertBackboneParts {
   device: string;
   deviceNote?: string;
   config: TextBackboneConfig;
+  modelPath: string;
 }
 
 /** A BERT-family encoder: Transformers.js runs the ONNX graph; encoding and pooling are ours. */
@@ -31,6 +32,7 @@ export class BertBackbone implements TextBackbone {
   readonly deviceNote?: string;
   readonly config: TextBackboneConfig;
   readonly tokenizer: WordPieceTokenizer;
+  readonly modelPath: string;
   private calls = 0;
   private plainModel?: Promise<PreTrainedModel>;
   private attentionModel?: Promise<PreTrainedModel>;
@@ -42,6 +44,7 @@ export class BertBackbone implements TextBackbone {
     this.deviceNote = parts.deviceNote;
     this.config = parts.config;
     this.tokenizer = parts.tokenizer;
+    this.modelPath = parts.modelPath;
   }
 
   get dim(): number {

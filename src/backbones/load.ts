@@ -7,7 +7,7 @@ import { ATTENTION_MODEL_NAME, ensureAttentionModel } from './attention-model.ts
 import { BertBackbone } from './bert.ts';
 import { BUNDLED_MODEL, ensureTinyBert } from '../fixtures/bert.ts';
 import { resolveDevice } from './device.ts';
-import { checkOfflineCache, configureTransformers, hubLoadError, resolveModelSource, type ModelSource } from './hub.ts';
+import { checkOfflineCache, configureTransformers, hubCacheFolder, hubLoadError, resolveModelSource, type ModelSource } from './hub.ts';
 import { cachedFileSha256, sha256Hex } from './identity.ts';
 import type { DeviceChoice, ModelDtype } from '../core/index.ts';
 import type { TextBackbone, TextBackboneConfig } from './types.ts';
@@ -117,6 +117,7 @@ export async function loadTextBackbone(given: string, options: LoadTextBackboneO
     device,
     deviceNote: note,
     config,
+    modelPath: source.kind === 'local' ? join(source.dir, modelFile) : join(hubCacheFolder(source), modelFile),
   });
   // Each ONNX session holds all the weights (434 MB for bert-base): load only the one the caller will use now;
   // the other loads on first use. Failures still surface here, at load time.

@@ -38,6 +38,8 @@ export interface TextBackbone extends FeatureExtractor {
   /** Why `auto` chose this device, when it fell back. */
   readonly deviceNote?: string;
   readonly config: TextBackboneConfig;
+  /** The ONNX file it runs (for graph surgery: the lower part of split execution). */
+  readonly modelPath: string;
   /** Count of ONNX forward passes so far (tests use it to prove caching). */
   readonly forwardCalls: number;
   /** Word-piece tokenizer with the special-token ids (pad id for padBatch, id → token for display). */

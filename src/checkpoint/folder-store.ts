@@ -49,6 +49,7 @@ export function checkpointFolder(dir: string, given: Partial<FeatureSource> = {}
         training: manifest.training,
         metrics: manifest.metrics,
         weights: loaded.weights,
+        backbone: loaded.backbone,
         optimizer: loaded.optimizer,
         trainer: manifest.resume.trainer,
       };

@@ -13,6 +13,8 @@ export interface LoadedCheckpoint {
   dir: string;
   manifest: CheckpointManifest;
   weights: Map<string, Float32Array>;
+  /** Trained backbone weights by ONNX initializer name; empty when the backbone stayed frozen. */
+  backbone: Map<string, Float32Array>;
   /** Present when the checkpoint carries resume state. */
   optimizer: OptimizerState | null;
   /** A hash of what the checkpoint computes (weights, head, labels, backbone): its identity as a backbone. */
@@ -45,16 +47,25 @@ export async function loadCheckpoint(given: string, options: { withResumeState?:
   const manifest = validateManifest(parsed, manifestPath);
   const weightBytes = await readBinary(absolute, manifest.weights);
   const weights = unpackTensors(weightBytes, manifest.weights.tensors);
+  const backbone = manifest.backboneWeights ? unpackTensors(await readBinary(absolute, manifest.backboneWeights), manifest.backboneWeights.tensors) : new Map<string, Float32Array>();
   let optimizer: OptimizerState | null = null;
   if (options.withResumeState && manifest.resume) {
     const r = manifest.resume.optimizer;
     const slots = unpackTensors(await readBinary(absolute, r), r.tensors);
-    optimizer = { kind: r.kind, step: r.step, slots: r.tensors.map((t) => ({ name: t.name, shape: t.shape, data: slots.get(t.name)! })) };
+    optimizer = { kind: r.kind, step: r.step, ...(r.paramSteps ? { paramSteps: r.paramSteps } : {}), slots: r.tensors.map((t) => ({ name: t.name, shape: t.shape, data: slots.get(t.name)! })) };
   }
   const identity = sha256(
-    JSON.stringify({ weights: manifest.weights.sha256, head: manifest.head, labels: manifest.labelNames, backbone: manifest.backbone?.identity ?? null, pooling: manifest.pooling, maxLength: manifest.maxLength, ...(manifest.standardize ? { standardize: manifest.standardize } : {}) }),
+    JSON.stringify({ weights: manifest.weights.sha256, ...(manifest.backboneWeights ? { backboneWeights: manifest.backboneWeights.sha256 } : {}), head: manifest.head, labels: manifest.labelNames, backbone: manifest.backbone?.identity ?? null, pooling: manifest.pooling, maxLength: manifest.maxLength, ...(manifest.standardize ? { standardize: manifest.standardize } : {}) }),
   );
-  return { dir: absolute, manifest, weights, optimizer, identity };
+  return { dir: absolute, manifest, weights, backbone, optimizer, identity };
+}
+
+/**
+ * The backbone weights a checkpoint's run trained, by the ONNX initializer name each replaces in the
+ * backbone's model.onnx (float32); an empty map for a checkpoint whose backbone stayed frozen.
+ */
+export async function readBackboneOverrides(checkpointDir: string): Promise<Map<string, Float32Array>> {
+  return (await loadCheckpoint(checkpointDir)).backbone;
 }
 
 async function pullHubCheckpoint(given: string, offline?: boolean): Promise<string> {

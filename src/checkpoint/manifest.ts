@@ -9,10 +9,15 @@ import type { TensorEntry } from './tensors.ts';
 import type { Versions } from './versions.ts';
 
 export const CHECKPOINT_FORMAT = 'transferkit-checkpoint';
-export const CHECKPOINT_FORMAT_VERSION = 1;
+/** Version 2 added trained backbone layers (backbone.bin); version 1 checkpoints still load. */
+export const CHECKPOINT_FORMAT_VERSION = 2;
+export const READABLE_FORMAT_VERSIONS = [1, 2];
 export const MANIFEST_FILE = 'manifest.json';
 export const WEIGHTS_FILE = 'weights.bin';
 export const OPTIMIZER_FILE = 'optimizer.bin';
+/** The backbone weights a run trained (--unfreeze-top), each named by the ONNX initializer it replaces. */
+export const BACKBONE_FILE = 'backbone.bin';
+export { BACKBONE_OPTIMIZER_PREFIX } from '../train/checkpoints.ts';
 /** A run's checkpoint folder holds these: the best by the monitor, and the last (with resume state). */
 export const BEST_DIR = 'best';
 export const LAST_DIR = 'last';
@@ -51,6 +56,11 @@ export interface CheckpointManifest extends FeatureSource {
   tfBackend: string;
   versions: Versions;
   weights: BinaryFile;
+  /**
+   * The trained backbone weights (format 2; absent or null when the backbone stayed frozen): float32
+   * tensors named by the exact ONNX initializer of the backbone's model.onnx each one replaces.
+   */
+  backboneWeights?: (BinaryFile & { unfreezeTop: number | 'all' }) | null;
   /** Present in `last` checkpoints: what --resume needs to continue exactly. */
-  resume: { optimizer: BinaryFile & { kind: OptimizerKind; step: number }; trainer: TrainerState } | null;
+  resume: { optimizer: BinaryFile & { kind: OptimizerKind; step: number; paramSteps?: Record<string, number> }; trainer: TrainerState } | null;
 }

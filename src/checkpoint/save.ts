@@ -6,6 +6,7 @@ import type { TrainConfig } from '../train/config.ts';
 import type { OptimizerState } from '../train/optimizers.ts';
 import type { TrainerState } from '../train/state.ts';
 import {
+  BACKBONE_FILE,
   CHECKPOINT_FORMAT,
   CHECKPOINT_FORMAT_VERSION,
   MANIFEST_FILE,
@@ -14,7 +15,7 @@ import {
   type CheckpointManifest,
   type FeatureSource,
 } from './manifest.ts';
-import { packTensors } from './tensors.ts';
+import { packTensors, type NamedTensor } from './tensors.ts';
 import { versions } from './versions.ts';
 
 export interface CheckpointContent {
@@ -28,12 +29,15 @@ export interface CheckpointContent {
   tfBackend: string;
   /** Given for `last` checkpoints, so the run can be resumed. */
   resume?: { optimizer: OptimizerState; trainer: TrainerState };
+  /** Trained backbone weights by ONNX initializer name (runs with training.unfreezeTop). */
+  backbone?: NamedTensor[];
 }
 
 /** Writes a checkpoint directory atomically: a reader sees the previous checkpoint or the whole new one. */
 export async function saveCheckpoint(dir: string, content: CheckpointContent): Promise<CheckpointManifest> {
   const weights = packTensors(await content.head.readWeights());
   const optimizer = content.resume ? packTensors(content.resume.optimizer.slots) : null;
+  const backbone = content.backbone ? packTensors(content.backbone) : null;
   const manifest: CheckpointManifest = {
     format: CHECKPOINT_FORMAT,
     formatVersion: CHECKPOINT_FORMAT_VERSION,
@@ -52,6 +56,9 @@ export async function saveCheckpoint(dir: string, content: CheckpointContent): P
     tfBackend: content.tfBackend,
     versions: versions(),
     weights: { file: WEIGHTS_FILE, byteLength: weights.bytes.length, sha256: weights.sha256, tensors: weights.entries },
+    backboneWeights: backbone
+      ? { file: BACKBONE_FILE, byteLength: backbone.bytes.length, sha256: backbone.sha256, tensors: backbone.entries, unfreezeTop: content.training?.unfreezeTop ?? 'all' }
+      : null,
     resume:
       content.resume && optimizer
         ? {
@@ -62,6 +69,7 @@ export async function saveCheckpoint(dir: string, content: CheckpointContent): P
               tensors: optimizer.entries,
               kind: content.resume.optimizer.kind,
               step: content.resume.optimizer.step,
+              ...(content.resume.optimizer.paramSteps ? { paramSteps: content.resume.optimizer.paramSteps } : {}),
             },
             trainer: content.resume.trainer,
           }
@@ -70,6 +78,7 @@ export async function saveCheckpoint(dir: string, content: CheckpointContent): P
   await atomicWriteDir(dir, async (tmp) => {
     await writeFile(join(tmp, WEIGHTS_FILE), weights.bytes);
     if (optimizer) await writeFile(join(tmp, OPTIMIZER_FILE), optimizer.bytes);
+    if (backbone) await writeFile(join(tmp, BACKBONE_FILE), backbone.bytes);
     await writeFile(join(tmp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   });
   return manifest;

@@ -1,7 +1,7 @@
 import { inputError } from '../errors.ts';
 import { ACTIVATIONS, layerShapes, type Activation, type HeadSpec } from '../heads/config.ts';
 import { isTrainerState } from '../train/state.ts';
-import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, type BinaryFile, type CheckpointManifest } from './manifest.ts';
+import { BACKBONE_OPTIMIZER_PREFIX, CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, READABLE_FORMAT_VERSIONS, type BinaryFile, type CheckpointManifest } from './manifest.ts';
 import type { TensorEntry } from './tensors.ts';
 import { POOLINGS, type Pooling } from '../core/index.ts';
 
@@ -16,8 +16,8 @@ export function validateManifest(value: unknown, file: string): CheckpointManife
   if (!isObject(value)) return fail('not a JSON object');
   const m = value as Record<string, unknown>;
   if (m.format !== CHECKPOINT_FORMAT) fail(`'format' must be '${CHECKPOINT_FORMAT}' (is this a TransferKit checkpoint?)`);
-  if (m.formatVersion !== CHECKPOINT_FORMAT_VERSION) {
-    fail(`format version ${String(m.formatVersion)} is not supported (this TransferKit reads version ${CHECKPOINT_FORMAT_VERSION})`);
+  if (!READABLE_FORMAT_VERSIONS.includes(m.formatVersion as number)) {
+    fail(`format version ${String(m.formatVersion)} is not supported (this TransferKit reads versions ${READABLE_FORMAT_VERSIONS.join(' and ')}, writes ${CHECKPOINT_FORMAT_VERSION})`);
   }
   if (!Array.isArray(m.labelNames) || m.labelNames.length < 2 || !m.labelNames.every((l) => typeof l === 'string' && l !== '')) {
     fail(`'labelNames' must list at least two non-empty label names`);
@@ -62,17 +62,24 @@ export function validateManifest(value: unknown, file: string): CheckpointManife
     { name: `${name}/bias`, shape: [outputs] },
   ]);
   checkTensorList(weights.tensors, expected, 'weights', fail);
+  const backboneShapes = new Map<string, number[]>();
+  if (m.backboneWeights !== null && m.backboneWeights !== undefined) {
+    const backbone = validateBinary(m.backboneWeights, 'backboneWeights', fail) as BinaryFile & { unfreezeTop: unknown };
+    const top = backbone.unfreezeTop;
+    if (!(top === 'all' || (Number.isInteger(top) && (top as number) > 0))) fail(`'backboneWeights.unfreezeTop' must be 'all' or a layer count`);
+    for (const t of backbone.tensors) backboneShapes.set(`${BACKBONE_OPTIMIZER_PREFIX}${t.name}`, t.shape);
+  }
   if (m.resume !== null && m.resume !== undefined) {
     const r = m.resume as Record<string, unknown>;
     if (!isObject(r)) fail(`'resume' must be an object or null`);
     const optimizer = validateBinary(r.optimizer, 'resume.optimizer', fail) as BinaryFile & { kind: unknown; step: unknown };
     if (!['adamw', 'adam', 'sgd'].includes(optimizer.kind as string)) fail(`'resume.optimizer.kind' must be adamw, adam or sgd`);
     if (!isCount(optimizer.step)) fail(`'resume.optimizer.step' must be a non-negative integer`);
-    const byName = new Map(expected.map((e) => [e.name, e.shape]));
+    const byName = new Map([...expected.map((e) => [e.name, e.shape] as const), ...backboneShapes]);
     for (const t of optimizer.tensors) {
       const param = t.name.slice(0, t.name.lastIndexOf('/'));
       const shape = byName.get(param);
-      if (!shape || !sameShape(shape, t.shape)) fail(`optimizer tensor '${t.name}' matches no head weight of shape [${t.shape}]`);
+      if (!shape || !sameShape(shape, t.shape)) fail(`optimizer tensor '${t.name}' matches no head or backbone weight of shape [${t.shape}]`);
     }
     if (!isTrainerState(r.trainer)) fail(`'resume.trainer' is not a valid trainer state`);
   }

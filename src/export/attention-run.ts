@@ -66,11 +66,17 @@ export async function dumpAttention(options: AttentionDumpOptions): Promise<Atte
     dtype: reference?.dtype,
     attentions: true,
   });
+  const trained = fromCheckpoint?.trained;
+  let attender: Pick<typeof backbone, 'attend' | 'dispose'> = backbone;
   try {
+    if (trained) {
+      const { withTrainedLayers } = await import('../model/transfer-model.ts');
+      attender = await withTrainedLayers(backbone, trained.unfreezeTop, trained.weights, trained.sha256);
+    }
     const maxLength = options.maxLength ?? fromCheckpoint?.maxLength ?? 128;
     async function* entries(): AsyncGenerator<AttentionEntry> {
       for (const [index, { input, line }] of inputs.entries()) {
-        const result = await backbone.attend(input, maxLength);
+        const result = await attender.attend(input, maxLength);
         options.onProgress?.(index + 1, inputs.length);
         yield { index, line, input, result };
       }
@@ -79,7 +85,8 @@ export async function dumpAttention(options: AttentionDumpOptions): Promise<Atte
     const summary = await exportAttention(entries(), { format, out: options.out, selection, multi, total: inputs.length, title });
     return { ...summary, format, out: options.out, model, device: backbone.device, deviceNote: backbone.deviceNote };
   } finally {
-    await backbone.dispose();
+    await attender.dispose();
+    if (attender !== backbone) await backbone.dispose().catch(() => {});
   }
 }
 

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { runtimeError, usageError } from '../errors.ts';
-import { registerFastMatMulGradient } from './matmul-gradient.ts';
+import { registerWasmGradients } from './wasm-gradients.ts';
 
 export type Tf = typeof tf;
 
@@ -41,7 +41,7 @@ export async function initTf(preferred?: string): Promise<TfRuntime> {
   const choice = resolveBackendChoice(preferred);
   if (active && (choice === undefined || choice === active.backend)) return active;
   tf.enableProdMode();
-  registerFastMatMulGradient();
+  registerWasmGradients();
   const candidates = choice ? [choice] : [...TF_BACKENDS];
   const skipped: TfRuntime['skipped'] = [];
   for (const backend of candidates) {

@@ -15,6 +15,8 @@ export interface NamedVariable {
   variable: tf.Variable;
   /** Weight decay applies to kernels only (biases are exempt, as in the HF Trainer). */
   decay: boolean;
+  /** This parameter's learning rate as a fraction of the run's (backbone layers: --backbone-lr-ratio); default 1. */
+  lrScale?: number;
 }
 
 /**

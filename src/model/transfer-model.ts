@@ -74,6 +74,8 @@ export class TransferModel {
     const { manifest } = loaded;
     let backbone: AnyExtractor | null = null;
     if (manifest.backbone && options.withBackbone !== false) backbone = await loadBackboneFor(manifest.backbone, loaded.dir, options);
+    // Trained backbone layers: ONNX Runtime runs the frozen lower part, TF.js the updated top.
+    if (backbone && manifest.backboneWeights) backbone = await withTrainedLayers(backbone, manifest.backboneWeights.unfreezeTop, loaded.backbone, manifest.backboneWeights.sha256);
     const head = Head.fromWeights(manifest.head, loaded.weights);
     return new TransferModel(loaded.dir, manifest, head, loaded.identity, backbone);
   }
@@ -210,6 +212,26 @@ async function loadBackboneFor(reference: BackboneReference, dir: string, option
     );
   }
   return backbone;
+}
+
+/**
+ * The checkpoint's backbone with its trained layers: a text backbone whose features and attention maps
+ * come from the split encoder (ONNX Runtime below, the updated layers in TF.js).
+ */
+export async function withTrainedLayers(base: FeatureExtractor, top: number | 'all', weights: Map<string, Float32Array>, sha256: string): Promise<FeatureExtractor & Pick<TextBackbone, 'attend'>> {
+  if (!isTextBackbone(base)) throw usageError('trained backbone layers need a text backbone');
+  const { SplitEncoder } = await import('../backbones/split/split-encoder.ts');
+  const split = await SplitEncoder.create(base, top, weights);
+  return {
+    identity: `${base.identity}+layers:${sha256}`,
+    dim: split.dim,
+    extract: (inputs, options) => split.extract(inputs, options),
+    attend: (input, maxLength) => split.attend(input, maxLength),
+    dispose: async () => {
+      await split.dispose();
+      await base.dispose();
+    },
+  };
 }
 
 function isTextBackbone(extractor: AnyExtractor): extractor is TextBackbone {

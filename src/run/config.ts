@@ -55,6 +55,15 @@ export interface FinetuneConfig {
   overwrite: boolean;
   offline: boolean;
   lenient: boolean;
+  /** Backbone layers trained with the head (Lightning's BackboneFinetuning): 0 = frozen backbone, K = the top K, 'all' = every layer and the embeddings. */
+  unfreezeTop: number | 'all';
+  /** The epoch (0-based) from which those layers train; the head trains alone before it. */
+  unfreezeAtEpoch: number;
+  /** The backbone layers' learning rate as a fraction of --lr. */
+  backboneLrRatio: number;
+  /** Bytes of disk the lower part's hidden states may take (e.g. 2GB); beyond it they are recomputed every epoch. */
+  cacheBudget: number;
+  cacheDtype: 'float16' | 'float32';
 }
 
 export function defaultFinetuneConfig(): FinetuneConfig {
@@ -86,6 +95,11 @@ export function defaultFinetuneConfig(): FinetuneConfig {
     overwrite: false,
     offline: false,
     lenient: false,
+    unfreezeTop: 0,
+    unfreezeAtEpoch: 0,
+    backboneLrRatio: 0.1,
+    cacheBudget: 4 * 2 ** 30,
+    cacheDtype: 'float16',
   };
 }
 
@@ -151,6 +165,11 @@ export const CONFIG_FLAGS: Record<keyof FinetuneConfig, string> = {
   overwrite: '--overwrite-output-dir',
   offline: '--offline',
   lenient: '--lenient',
+  unfreezeTop: '--unfreeze-top',
+  unfreezeAtEpoch: '--unfreeze-at-epoch',
+  backboneLrRatio: '--backbone-lr-ratio',
+  cacheBudget: '--cache-budget',
+  cacheDtype: '--cache-dtype',
 };
 
 const CHOICES: Partial<Record<keyof FinetuneConfig, readonly string[]>> = {
@@ -160,6 +179,7 @@ const CHOICES: Partial<Record<keyof FinetuneConfig, readonly string[]>> = {
   device: ['auto', 'cpu', 'cuda', 'webgpu'],
   optimizer: ['adamw', 'adam', 'sgd'],
   scheduler: ['linear', 'cosine', 'constant'],
+  cacheDtype: ['float16', 'float32'],
 };
 
 const POSITIVE_INTEGERS: (keyof FinetuneConfig)[] = ['maxLength', 'batchSize', 'extractBatchSize', 'epochs', 'maxTrainSamples', 'maxEvalSamples'];
@@ -187,7 +207,25 @@ export function parseConfigField<K extends keyof FinetuneConfig>(field: K, text:
     return n as FinetuneConfig[K];
   }
   switch (field) {
+    case 'unfreezeTop': {
+      if (value === 'all') return value as FinetuneConfig[K];
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 0) fail("must be 'all' or a number of top layers >= 0 (0: frozen backbone)");
+      return n as FinetuneConfig[K];
+    }
+    case 'backboneLrRatio': {
+      const n = Number(value);
+      if (!Number.isFinite(n) || n <= 0) fail('must be a number > 0');
+      return n as FinetuneConfig[K];
+    }
+    case 'cacheBudget': {
+      const match = /^(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?$/i.exec(value);
+      if (!match) fail('must be a size such as 0, 512MB or 4GB');
+      const units: Record<string, number> = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
+      return Math.round(Number(match![1]) * units[match![2]!.toUpperCase()]!) as FinetuneConfig[K];
+    }
     case 'seed':
+    case 'unfreezeAtEpoch':
     case 'patience': {
       const n = Number(value);
       if (!Number.isInteger(n) || n < 0) fail('must be a whole number >= 0');

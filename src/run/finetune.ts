@@ -17,9 +17,10 @@ import { loadRunSplit, type RunSplit } from './splits.ts';
 import { fitStandardization, standardize, type Standardization } from '../features/standardize.ts';
 import { RUN_CONFIG_FILE, writeRunConfig } from './run-config.ts';
 import { writeRunOutputs, type SplitExtraction } from './outputs.ts';
-import type { FinetuneOutcome } from './outcome.ts';
+import type { BackboneTrainingInfo, FinetuneOutcome } from './outcome.ts';
+import { prepareEncoder, unfreezeTopOf, type PreparedEncoder } from './unfreeze.ts';
 
-export type { FinetuneOutcome } from './outcome.ts';
+export type { BackboneTrainingInfo, FinetuneOutcome } from './outcome.ts';
 
 export interface FinetuneIO {
   emit: Emit;
@@ -58,13 +59,17 @@ export async function runFinetune(requested: FinetuneConfig, io: FinetuneIO): Pr
   const own: { pooling?: Pooling; maxLength?: number } = extractor.reference?.checkpoint ? extractor : {};
   const pooling: Pooling = own.pooling ?? resolvePooling(config, extractor);
   config = { ...config, pooling, maxLength: own.maxLength ?? config.maxLength, epochs: resolveEpochs(config.epochs, train.inputs.length, config.batchSize) };
+  let prepared: PreparedEncoder | null = null;
   try {
     const { backend: tfBackend } = await initTf(config.tfBackend);
     const device = 'device' in extractor ? String((extractor as { device: string }).device) : 'cpu';
     io.emit({ type: 'run-start', config: describe(config, train, validation), device, tfBackend, labelNames });
 
     const extraction: Record<string, SplitExtraction> = {};
+    const top = unfreezeTopOf(config);
+    prepared = top === null ? null : await prepareEncoder(extractor, top, { train, ...validation }, config, io);
     const features = async (split: string, data: RunSplit): Promise<FeatureMatrix> => {
+      if (prepared) return prepared.features[split]!;
       const result = await extractSplit(extractor, split, data, config, io);
       extraction[split] = result.info;
       return result.features;
@@ -98,17 +103,22 @@ export async function runFinetune(requested: FinetuneConfig, io: FinetuneIO): Pr
       }),
       resume: config.resume,
       tfBackend: config.tfBackend,
+      ...(prepared ? { encoder: prepared.training } : {}),
     });
 
     // Report the model that was kept (best checkpoint), so `eval --checkpoint` reproduces these numbers.
     const checkpoint = fitted.bestCheckpoint ?? fitted.lastCheckpoint;
-    const reported = checkpoint ? await headFrom(checkpoint) : fitted.head;
+    const kept = checkpoint ? await loadCheckpoint(checkpoint) : null;
+    const reported = kept ? Head.fromWeights(kept.manifest.head, kept.weights) : fitted.head;
     const evalMetrics: Record<string, Metrics> = {};
     const probabilities: Record<string, Float32Array> = {};
     try {
+      // The kept checkpoint's backbone layers, when they trained, give the features it is evaluated on.
+      if (prepared && kept) prepared.training.split.top.assign(kept.backbone);
       for (const [name, set] of Object.entries(validationSets)) {
+        const features = prepared ? await prepared.training.split.features(prepared.training.validation[name]!, pooling) : set.features;
         probabilities[name] = new Float32Array(set.features.rows * labelNames.length);
-        evalMetrics[name] = await evaluate(reported, set.features, set.labels, labelNames, undefined, probabilities[name]);
+        evalMetrics[name] = await evaluate(reported, features, set.labels, labelNames, undefined, probabilities[name]);
       }
     } finally {
       if (reported !== fitted.head) reported.dispose();
@@ -123,11 +133,26 @@ export async function runFinetune(requested: FinetuneConfig, io: FinetuneIO): Pr
       resultsFile: join(outputDir, 'results.json'),
       device,
       tfBackend: fitted.tfBackend,
+      ...(prepared
+        ? {
+            backboneTraining: {
+              unfreeze_top: prepared.training.split.unfreezeTop,
+              layers: prepared.training.split.describeTrained(),
+              unfreeze_at_epoch: config.unfreezeAtEpoch,
+              lr_ratio: config.backboneLrRatio,
+              engine: `tfjs ${fitted.tfBackend}`,
+              cache_bytes: prepared.cachedBytes,
+              cache_dtype: config.cacheDtype,
+              recomputed: prepared.recomputed,
+            },
+          }
+        : {}),
     };
     delete (outcome as Partial<typeof fitted>).head;
     await writeRunOutputs({ outcome, config, labelNames, backbone: reference(extractor), extraction, validation, probabilities, trainRows: train.inputs.length, standardize: config.standardize });
     return outcome;
   } finally {
+    await prepared?.training.split.dispose();
     await extractor.dispose();
   }
 }
@@ -232,11 +257,6 @@ async function extractSplit(extractor: FeatureExtractor<unknown>, split: string,
   return { features: result.features, info };
 }
 
-async function headFrom(checkpoint: string): Promise<Head> {
-  const loaded = await loadCheckpoint(checkpoint);
-  return Head.fromWeights(loaded.manifest.head, loaded.weights);
-}
-
 export function headConfig(config: FinetuneConfig): HeadConfig {
   return config.head === 'mlp' ? { type: 'mlp', hidden: config.mlpHidden, activation: 'relu', dropout: config.dropout } : { type: 'linear' };
 }
@@ -255,6 +275,9 @@ export function trainConfig(config: FinetuneConfig, validationNames: string[]): 
     schedule: config.scheduler,
     warmupRatio: config.warmupRatio,
     seed: config.seed,
+    unfreezeTop: unfreezeTopOf(config),
+    unfreezeAtEpoch: config.unfreezeAtEpoch ?? 0,
+    backboneLrRatio: config.backboneLrRatio ?? 0.1,
     earlyStopping: config.patience > 0 ? { monitor: `${monitorSet}/${monitorSet === 'train' ? 'loss' : 'accuracy'}`, patience: config.patience, minDelta: 0 } : null,
     // Long epochs (MNLI train is 392k pairs) get a resumable `last` checkpoint every few hundred steps.
     saveEverySteps: 500,

@@ -10,4 +10,19 @@ export interface FinetuneOutcome extends RunResults {
   resultsFile: string;
   device: string;
   tfBackend: string;
+  /** Present when backbone layers trained (--unfreeze-top). */
+  backboneTraining?: BackboneTrainingInfo;
+}
+
+export interface BackboneTrainingInfo {
+  unfreeze_top: number | 'all';
+  layers: string;
+  unfreeze_at_epoch: number;
+  lr_ratio: number;
+  /** The TF.js backend that ran (and trained) those layers. */
+  engine: string;
+  /** Bytes of lower-part hidden states cached on disk, and the splits recomputed every epoch instead. */
+  cache_bytes: number;
+  cache_dtype: string;
+  recomputed: string[];
 }

@@ -89,6 +89,7 @@ export async function writeRunOutputs(o: RunOutputs): Promise<void> {
     stopped_early: outcome.stoppedEarly,
     interrupted: outcome.interrupted,
     extraction: o.extraction,
+    ...(outcome.backboneTraining ? { backbone_training: outcome.backboneTraining } : {}),
     data: { train: o.config.train, ...Object.fromEntries(Object.entries(o.config.validation).map(([n, s]) => [`validation:${n}`, s])) },
   };
   await atomicWriteFile(outcome.resultsFile, JSON.stringify(results, null, 2) + '\n');

@@ -36,7 +36,7 @@ export async function readRunConfig(outputDir: string): Promise<FinetuneConfig |
   for (const [key, value] of Object.entries(saved)) {
     if (!(key in defaults) && key !== 'tfBackend' && key !== 'maxTrainSamples' && key !== 'maxEvalSamples') continue;
     const expected = typeof (defaults as unknown as Record<string, unknown>)[key];
-    if (expected !== 'undefined' && typeof value !== expected) throw inputError(`setting '${key}' should be a ${expected}, got ${JSON.stringify(value)}`, { file });
+    if (expected !== 'undefined' && typeof value !== expected && !(key === 'unfreezeTop' && value === 'all')) throw inputError(`setting '${key}' should be a ${expected}, got ${JSON.stringify(value)}`, { file });
     merged[key] = value;
   }
   return merged as unknown as FinetuneConfig;

@@ -5,6 +5,9 @@ import type { Metrics } from './events.ts';
 import type { OptimizerState } from './optimizers.ts';
 import type { TrainerState } from './state.ts';
 
+/** Backbone variables' names in the optimizer state: `backbone/<initializer name>` (no clash with head names). */
+export const BACKBONE_OPTIMIZER_PREFIX = 'backbone/';
+
 /** fit keeps two checkpoints: the best by the monitor, and the last (with resume state). */
 export type CheckpointSlot = 'best' | 'last';
 
@@ -24,6 +27,8 @@ export interface TrainingSnapshot {
   tfBackend: string;
   /** Given for `last`, so the run can be resumed. */
   resume?: { optimizer: OptimizerState; trainer: TrainerState };
+  /** Trained backbone weights by ONNX initializer name (runs with training.unfreezeTop). */
+  backbone?: { name: string; shape: number[]; data: Float32Array }[];
 }
 
 /** A saved `last` snapshot read back for --resume (the store has checked its features match this run's). */
@@ -34,6 +39,8 @@ export interface SavedTraining {
   training: TrainConfig | null;
   metrics: TrainingMetrics | null;
   weights: Map<string, Float32Array>;
+  /** Trained backbone weights by ONNX initializer name (empty when the backbone stayed frozen). */
+  backbone: Map<string, Float32Array>;
   optimizer: OptimizerState;
   trainer: TrainerState;
 }

@@ -45,6 +45,15 @@ export interface TrainConfig {
   saveLast: boolean;
   /** Also save `last` every N optimizer steps (0: only at epoch ends), so a crash loses little work. */
   saveEverySteps: number;
+  /**
+   * Backbone layers that train with the head, as Lightning's BackboneFinetuning: the top K layers, or
+   * 'all' (every layer and the embeddings); null or absent: the backbone stays frozen.
+   */
+  unfreezeTop?: number | 'all' | null;
+  /** The epoch (0-based) from which the backbone layers train; before it the head trains alone. */
+  unfreezeAtEpoch?: number;
+  /** The backbone layers' learning rate as a fraction of the head's. */
+  backboneLrRatio?: number;
 }
 
 export function defaultTrainConfig(): TrainConfig {
@@ -70,6 +79,9 @@ export function defaultTrainConfig(): TrainConfig {
     saveBest: true,
     saveLast: true,
     saveEverySteps: 0,
+    unfreezeTop: null,
+    unfreezeAtEpoch: 0,
+    backboneLrRatio: 0.1,
   };
 }
 
@@ -108,6 +120,16 @@ export function validateTrainConfig(config: TrainConfig, labelCount: number, val
     positiveInt(config.earlyStopping.patience, 'patience');
   }
   if (config.checkpointMonitor) checkMonitor(config.checkpointMonitor, '--checkpoint-monitor');
+  const top = config.unfreezeTop;
+  if (top !== undefined && top !== null && top !== 'all' && !(Number.isInteger(top) && top >= 1)) {
+    throw usageError(`must be 'all' or a number of layers >= 1; got '${top}'`, '--unfreeze-top');
+  }
+  const at = config.unfreezeAtEpoch ?? 0;
+  if (!(Number.isInteger(at) && at >= 0 && (top === null || top === undefined || at < config.epochs))) {
+    throw usageError(`must be an epoch from 0 to ${config.epochs - 1} (there are ${config.epochs} epochs); got ${at}`, '--unfreeze-at-epoch');
+  }
+  const ratio = config.backboneLrRatio ?? 0.1;
+  if (!(Number.isFinite(ratio) && ratio > 0)) throw usageError(`must be a number > 0; got ${ratio}`, '--backbone-lr-ratio');
 }
 
 /** The metric and direction that pick the best checkpoint. */

@@ -32,7 +32,7 @@ export type RunEvent =
   | ({ type: 'run-start' } & RunInfo)
   | { type: 'extract-progress'; split: string; done: number; total: number; perSecond: number; cached: boolean }
   | { type: 'extract-end'; split: string; total: number; seconds: number; cached: boolean }
-  | { type: 'epoch-start'; epoch: number; epochs: number; steps: number }
+  | { type: 'epoch-start'; epoch: number; epochs: number; steps: number; /** Backbone layers training this epoch ('layers 3-4'), null while frozen; absent when only a head trains. */ backboneTraining?: string | null }
   | { type: 'step'; epoch: number; step: number; steps: number; loss: number; lr: number; perSecond: number }
   | { type: 'epoch-end'; epoch: number; epochs: number; train: { loss: number; accuracy: number }; eval: Record<string, Metrics>; seconds: number }
   | { type: 'evaluation'; epoch: number; step: number; eval: Record<string, Metrics>; reason: 'manual' }

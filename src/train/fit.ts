@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { usageError } from '../errors.ts';
-import { Rng, type FeatureMatrix } from '../core/index.ts';
+import { Rng, type FeatureMatrix, type Pooling } from '../core/index.ts';
 import { initTf } from '../heads/backend.ts';
 import { validateHeadConfig, type HeadConfig, type HeadSpec } from '../heads/config.ts';
 import { Head } from '../heads/head.ts';
 import { balancedClassWeights, gatherBatch } from './batches.ts';
-import type { CheckpointSlot, CheckpointStore } from './checkpoints.ts';
-import { resolveCheckpointMonitor, validateTrainConfig, type TrainConfig } from './config.ts';
+import { BACKBONE_OPTIMIZER_PREFIX, type CheckpointSlot, type CheckpointStore } from './checkpoints.ts';
+import { defaultTrainConfig, resolveCheckpointMonitor, validateTrainConfig, type TrainConfig } from './config.ts';
 import { initialMonitorState, observe } from './early-stopping.ts';
 import { evaluate } from './evaluate.ts';
 import type { Emit, Metrics, RunResults, TrainerControl } from './events.ts';
@@ -15,6 +15,8 @@ import { Optimizer } from './optimizers.ts';
 import { lrMultiplier, warmupStepsFor } from './schedule.ts';
 import { trainDataFingerprint, type TrainerState } from './state.ts';
 import { trainStep } from './step.ts';
+import type { LowerInputs, SplitEncoder } from '../backbones/split/split-encoder.ts';
+import type { NamedVariable } from '../heads/head.ts';
 
 export interface LabelledFeatures {
   features: FeatureMatrix;
@@ -38,6 +40,19 @@ export interface FitOptions {
   tfBackend?: string;
   /** Go on training an existing head instead of a fresh one (refused if it is frozen). */
   initialHead?: Head;
+  /**
+   * Train the top of the backbone too (config.unfreezeTop): the split encoder and each split's inputs
+   * to its TF.js top. `train.features` / validation features must be the pooled features of the same
+   * encoder before training (the head trains on them alone until config.unfreezeAtEpoch).
+   */
+  encoder?: EncoderTraining;
+}
+
+export interface EncoderTraining {
+  split: SplitEncoder;
+  pooling: Pooling;
+  train: LowerInputs;
+  validation: Record<string, LowerInputs>;
 }
 
 export interface FitResult extends RunResults {
@@ -74,14 +89,21 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   let state: TrainerState;
   let lastEval: Record<string, Metrics> = {};
   let lastTrain: { loss: number; accuracy: number } = { loss: NaN, accuracy: NaN };
+  const encoder = options.encoder;
+  if (encoder && (config.unfreezeTop ?? null) === null) throw usageError('an encoder to train was given but unfreezeTop is not set');
+  // Backbone variables carry a prefix in the optimizer: initializer names could collide with head names.
+  const encoderVariables: NamedVariable[] = encoder
+    ? encoder.split.top.variables().map((v) => ({ ...v, name: `${BACKBONE_OPTIMIZER_PREFIX}${v.name}`, lrScale: config.backboneLrRatio ?? 0.1 }))
+    : [];
+  const unfreezeAt = config.unfreezeAtEpoch ?? 0;
   if (options.resume) {
-    const restored = await restore(options, spec, config);
+    const restored = await restore(options, spec, config, encoderVariables);
     ({ head, optimizer, state } = restored);
     lastEval = restored.eval;
     lastTrain = restored.train;
   } else {
     head = options.initialHead ?? Head.create(spec, rng.derive('init'));
-    optimizer = new Optimizer(optimizerConfig, head.variables());
+    optimizer = new Optimizer(optimizerConfig, [...head.variables(), ...encoderVariables]);
     state = {
       epoch: 0,
       stepInEpoch: 0,
@@ -118,14 +140,18 @@ export async function fit(options: FitOptions): Promise<FitResult> {
       step: state.globalStep,
       tfBackend: backend,
       resume: withResume ? { optimizer: await optimizer.exportState(), trainer: { ...state, elapsedSeconds: secondsSoFar() } } : undefined,
+      backbone: encoder ? await encoder.split.top.readWeights() : undefined,
     });
     emit({ type: 'checkpoint', path, reason, epoch: state.epoch, step: state.globalStep });
     return path;
   };
+  // Once the backbone layers have trained, the validation features are recomputed through them.
+  const encoderTouched = () => encoder !== undefined && state.globalStep > stepsPerEpoch * unfreezeAt;
   const evaluateAll = async () => {
     const out: Record<string, Metrics> = {};
     for (const name of validationNames) {
-      out[name] = await evaluate(head, validation[name].features, validation[name].labels, labelNames, config.evalBatchSize);
+      const features = encoderTouched() ? await encoder!.split.features(encoder!.validation[name]!, encoder!.pooling, config.evalBatchSize) : validation[name].features;
+      out[name] = await evaluate(head, features, validation[name].labels, labelNames, config.evalBatchSize);
     }
     return out;
   };
@@ -164,21 +190,32 @@ export async function fit(options: FitOptions): Promise<FitResult> {
       const order = rng.derive('shuffle', epoch).permutation(train.features.rows);
       const epochStartedAt = performance.now();
       let epochExamples = 0;
-      emit({ type: 'epoch-start', epoch: epoch + 1, epochs: config.epochs, steps: stepsPerEpoch });
+      const trainsEncoder = encoder !== undefined && epoch >= unfreezeAt;
+      emit({ type: 'epoch-start', epoch: epoch + 1, epochs: config.epochs, steps: stepsPerEpoch, ...(encoder ? { backboneTraining: trainsEncoder ? encoder.split.describeTrained() : null } : {}) });
       while (state.stepInEpoch < stepsPerEpoch) {
         if (await serviceControl()) {
           interrupted = true;
           break;
         }
         const start = state.stepInEpoch * config.batchSize;
-        const batch = gatherBatch(train.features, train.labels, order, start, Math.min(train.features.rows, start + config.batchSize));
+        const end = Math.min(train.features.rows, start + config.batchSize);
         const lr = config.learningRate * lrMultiplier(config.schedule, state.globalStep, warmup, totalSteps);
-        const { loss, correct } = await trainStep(head, optimizer, batch, {
-          lr,
-          maxGradNorm: config.maxGradNorm,
-          classWeights,
-          dropoutRng: rng.derive('dropout', state.globalStep),
-        });
+        const dropoutRng = rng.derive('dropout', state.globalStep);
+        const stepOptions = { lr, maxGradNorm: config.maxGradNorm, classWeights };
+        let batch: { rows: number };
+        let loss: number;
+        let correct: number;
+        if (trainsEncoder) {
+          const indices = order.subarray(start, end);
+          const prepared = await encoder.split.prepare(encoder.train, indices);
+          const labels = Int32Array.from(indices, (i) => train.labels[i]!);
+          batch = { rows: labels.length };
+          ({ loss, correct } = await trainStep(optimizer, [...head.variables(), ...encoderVariables], labels, () => head.forward(encoder.split.pooled(prepared, encoder.pooling), dropoutRng), stepOptions));
+        } else {
+          const rows = gatherBatch(train.features, train.labels, order, start, end);
+          batch = rows;
+          ({ loss, correct } = await trainStep(optimizer, head.variables(), rows.y, () => head.forward(tf.tensor2d(rows.x, [rows.rows, spec.inputDim]), dropoutRng), stepOptions));
+        }
         state.globalStep++;
         state.stepInEpoch++;
         state.epochLossSum += loss * batch.rows;
@@ -263,16 +300,21 @@ function checkInputs({ train, validation, labelNames }: FitOptions): void {
 const RESUME_FIXED: (keyof TrainConfig)[] = [
   'epochs', 'batchSize', 'optimizer', 'learningRate', 'weightDecay', 'beta1', 'beta2', 'epsilon', 'momentum',
   'schedule', 'warmupRatio', 'warmupSteps', 'maxGradNorm', 'classWeights', 'seed', 'earlyStopping',
+  'unfreezeTop', 'unfreezeAtEpoch', 'backboneLrRatio',
 ];
 
-async function restore(options: FitOptions, spec: HeadSpec, config: TrainConfig) {
+async function restore(options: FitOptions, spec: HeadSpec, config: TrainConfig, encoderVariables: NamedVariable[]) {
   if (!options.checkpoints) throw usageError('--resume needs a checkpoint directory', '--resume');
   const saved = await options.checkpoints.loadLast();
   if (JSON.stringify(saved.head) !== JSON.stringify(spec)) throw usageError(`cannot resume: the checkpoint's head (${JSON.stringify(saved.head)}) differs from this run's (${JSON.stringify(spec)})`, '--resume');
   if (JSON.stringify(saved.labelNames) !== JSON.stringify(options.labelNames)) throw usageError(`cannot resume: the checkpoint's labels (${saved.labelNames.join(', ')}) differ from this run's (${options.labelNames.join(', ')})`, '--resume');
-  const changed = RESUME_FIXED.filter((key) => JSON.stringify(saved.training?.[key]) !== JSON.stringify(config[key]));
+  // Settings a version-1 checkpoint did not record take their defaults (a frozen backbone).
+  const defaults = defaultTrainConfig();
+  const then = (key: keyof TrainConfig) => JSON.stringify(saved.training?.[key] ?? defaults[key]);
+  const current = (key: keyof TrainConfig) => JSON.stringify(config[key] ?? defaults[key]);
+  const changed = RESUME_FIXED.filter((key) => then(key) !== current(key));
   if (changed.length > 0) {
-    const values = changed.map((key) => `${key}: ${JSON.stringify(saved.training?.[key])} then, ${JSON.stringify(config[key])} now`);
+    const values = changed.map((key) => `${key}: ${then(key)} then, ${current(key)} now`);
     throw usageError(`cannot resume: training settings differ from the interrupted run (${values.join('; ')}); resume with the flags the run was started with`, '--resume');
   }
   if (JSON.stringify(saved.trainer.rngState) !== JSON.stringify(new Rng(config.seed).state)) throw usageError('cannot resume: the generator state does not match the seed', '--resume');
@@ -282,9 +324,14 @@ async function restore(options: FitOptions, spec: HeadSpec, config: TrainConfig)
     throw usageError(`cannot resume: the training data differs from the interrupted run (it had ${before.rows} rows, this run has ${now.rows} rows)`, '--resume');
   }
   const head = Head.fromWeights(spec, saved.weights);
+  for (const { name, variable } of encoderVariables) {
+    const weights = saved.backbone.get(name.slice(BACKBONE_OPTIMIZER_PREFIX.length));
+    if (!weights || weights.length !== variable.size) throw usageError(`cannot resume: the checkpoint has no trained backbone weight '${name.slice(BACKBONE_OPTIMIZER_PREFIX.length)}'`, '--resume');
+    tf.tidy(() => variable.assign(tf.tensor(weights, variable.shape)));
+  }
   const optimizer = new Optimizer(
     { kind: config.optimizer, weightDecay: config.weightDecay, beta1: config.beta1, beta2: config.beta2, epsilon: config.epsilon, momentum: config.momentum },
-    head.variables(),
+    [...head.variables(), ...encoderVariables],
   );
   optimizer.importState(saved.optimizer);
   return {

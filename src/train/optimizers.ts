@@ -16,6 +16,11 @@ export interface OptimizerConfig {
 export interface OptimizerState {
   kind: OptimizerKind;
   step: number;
+  /**
+   * Updates each parameter has had, where that differs from `step`: backbone layers unfrozen at a later
+   * epoch start their Adam bias correction at 1, as a parameter group added then does in PyTorch.
+   */
+  paramSteps?: Record<string, number>;
   slots: { name: string; shape: number[]; data: Float32Array }[];
 }
 
@@ -29,6 +34,7 @@ export class Optimizer {
   private readonly params: NamedVariable[];
   private readonly slots = new Map<string, tf.Variable>();
   private steps = 0;
+  private readonly paramSteps = new Map<string, number>();
 
   constructor(config: OptimizerConfig, params: NamedVariable[]) {
     this.config = config;
@@ -47,22 +53,27 @@ export class Optimizer {
   }
 
   /**
-   * One update with learning rate `lr`. Gradients are clipped to a global L2 norm of `maxGradNorm`
-   * first (0 = no clipping), as torch.nn.utils.clip_grad_norm_. Disposes nothing it did not create.
+   * One update with learning rate `lr` (times each parameter's lrScale). Only parameters with a gradient
+   * in `grads` take part (frozen backbone layers have none): they alone are clipped to a global L2 norm
+   * of `maxGradNorm` (0 = no clipping), as torch.nn.utils.clip_grad_norm_, and updated. Disposes
+   * nothing it did not create.
    */
-  apply(grads: Map<string, tf.Tensor>, lr: number, maxGradNorm: number): void {
+  apply(grads: Map<string, tf.Tensor>, baseLr: number, maxGradNorm: number): void {
     this.steps++;
-    const t = this.steps;
     const { kind, weightDecay, beta1, beta2, epsilon, momentum } = this.config;
+    const active = this.params.filter((p) => grads.has(p.name));
     tf.tidy(() => {
       // The clip factor stays a scalar tensor folded into the per-parameter scalars below, so clipping
       // costs one pass (the squared norms, reused for Adam's second moment) instead of two.
       const needSquares = maxGradNorm > 0 || kind !== 'sgd';
-      const squares = new Map(needSquares ? this.params.map((p) => [p.name, tf.square(grads.get(p.name)!)]) : []);
+      const squares = new Map(needSquares ? active.map((p) => [p.name, tf.square(grads.get(p.name)!)]) : []);
       const scale = maxGradNorm > 0 ? clipScale([...squares.values()], maxGradNorm) : tf.scalar(1);
-      const biasCorrection1 = 1 - beta1 ** t;
-      const sqrtBiasCorrection2 = Math.sqrt(1 - beta2 ** t);
-      for (const { name, variable, decay } of this.params) {
+      for (const { name, variable, decay, lrScale } of active) {
+        const t = (this.paramSteps.get(name) ?? 0) + 1;
+        this.paramSteps.set(name, t);
+        const biasCorrection1 = 1 - beta1 ** t;
+        const sqrtBiasCorrection2 = Math.sqrt(1 - beta2 ** t);
+        const lr = baseLr * (lrScale ?? 1);
         const wd = decay ? weightDecay : 0;
         let g = grads.get(name)!;
         let gScale: tf.Scalar = scale;
@@ -103,7 +114,8 @@ export class Optimizer {
     for (const [name, variable] of this.slots) {
       slots.push({ name, shape: variable.shape.slice(), data: (await variable.data()) as Float32Array });
     }
-    return { kind: this.config.kind, step: this.steps, slots };
+    const paramSteps = Object.fromEntries([...this.paramSteps].filter(([, steps]) => steps !== this.steps));
+    return { kind: this.config.kind, step: this.steps, ...(Object.keys(paramSteps).length > 0 ? { paramSteps } : {}), slots };
   }
 
   /** Restores a state exported from an optimizer of the same kind over the same variables. */
@@ -117,6 +129,8 @@ export class Optimizer {
       tf.tidy(() => variable.assign(tf.tensor(slot.data, variable.shape)));
     }
     this.steps = state.step;
+    this.paramSteps.clear();
+    for (const { name } of this.params) this.paramSteps.set(name, state.paramSteps?.[name] ?? state.step);
   }
 
   dispose(): void {

@@ -1,23 +1,23 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Head } from '../heads/head.ts';
+import type { NamedVariable } from '../heads/head.ts';
 import { crossEntropy } from './loss.ts';
 import type { Optimizer } from './optimizers.ts';
-import type { Rng } from '../core/index.ts';
 
 /**
- * One optimizer step on one batch: upload, forward, loss, autodiff gradients, clip, update. Every
- * intermediate tensor dies in the tidy; only the two scalars read back here cross it.
+ * One optimizer step on one batch: forward (`logits`, which uploads its own inputs), loss, autodiff
+ * gradients of `variables`, clip, update. Every intermediate tensor dies in the tidy; only the two
+ * scalars read back here cross it.
  */
 export async function trainStep(
-  head: Head,
   optimizer: Optimizer,
-  batch: { x: Float32Array; y: Int32Array; rows: number },
-  options: { lr: number; maxGradNorm: number; classWeights: tf.Tensor1D | null; dropoutRng: Rng },
+  variables: NamedVariable[],
+  labels: Int32Array,
+  logits: () => tf.Tensor2D,
+  options: { lr: number; maxGradNorm: number; classWeights: tf.Tensor1D | null },
 ): Promise<{ loss: number; correct: number }> {
   const [loss, correct] = tf.tidy(() => {
-    const x = tf.tensor2d(batch.x, [batch.rows, head.spec.inputDim]);
-    const y = tf.tensor1d(batch.y, 'int32');
-    const { value, grads, predicted } = lossAndGradients(head.variables(), y, options.classWeights, () => head.forward(x, options.dropoutRng));
+    const y = tf.tensor1d(labels, 'int32');
+    const { value, grads, predicted } = lossAndGradients(variables, y, options.classWeights, logits);
     optimizer.apply(grads, options.lr, options.maxGradNorm);
     const correct = tf.sum(tf.cast(tf.equal(predicted, y), 'int32'));
     predicted.dispose();

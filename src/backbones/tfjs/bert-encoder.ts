@@ -88,6 +88,15 @@ export class TfBertTop {
     });
   }
 
+  /** Sets the variables named in `weights` (a checkpoint's trained backbone weights). */
+  assign(weights: Map<string, Float32Array>): void {
+    for (const [name, data] of weights) {
+      const variable = this.vars.get(name);
+      if (!variable || variable.size !== data.length) throw new Error(`weight '${name}' does not fit this encoder top`);
+      tf.tidy(() => variable.assign(tf.tensor(data, variable.shape)));
+    }
+  }
+
   dispose(): void {
     for (const v of this.vars.values()) v.dispose();
     this.vars.clear();

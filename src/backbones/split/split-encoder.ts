@@ -1,0 +1,199 @@
+/**
+ * Split execution of a BERT encoder: ONNX Runtime runs the frozen lower part (embeddings and layers
+ * 1..L−k), TF.js runs the top k layers with gradients. With k = 'all' nothing runs in ONNX Runtime:
+ * TF.js embeds the token ids and runs every layer (the seed's `bert.train()`).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { readFile } from 'node:fs/promises';
+import { padBatch } from '../../encode/batch.ts';
+import { planBatches } from '../../encode/bucketing.ts';
+import type { EncodedInput } from '../../encode/pairs.ts';
+import { usageError } from '../../errors.ts';
+import type { ExtractOptions, FeatureMatrix, Pooling, TextInput } from '../../core/index.ts';
+import { findBertStructure } from '../onnx/bert-structure.ts';
+import { decodeModel } from '../onnx/model.ts';
+import { encoderTop, TfBertTop, trainedInitializers } from '../tfjs/bert-encoder.ts';
+import { readInitializers } from '../tfjs/onnx-weights.ts';
+import type { AttentionResult, TextBackbone } from '../types.ts';
+import { loadLowerPart } from './lower-part.ts';
+import { RaggedStates, type CacheDtype } from './ragged-states.ts';
+
+/** How many top layers train: a count, or 'all' (every layer and the embeddings). */
+export type UnfreezeTop = number | 'all';
+
+/** What feeds the TF.js top for one split: cached lower states, token ids (k = all), or a recompute per batch. */
+export type LowerInputs =
+  | { kind: 'states'; states: RaggedStates; encoded: EncodedInput[] }
+  | { kind: 'tokens'; encoded: EncodedInput[] }
+  | { kind: 'recompute'; encoded: EncodedInput[] };
+
+/** One batch ready for the TF.js top: either hidden states or token ids, with the mask. */
+export interface PreparedBatch {
+  rows: number;
+  seq: number;
+  mask: Float32Array;
+  hidden?: Float32Array;
+  ids?: Int32Array;
+  types?: Int32Array;
+}
+
+export class SplitEncoder {
+  private constructor(
+    readonly base: TextBackbone,
+    readonly lower: TextBackbone | null,
+    readonly top: TfBertTop,
+    /** Layers that train (numLayers for 'all'). */
+    readonly trainedLayers: number,
+    readonly unfreezeTop: UnfreezeTop,
+  ) {}
+
+  /**
+   * Maps the backbone's weights by graph structure, builds the TF.js top from its initializers (or from
+   * `overrides`, a checkpoint's updated weights by initializer name) and loads the cut lower part.
+   */
+  static async create(base: TextBackbone, unfreezeTop: UnfreezeTop, overrides?: Map<string, Float32Array>): Promise<SplitEncoder> {
+    const total = base.config.numLayers;
+    if (unfreezeTop !== 'all' && !(Number.isInteger(unfreezeTop) && unfreezeTop >= 1 && unfreezeTop <= total)) {
+      throw usageError(`must be 'all' or a layer count from 1 to ${total} (the model has ${total} layers); got '${unfreezeTop}'`, '--unfreeze-top');
+    }
+    const bytes = await readFile(base.modelPath);
+    const model = decodeModel(bytes);
+    const structure = findBertStructure(model.graph);
+    const names = encoderTop(structure, unfreezeTop);
+    const values = readInitializers(model, trainedInitializers(names));
+    const shape = { hidden: base.config.hiddenSize, heads: base.config.numHeads, layerNormEps: layerNormEps(model) };
+    const top = TfBertTop.fromWeights(shape, names, (name) => {
+      const original = values.get(name)!;
+      const override = overrides?.get(name);
+      if (override && override.length !== original.data.length) throw usageError(`the checkpoint's weight '${name}' has ${override.length} values, the backbone's ${original.data.length}`);
+      return override ? { dims: original.dims, data: override } : original;
+    });
+    const k = unfreezeTop === 'all' ? total : unfreezeTop;
+    let lower: TextBackbone | null = null;
+    if (unfreezeTop !== 'all') {
+      const cut = k === total ? structure.embeddings.norm.output : structure.layers[total - k - 1]!.outputNorm.output;
+      lower = await loadLowerPart(base, () => decodeModel(bytes), cut, total - k);
+    }
+    return new SplitEncoder(base, lower, top, k, unfreezeTop);
+  }
+
+  get dim(): number {
+    return this.base.config.hiddenSize;
+  }
+
+  /** Identity of what the lower part computes, for its on-disk cache. */
+  get lowerIdentity(): string | null {
+    return this.lower ? `${this.base.identity}#lower-${this.base.config.numLayers - this.trainedLayers}` : null;
+  }
+
+  /** Which layers train, 1-based as the UI shows them ('embeddings, layers 1-2'). */
+  describeTrained(): string {
+    const total = this.base.config.numLayers;
+    const first = total - this.trainedLayers + 1;
+    const layers = first === total ? `layer ${total}` : `layers ${first}-${total}`;
+    return this.unfreezeTop === 'all' ? `embeddings + ${layers}` : layers;
+  }
+
+  /** The lower part's output for every input, into `states` (float16 or float32), length-bucketed. */
+  async computeStates(encoded: EncodedInput[], dtype: CacheDtype, batchSize: number, onProgress?: (done: number, total: number) => void): Promise<RaggedStates> {
+    const lengths = encoded.map((e) => e.ids.length);
+    const states = RaggedStates.empty(lengths, this.dim, dtype);
+    let done = 0;
+    for (const indices of planBatches(lengths, { batchSize, bucketing: true })) {
+      const batch = padBatch(indices.map((i) => encoded[i]!), this.base.tokenizer.padId);
+      const output = await this.lower!.forward(batch);
+      indices.forEach((i, row) => states.set(i, output.lastHiddenState, row, batch.seq));
+      done += indices.length;
+      onProgress?.(done, encoded.length);
+    }
+    return states;
+  }
+
+  /** The TF.js top's input for the examples `indices` of one split. */
+  async prepare(inputs: LowerInputs, indices: ArrayLike<number>): Promise<PreparedBatch> {
+    const rows = indices.length;
+    const encoded = Array.from(indices, (i) => inputs.encoded[i]!);
+    const seq = encoded.reduce((max, e) => Math.max(max, e.ids.length), 0);
+    const mask = new Float32Array(rows * seq);
+    encoded.forEach((e, r) => mask.fill(1, r * seq, r * seq + e.ids.length));
+    if (inputs.kind === 'states') return { rows, seq, mask, hidden: inputs.states.padded(indices).data };
+    if (inputs.kind === 'recompute') {
+      const output = await this.lower!.forward(padBatch(encoded, this.base.tokenizer.padId));
+      return { rows, seq, mask, hidden: output.lastHiddenState };
+    }
+    const ids = new Int32Array(rows * seq).fill(this.base.tokenizer.padId);
+    const types = new Int32Array(rows * seq);
+    encoded.forEach((e, r) => {
+      ids.set(e.ids, r * seq);
+      types.set(e.typeIds, r * seq);
+    });
+    return { rows, seq, mask, ids, types };
+  }
+
+  /** Pooled [B, H] features of a prepared batch through the TF.js top; differentiable (call inside tidy / variableGrads). */
+  pooled(batch: PreparedBatch, pooling: Pooling): tf.Tensor2D {
+    const { rows, seq } = batch;
+    const mask = tf.tensor2d(batch.mask, [rows, seq]);
+    const x = batch.hidden
+      ? tf.tensor3d(batch.hidden, [rows, seq, this.dim])
+      : this.top.embed(tf.tensor2d(batch.ids!, [rows, seq], 'int32'), tf.tensor2d(batch.types!, [rows, seq], 'int32'));
+    const h = this.top.forward(x, mask);
+    if (pooling === 'cls') return tf.reshape(tf.slice(h, [0, 0, 0], [rows, 1, this.dim]), [rows, this.dim]);
+    return tf.div(tf.sum(tf.mul(h, tf.expandDims(mask, 2)), 1), tf.sum(mask, 1, true));
+  }
+
+  /** Pooled features of a whole split with the current weights (evaluation, prediction). */
+  async features(inputs: LowerInputs, pooling: Pooling, batchSize = 64): Promise<FeatureMatrix> {
+    const n = inputs.encoded.length;
+    const data = new Float32Array(n * this.dim);
+    for (const indices of planBatches(inputs.encoded.map((e) => e.ids.length), { batchSize, bucketing: true })) {
+      const prepared = await this.prepare(inputs, indices);
+      const pooled = tf.tidy(() => this.pooled(prepared, pooling));
+      const values = (await pooled.data()) as Float32Array;
+      pooled.dispose();
+      indices.forEach((i, r) => data.set(values.subarray(r * this.dim, (r + 1) * this.dim), i * this.dim));
+      await new Promise(setImmediate);
+    }
+    return { rows: n, dim: this.dim, data };
+  }
+
+  /** FeatureExtractor.extract for inference: no cache, each batch runs the lower part then the top. */
+  async extract(inputs: TextInput[], options: ExtractOptions): Promise<FeatureMatrix> {
+    const encoded = this.base.encodeInputs(inputs, options.maxLength);
+    const lower: LowerInputs = this.lower ? { kind: 'recompute', encoded } : { kind: 'tokens', encoded };
+    const out = await this.features(lower, options.pooling, options.batchSize ?? 32);
+    options.onProgress?.(inputs.length, inputs.length);
+    return out;
+  }
+
+  /**
+   * Attention maps of one input: the lower layers' from ONNX Runtime (their weights never change), the
+   * trained layers' from the TF.js top, which is what computes them now.
+   */
+  async attend(input: TextInput, maxLength: number): Promise<AttentionResult> {
+    const result = await this.base.attend(input, maxLength);
+    const encoded = this.base.encodeInputs([input], maxLength);
+    const prepared = await this.prepare(this.lower ? { kind: 'recompute', encoded } : { kind: 'tokens', encoded }, [0]);
+    const maps: tf.Tensor4D[] = [];
+    tf.tidy(() => {
+      const { rows, seq } = prepared;
+      const x = prepared.hidden ? tf.tensor3d(prepared.hidden, [rows, seq, this.dim]) : this.top.embed(tf.tensor2d(prepared.ids!, [rows, seq], 'int32'), tf.tensor2d(prepared.types!, [rows, seq], 'int32'));
+      this.top.forward(x, tf.tensor2d(prepared.mask, [rows, seq]), maps);
+    });
+    const first = this.base.config.numLayers - this.trainedLayers;
+    for (let j = 0; j < maps.length; j++) result.layers[first + j] = (await maps[j]!.data()) as Float32Array;
+    tf.dispose(maps);
+    return result;
+  }
+
+  async dispose(): Promise<void> {
+    this.top.dispose();
+    await this.lower?.dispose();
+  }
+}
+
+/** LayerNormalization's epsilon from the graph (our generator and opset-17 exports); BERT's 1e-12 otherwise. */
+function layerNormEps(model: ReturnType<typeof decodeModel>): number {
+  const node = model.graph.node.find((n) => n.opType === 'LayerNormalization');
+  return node?.attribute.find((a) => a.name === 'epsilon')?.f ?? 1e-12;
+}
