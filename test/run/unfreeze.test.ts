@@ -7,6 +7,8 @@ import { openCheckpoint, predictAll, predictionMetrics } from '../../src/run/che
 import { defaultFinetuneConfig, runFinetune, type RunEvent } from '../../src/index.ts';
 import { datasetInputs, loadTextDataset } from '../../src/data/index.ts';
 import { scratchRun } from '../helpers/tiny-model.ts';
+import { exportOnnx } from '../../src/export/onnx/export.ts';
+import { exportedPredictions, maxDifference } from '../export/onnx-fixtures.ts';
 
 describe('finetune with backbone layers (--unfreeze-top)', () => {
   const run = scratchRun('transferkit-unfreeze-');
@@ -33,6 +35,23 @@ describe('finetune with backbone layers (--unfreeze-top)', () => {
     const query = 'encoder.layer.1.attention.self.query.weight';
     const original = new Float32Array(new Uint8Array(initializers.get(query)!.rawData as Uint8Array).slice().buffer);
     expect(Math.max(...overrides.get(query)!.map((v, i) => Math.abs(v - original[i]!)))).toBeGreaterThan(1e-4);
+
+    // Exported with its trained layer, the model serves through a plain Transformers.js pipeline with predict's numbers.
+    const exported = join(run.dir, 'top1-onnx');
+    expect((await exportOnnx(outcome.lastCheckpoint!, exported)).overridden).toBe(16);
+    const pairs = [
+      { text: 'A man is sleeping.', textPair: 'A man is awake.' },
+      { text: 'two dogs play', textPair: 'animals play outside' },
+    ];
+    const last = await openCheckpoint(outcome.lastCheckpoint!, { tfBackend: 'wasm' });
+    try {
+      const expected = await last.predict(pairs);
+      const got = await exportedPredictions(exported, pairs);
+      expect(got.labels).toEqual(expected.labels);
+      expect(maxDifference(got.probabilities, expected.probabilities)).toBeLessThanOrEqual(1e-5);
+    } finally {
+      await last.dispose();
+    }
 
     const data = await loadTextDataset('bundled:nli-tiny/validation', { maxSamples: 64 });
     const checkpoint = await openCheckpoint(outcome.checkpoint!, { tfBackend: 'wasm' });

@@ -8,6 +8,7 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { inputError, usageError } from '../../errors.ts';
 import { atomicWriteDir } from '../../io/atomic.ts';
+import { checkpointTextBackbone } from '../attention-model.ts';
 import { checkOutputDir } from '../output-path.ts';
 import { BACKBONE_MODEL_FILE, textBackboneFolder } from './backbone-folder.ts';
 import { flattenCheckpoint } from './checkpoint-chain.ts';
@@ -18,8 +19,9 @@ import { rewriteOnnxModel, type SourceGraph } from './rewrite.ts';
 export interface ExportOnnxOptions {
   /**
    * Backbone initializers to replace, by their exact ONNX initializer name (a checkpoint that trained
-   * backbone layers stores them that way). Empty or absent: the backbone is exported unchanged. For a
-   * model on a model, they apply to the text backbone at the bottom of the chain.
+   * backbone layers stores them that way). Absent: the checkpoint's own trained layers (none for a
+   * frozen backbone, which is then exported unchanged). For a model on a model, they apply to the text
+   * backbone at the bottom of the chain.
    */
   overrides?: ReadonlyMap<string, Float32Array>;
   /** Replace an existing, non-empty output folder. */
@@ -50,6 +52,8 @@ export async function exportOnnx(checkpoint: string, outDir: string, options: Ex
     throw usageError(`${outDir} already exists and is not empty; pass --overwrite to replace it, or choose another folder`, '--out');
   }
   const model = await flattenCheckpoint(checkpoint);
+  // The layers the checkpoint's run trained (--unfreeze-top) go into the graph in place of the pretrained ones.
+  const overrides = options.overrides ?? (await checkpointTextBackbone(checkpoint)).trained?.weights;
   const backboneDir = await textBackboneFolder(model.backbone, { offline: options.offline, checkpointDir: model.dir });
   for (const source of [model.dir, backboneDir]) {
     if (isSameOrInside(source, target)) throw usageError(`would replace ${source}, which the export reads; choose another folder`, '--out');
@@ -69,7 +73,7 @@ export async function exportOnnx(checkpoint: string, outDir: string, options: Ex
       });
       const clash = head.names.find((name) => graph.names.has(name));
       if (clash !== undefined) throw inputError(`the backbone graph already has a value named '${clash}'; it cannot take the head`, { file: sourceModel });
-      return { overrides: options.overrides, nodes: head.nodes, initializers: head.initializers, outputs: [head.output] };
+      return { overrides, nodes: head.nodes, initializers: head.initializers, outputs: [head.output] };
     });
     modelBytes = written.bytes;
     await writeClassifierConfig(backboneDir, tmp, model);
@@ -82,7 +86,7 @@ export async function exportOnnx(checkpoint: string, outDir: string, options: Ex
     maxLength: model.maxLength,
     backbone: model.backbone.model,
     modelBytes,
-    overridden: options.overrides?.size ?? 0,
+    overridden: overrides?.size ?? 0,
   };
 }
 
