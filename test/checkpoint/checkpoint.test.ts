@@ -57,7 +57,7 @@ describe('checkpoints', () => {
     expect(Buffer.from(got.buffer).equals(Buffer.from(expected.buffer))).toBe(true);
     expect(prediction.labels[0]).toBe(labelNames[prediction.labelIndices[0]]);
     const manifest = JSON.parse(await readFile(join(result.lastCheckpoint!, 'manifest.json'), 'utf8'));
-    expect(manifest).toMatchObject({ format: 'transferkit-checkpoint', formatVersion: 1, labelNames, pooling: 'cls', maxLength: 128, epoch: 2, tfBackend: 'cpu' });
+    expect(manifest).toMatchObject({ format: 'transferkit-checkpoint', formatVersion: 2, labelNames, pooling: 'cls', maxLength: 128, epoch: 2, tfBackend: 'cpu' });
     expect(manifest.versions.tfjs).toBe('4.22.0');
     expect(manifest.versions.transformers).toMatch(/^\d+\.\d+\.\d+/);
     expect(manifest.weights.tensors.map((t: { name: string }) => t.name)).toEqual(['dense_0/kernel', 'dense_0/bias', 'classifier/kernel', 'classifier/bias']);
@@ -106,7 +106,10 @@ describe('checkpoints', () => {
       );
     };
     expect(await attempt(JSON.stringify(original).slice(0, 100))).toMatch(/manifest\.json: checkpoint manifest is not valid JSON .* truncated or damaged/);
-    expect(await attempt({ ...original, formatVersion: 2 })).toMatch(/format version 2 is not supported/);
+    expect(await attempt({ ...original, formatVersion: 3 })).toMatch(/format version 3 is not supported/);
+    // A version-1 checkpoint (no backbone weights) still loads.
+    const { backboneWeights: _none, ...v1 } = original;
+    expect(await attempt({ ...v1, formatVersion: 1 })).toBe('loaded');
     expect(await attempt({ ...original, labelNames: ['a', 'b'] })).toMatch(/head has 3 outputs but there are 2 label names/);
     expect(await attempt({ ...original, head: { ...original.head, hidden: [8] } })).toMatch(/tensor 0 is 'dense_0\/kernel' \[5,7\]; the head config needs 'dense_0\/kernel' \[5,8\]/);
     const shifted = structuredClone(original);
