@@ -14,7 +14,7 @@ import { interruptedError, usageError } from '../errors.ts';
 import { readCachedStates, writeCachedStates } from '../features/state-cache.ts';
 import type { EncoderTraining } from '../train/fit.ts';
 import type { FinetuneConfig } from './config.ts';
-import type { FinetuneIO } from './finetune.ts';
+import type { Emit, TrainerControl } from '../train/events.ts';
 
 export interface PreparedEncoder {
   training: EncoderTraining;
@@ -35,7 +35,7 @@ export async function prepareEncoder(
   top: UnfreezeTop,
   splits: Record<string, RunSplit>,
   config: FinetuneConfig,
-  io: FinetuneIO,
+  io: { emit: Emit; control?: TrainerControl },
 ): Promise<PreparedEncoder> {
   if (!isTextBackbone(extractor)) throw usageError('backbone layers can only be trained on a pretrained text backbone, not on a TransferKit model used as backbone', '--unfreeze-top');
   const split = await SplitEncoder.create(extractor, top);
