@@ -3,3 +3,4 @@ export type { TextInput, ImageInput, RawImageLike, Modality } from './inputs.ts'
 export { featureRow, type FeatureMatrix } from './features.ts';
 export { MODEL_DTYPES, POOLINGS, type ModelDtype, type Pooling, type DeviceChoice, type ExtractOptions, type FeatureExtractor, type BackboneReference } from './extractor.ts';
 export { Rng } from './rng.ts';
+export type { NamedVariable } from './variables.ts';

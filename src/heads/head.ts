@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { activate } from './activations.ts';
 import { layerShapes, penultimateDim, type Activation, type HeadSpec } from './config.ts';
+import type { NamedVariable } from '../core/index.ts';
 import type { Rng } from '../core/index.ts';
 
 /** One dense layer's variables: kernel [inputs, outputs] (TF layout) and bias [outputs]. */
@@ -10,14 +11,7 @@ interface Dense {
   bias: tf.Variable<tf.Rank.R1>;
 }
 
-export interface NamedVariable {
-  name: string;
-  variable: tf.Variable;
-  /** Weight decay applies to kernels only (biases are exempt, as in the HF Trainer). */
-  decay: boolean;
-  /** This parameter's learning rate as a fraction of the run's (backbone layers: --backbone-lr-ratio); default 1. */
-  lrScale?: number;
-}
+export type { NamedVariable } from '../core/index.ts';
 
 /**
  * A classification head: a stack of dense layers whose weights are named tf.Variables. Gradients come

@@ -6,7 +6,7 @@
  * each one replaces, so a checkpoint's updated weights can be written back into the same graph.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { NamedVariable } from '../../heads/head.ts';
+import type { NamedVariable } from '../../core/index.ts';
 import type { BertStructure, EncoderLayerNames, LayerNormNames, LinearNames } from '../onnx/bert-structure.ts';
 
 export interface EncoderShape {
