@@ -1,4 +1,5 @@
 import { TransferKitError } from '../src/errors.ts';
+import { closest } from '../src/suggest.ts';
 import type { Command } from './command.ts';
 
 // Commands load lazily so `transferkit --help` does not pay for ONNX Runtime or TF.js.
@@ -28,7 +29,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const load = commands[name];
   if (!load) {
-    throw new TransferKitError('usage', `unknown command '${name}'; valid commands: ${Object.keys(commands).join(', ')}`);
+    const nearest = closest(name, Object.keys(commands));
+    const hint = nearest ? `; did you mean ${nearest}?` : '';
+    throw new TransferKitError('usage', `unknown command '${name}'${hint} (commands: ${Object.keys(commands).join(', ')})`);
   }
   const command = (await load()).default;
   if (rest.includes('--help') || rest.includes('-h')) {
