@@ -42,7 +42,8 @@ export function formatMetricsTable(name: string, m: Metrics): string {
     out.push(`${c.label.padEnd(width)}  ${pct(c.precision).padStart(9)}  ${pct(c.recall).padStart(6)}  ${pct(c.f1).padStart(6)}  ${String(c.support).padStart(7)}`);
   }
   out.push('', `confusion (rows gold, columns predicted):`);
-  out.push(`${''.padEnd(width)}  ${labels.map((l) => l.slice(0, 8).padStart(8)).join(' ')}`);
-  m.confusion.forEach((row, g) => out.push(`${labels[g].padEnd(width)}  ${row.map((v) => String(v).padStart(8)).join(' ')}`));
+  // Every column as wide as the longest label, so no label is cut (`contradiction`, not `contradi`).
+  out.push(`${''.padEnd(width)}  ${labels.map((l) => l.padStart(width)).join('  ')}`);
+  m.confusion.forEach((row, g) => out.push(`${labels[g].padEnd(width)}  ${row.map((v) => String(v).padStart(width)).join('  ')}`));
   return out.join('\n');
 }
