@@ -33,7 +33,7 @@ describe('PlainReporter', () => {
     const out = captureStream();
     const reporter = new PlainReporter(out.stream);
     const config = { model: 'bundled:tiny-bert', train: 'train.tsv (300)', head: 'mlp', mlpHidden: [256, 128], maxLength: 64, lr: 0.001, resume: false };
-    const start = { type: 'run-start', device: 'cpu', tfBackend: 'wasm', labelNames: ['entailment', 'neutral', 'contradiction'] } as const;
+    const start = { type: 'run-start' as const, device: 'cpu', tfBackend: 'wasm', labelNames: ['entailment', 'neutral', 'contradiction'] };
     reporter.onEvent({ ...start, config: { ...config, validation: { validation: 'bundled:nli-tiny/validation (600)' } } });
     reporter.onEvent({ ...start, config: { model: 'm', validation: { matched: 'm.tsv (9815)', mismatched: 'mm.tsv (9832)' } } });
     const [single, named] = out.lines();
