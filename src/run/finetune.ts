@@ -11,7 +11,7 @@ import { BEST_DIR, LAST_DIR, RUN_CHECKPOINT_DIR } from '../checkpoint/manifest.t
 import { checkpointFolder } from '../checkpoint/folder-store.ts';
 import { recoverReplacedDir } from '../io/atomic.ts';
 import { datasetInputs, loadTextDataset, type TextDataset } from '../data/index.ts';
-import { defaultTrainConfig, fit, evaluate, type TrainConfig } from '../train/index.ts';
+import { defaultTrainConfig, fit, evaluate, validateTrainConfig, type TrainConfig } from '../train/index.ts';
 import type { Emit, Metrics, RunResults, TrainerControl } from '../train/events.ts';
 import type { FinetuneConfig } from './config.ts';
 import { RUN_CONFIG_FILE, writeRunConfig } from './run-config.ts';
@@ -47,6 +47,8 @@ export async function runFinetune(requested: FinetuneConfig, io: FinetuneIO): Pr
 
   const train = await loadSplit(config.train, config, config.maxTrainSamples);
   const labelNames = train.labelNames;
+  // The labels are known now: a setting that does not fit them (--class-weights) fails before extraction.
+  validateTrainConfig(trainConfig(config, Object.keys(config.validation)), labelNames.length, Object.keys(config.validation));
   const validation: Record<string, TextDataset> = {};
   for (const [name, source] of Object.entries(config.validation)) {
     validation[name] = await loadSplit(source, config, config.maxEvalSamples, labelNames);
@@ -237,6 +239,7 @@ export function trainConfig(config: FinetuneConfig, validationNames: string[]): 
     schedule: config.scheduler,
     warmupRatio: config.warmupRatio,
     seed: config.seed,
+    classWeights: config.classWeights ?? null,
     earlyStopping: config.patience > 0 ? { monitor: `${monitorSet}/${monitorSet === 'train' ? 'loss' : 'accuracy'}`, patience: config.patience, minDelta: 0 } : null,
     // Long epochs (MNLI train is 392k pairs) get a resumable `last` checkpoint every few hundred steps.
     saveEverySteps: 500,
@@ -255,6 +258,7 @@ function describe(config: FinetuneConfig, train: TextDataset, validation: Record
     batchSize: config.batchSize,
     lr: config.lr,
     seed: config.seed,
+    ...(config.classWeights ? { classWeights: config.classWeights } : {}),
     outputDir: config.outputDir,
   };
 }
