@@ -35,8 +35,10 @@ With --lenient a skipped row has no row in the output (the summary on stderr nam
 Hub models download from HF_ENDPOINT (default https://huggingface.co) into $HF_HOME/transformers.js.
 
 Examples:
-  transferkit embed --model bert-base-cased --input ../shared/data/mnli/dev_matched.tsv --output dev.npy
-  transferkit embed --model ./my-bert --input pairs.jsonl --output pairs.npy --pooling mean --device cpu
+  transferkit embed --model bundled:tiny-bert --input bundled:nli-tiny/validation --output validation.npy
+  transferkit embed --model bundled:tiny-bert --input bundled:nli-tiny/train --max-samples 500 --pooling mean --output train-mean.npy
+  # needs the network once (downloads bert-base-cased, 434 MB) and your own pairs.jsonl ({"text": …, "text_pair": …} lines)
+  transferkit embed --model bert-base-cased --input pairs.jsonl --output pairs.npy --device cpu
 `;
 
 const POOLINGS: readonly Pooling[] = ['cls', 'mean'];

@@ -20,8 +20,9 @@ Flags:
   --seed N             weight seed (default 0)
 
 Examples:
-  transferkit make-model bert --out /tmp/tiny --layers 2 --hidden 32 --heads 4 --intermediate 64
-  transferkit make-model bert --out /tmp/bert-base --vocab ../shared/tokenizers/bert-base-cased
+  transferkit make-model bert --out models/tiny --layers 2 --hidden 32 --heads 4 --intermediate 64
+  # needs a tokenizer folder of your own (vocab.txt + tokenizer.json, e.g. bert-base-cased's); writes 440 MB
+  transferkit make-model bert --out models/bert-base --vocab path/to/bert-base-cased
 `;
 
 const makeModel: Command = {

@@ -19,8 +19,10 @@ Flags:
 ${DATA_FLAGS_HELP}
 
 Examples:
-  transferkit predict --checkpoint runs/demo/checkpoint --input pairs.jsonl --output predictions.jsonl
-  transferkit predict --checkpoint runs/mnli/checkpoint --input ../shared/data/mnli/sample_matched.tsv --output out.jsonl
+  # runs/demo is the run \`npm start\` writes
+  transferkit predict --checkpoint runs/demo --input bundled:nli-tiny/validation --output predictions.jsonl
+  # needs your own pairs.tsv (a header line, then premise<TAB>hypothesis rows)
+  transferkit predict --checkpoint runs/demo --input pairs.tsv --output pairs-predictions.jsonl
 `;
 
 const FLAGS = {
