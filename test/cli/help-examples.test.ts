@@ -13,7 +13,7 @@ import { scratchFolder } from '../helpers/tiny-model.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 
-export interface HelpExample {
+interface HelpExample {
   /** The command line as printed, continuation lines joined. */
   line: string;
   /** The `# …` comment lines printed right above it. */
@@ -21,7 +21,7 @@ export interface HelpExample {
 }
 
 /** The examples of a --help text: the lines after `Examples:`, with their comments and `\` continuations. */
-export function helpExamples(help: string): HelpExample[] {
+function helpExamples(help: string): HelpExample[] {
   const start = help.split('\n').findIndex((line) => line.trim() === 'Examples:');
   if (start < 0) return [];
   const examples: HelpExample[] = [];
