@@ -36,4 +36,13 @@ describe('metrics table (eval)', () => {
       'contradiction              1              0              1',
     ]);
   });
+
+  it('keeps the per-class columns aligned when a score is 100%', () => {
+    const m = computeMetrics(Int32Array.from([0, 1, 2]), Int32Array.from([2, 2, 2]), ['entailment', 'neutral', 'contradiction'], 1.1);
+    const lines = formatMetricsTable('dev', m).split('\n');
+    const table = lines.slice(lines.indexOf('') + 1, lines.indexOf('', lines.indexOf('') + 1));
+    expect(table[0]).toBe('class          precision   recall       f1  support');
+    expect(table[3]).toBe('contradiction     33.33%  100.00%   50.00%        1');
+    expect(new Set(table.map((line) => line.length)).size).toBe(1);
+  });
 });
