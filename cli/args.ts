@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { usageError } from '../src/errors.ts';
-import { closest } from '../src/suggest.ts';
+import { closest } from '../src/core/suggest.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

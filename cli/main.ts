@@ -1,5 +1,5 @@
 import { TransferKitError } from '../src/errors.ts';
-import { closest } from '../src/suggest.ts';
+import { closest } from '../src/core/suggest.ts';
 import type { Command } from './command.ts';
 
 // Commands load lazily so `transferkit --help` does not pay for ONNX Runtime or TF.js.

@@ -4,7 +4,7 @@ import { resolveColumns, type ColumnChoice, type ColumnMapping } from './columns
 import { deriveLabelNames, labelIndex, readLabelCell } from './labels.ts';
 import { problem, type Cell, type RecordSource, type RowProblem } from './records.ts';
 import { SkipLog } from './skipped.ts';
-import { closest } from '../suggest.ts';
+import { closest } from '../core/suggest.ts';
 import type { TextDataset } from './types.ts';
 
 export interface BuildOptions extends ColumnChoice {

@@ -1,5 +1,5 @@
 import type { Cell } from './records.ts';
-import { editDistance } from '../suggest.ts';
+import { editDistance } from '../core/suggest.ts';
 
 /** GLUE / Hugging Face order of the MNLI (and SNLI) classes: integer labels 0, 1, 2 mean these. */
 export const MNLI_LABELS: readonly string[] = Object.freeze(['entailment', 'neutral', 'contradiction']);
