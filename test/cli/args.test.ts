@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseFlags } from '../../cli/args.ts';
 import { configFromFlags, FINETUNE_FLAG_OPTIONS } from '../../cli/finetune-flags.ts';
 import { TransferKitError } from '../../src/errors.ts';
+import { editDistance } from '../../src/core/suggest.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 
@@ -54,6 +55,14 @@ describe('unknown flags', () => {
 
   it('suggests nothing when no flag is close', () => {
     expect(usageLine(() => parseFlags(['--colour'], options))).toBe("unknown flag '--colour' (see --help for the flags)");
+    // Two letters of two changed is another word, not a slip.
+    expect(usageLine(() => parseFlags(['--ab', '1'], { lr: { type: 'string' } }))).toBe("unknown flag '--ab' (see --help for the flags)");
+  });
+
+  it('counts a swap of neighbours as one slip', () => {
+    expect(editDistance('jsno', 'json')).toBe(1);
+    expect(editDistance('entailmnet', 'entailment')).toBe(1);
+    expect(editDistance('kitten', 'sitting')).toBe(3);
   });
 
   it.each([
