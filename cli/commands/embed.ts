@@ -36,7 +36,7 @@ Hub models download from HF_ENDPOINT (default https://huggingface.co) into $HF_H
 
 Examples:
   transferkit embed --model bundled:tiny-bert --input bundled:nli-tiny/validation --output validation.npy
-  transferkit embed --model bundled:tiny-bert --input bundled:nli-tiny/train --max-samples 500 --pooling mean --output train-mean.npy
+  transferkit embed --model bundled:tiny-bert --input bundled:nli-tiny/train --max-samples 200 --pooling mean --output train-mean.npy
   # needs the network once (downloads bert-base-cased, 434 MB) and your own pairs.jsonl ({"text": …, "text_pair": …} lines)
   transferkit embed --model bert-base-cased --input pairs.jsonl --output pairs.npy --device cpu
 `;

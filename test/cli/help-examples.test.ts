@@ -2,7 +2,8 @@
  * Every example printed by every `transferkit <command> --help` runs as printed, on a fresh clone, after
  * `npm start`: each in its own fresh folder holding only what `npm start` wrote (runs/demo), through
  * bash, with `transferkit` on PATH. An example whose inputs are not bundled must say so with a comment
- * line above it (`# needs …`: the network, a file of your own); those are listed as skipped.
+ * line above it (`# needs …`: the network, a file of your own); those are listed as skipped. To stay
+ * fast, the test adds row limits the help shows (LIMITS) to examples that do not set them.
  */
 import { execFile } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -48,6 +49,25 @@ function helpExamples(help: string): HelpExample[] {
 
 const needsSomethingElse = (example: HelpExample) => example.comments.some((comment) => /\bneeds\b/.test(comment));
 
+/**
+ * Flags the test adds (when an example does not give them) so that it stays fast: fewer rows, the same
+ * code paths. Each must be a flag the command's own help shows.
+ */
+const LIMITS: Record<string, string[]> = {
+  finetune: ['--max-train-samples', '300', '--max-eval-samples', '100'],
+  train: ['--max-train-samples', '300', '--max-eval-samples', '100'],
+  predict: ['--max-samples', '100'],
+  eval: ['--max-samples', '100'],
+  embed: ['--max-samples', '100'],
+};
+
+function limited(name: string, line: string): string {
+  const limits = LIMITS[name] ?? [];
+  const extra: string[] = [];
+  for (let i = 0; i < limits.length; i += 2) if (!line.includes(`${limits[i]} `)) extra.push(limits[i], limits[i + 1]);
+  return extra.length ? `${line} ${extra.join(' ')}` : line;
+}
+
 const commandNames = readdirSync(join(repoRoot, 'cli/commands')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort();
 const helps = await Promise.all(
   commandNames.map(async (name) => [name, ((await import(`../../cli/commands/${name}.ts`)) as { default: Command }).default.help] as const),
@@ -62,6 +82,16 @@ describe('help examples', () => {
       expect(own.filter((example) => !needsSomethingElse(example)).length, name).toBeGreaterThan(0);
       for (const example of own) expect(example.line, name).toMatch(new RegExp(`^transferkit ${name}( |$)`));
     }
+  });
+
+  it('adds only limiting flags that the command\'s help shows (train shows finetune\'s)', () => {
+    const helpOf = Object.fromEntries(helps);
+    for (const [name, limits] of Object.entries(LIMITS)) {
+      const help = name === 'train' ? helpOf.finetune : helpOf[name];
+      for (let i = 0; i < limits.length; i += 2) expect(help, `${name} ${limits[i]}`).toContain(`${limits[i]} N`);
+    }
+    expect(limited('eval', 'transferkit eval --data x')).toBe('transferkit eval --data x --max-samples 100');
+    expect(limited('embed', 'transferkit embed --max-samples 200 --output a.npy')).toBe('transferkit embed --max-samples 200 --output a.npy');
   });
 
   it('parses comments and continuation lines', () => {
@@ -101,7 +131,7 @@ describe('help examples', () => {
       const start: string = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).scripts.start;
       expect(start).toMatch(/^node bin\/transferkit\.js /);
       const dir = mkdtempSync(join(scratch.dir, 'after-npm-start-'));
-      const result = await bash(start.replace(/^node bin\/transferkit\.js/, 'transferkit'), dir);
+      const result = await bash(limited('finetune', start.replace(/^node bin\/transferkit\.js/, 'transferkit')), dir);
       expect(result.stderr).not.toMatch(/^error:/m);
       expect(result.code).toBe(0);
       afterStart = dir;
@@ -114,7 +144,7 @@ describe('help examples', () => {
         if (needsSomethingElse(example)) context.skip(example.comments.join(' '));
         const cwd = mkdtempSync(join(scratch.dir, `${example.name}-`));
         cpSync(join(await startRun(), 'runs'), join(cwd, 'runs'), { recursive: true });
-        const result = await bash(example.line, cwd);
+        const result = await bash(limited(example.name, example.line), cwd);
         expect(result.stderr, example.line).not.toMatch(/^error:/m);
         expect(result.code, example.line).toBe(0);
       },
