@@ -72,6 +72,7 @@ describe('unknown flags', () => {
     ['eval', ['--chekpoint', 'x'], '--checkpoint'],
     ['embed', ['--pooling=cls', '--polling', 'mean'], '--pooling'],
     ['attention', ['--layer', '0'], '--layers'],
+    ['export-onnx', ['--overwrit'], '--overwrite'],
     ['make-model', ['bert', '--hiden', '8'], '--hidden'],
   ])('%s suggests the nearest of its own flags', async (name, argv, nearest) => {
     const command = (await import(`../../cli/commands/${name}.ts`)).default;
@@ -81,7 +82,7 @@ describe('unknown flags', () => {
   it('the CLI prints one line and exits 2 (a negative value, an unknown command)', () => {
     const cases: [string[], string][] = [
       [['finetune', '--epochs', '-1'], "error: --epochs: must be a whole number >= 1, got '-1'"],
-      [['finetun'], "error: unknown command 'finetun'; did you mean finetune? (commands: finetune, train, predict, eval, embed, attention, make-model)"],
+      [['finetun'], "error: unknown command 'finetun'; did you mean finetune? (commands: finetune, train, predict, eval, embed, attention, export-onnx, make-model)"],
     ];
     for (const [argv, line] of cases) {
       const result = spawnSync(process.execPath, ['bin/transferkit.js', ...argv], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });

@@ -76,7 +76,7 @@ const examples = helps.flatMap(([name, help]) => helpExamples(help).map((example
 
 describe('help examples', () => {
   it('are parsed from every command (each has at least one that runs on the bundled model and data)', () => {
-    expect(commandNames).toEqual(['attention', 'embed', 'eval', 'finetune', 'make-model', 'predict', 'train']);
+    expect(commandNames).toEqual(['attention', 'embed', 'eval', 'export-onnx', 'finetune', 'make-model', 'predict', 'train']);
     for (const [name, help] of helps) {
       const own = helpExamples(help);
       expect(own.filter((example) => !needsSomethingElse(example)).length, name).toBeGreaterThan(0);
