@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
  */
 export const LAYERS: readonly (readonly string[])[] = [
   ['src/core', 'src/errors.ts', 'src/io'],
-  ['src/backbones/onnx', 'src/data', 'src/encode'],
+  // src/hub is the hub client (token and endpoint settings, cached downloads, errors) that data and checkpoints share.
+  ['src/backbones/onnx', 'src/data', 'src/encode', 'src/hub'],
   ['src/fixtures'],
   ['src/backbones'],
   ['src/features'],

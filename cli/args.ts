@@ -3,12 +3,14 @@ import { usageError } from '../src/errors.ts';
 import { closest } from '../src/core/suggest.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
+/** Spelled out so the emitted .d.ts can name it (util's own result type is not exported). */
+type ParsedFlags<T extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: boolean; strict: true }>>;
 
 /**
  * util.parseArgs with its errors turned into one-line usage errors that name the flag: an unknown flag
  * suggests the nearest known one, and a negative number is taken as the value of the flag before it.
  */
-export function parseFlags<T extends Options>(argv: string[], options: T, allowPositionals = false) {
+export function parseFlags<T extends Options>(argv: string[], options: T, allowPositionals = false): ParsedFlags<T> {
   try {
     return parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals, strict: true });
   } catch (error) {

@@ -24,7 +24,7 @@ export const FLAG_FIELDS: Readonly<Record<string, ConfigField>> = Object.fromEnt
 );
 
 /** util.parseArgs options for every FinetuneConfig field (`--validation` repeatable, `--resume` etc. boolean). */
-export const FINETUNE_FLAG_OPTIONS = Object.fromEntries(
+export const FINETUNE_FLAG_OPTIONS: Record<string, FlagOption> = Object.fromEntries(
   Object.entries(FLAG_FIELDS).map(([name, field]): [string, FlagOption] => {
     if (BOOLEAN_FIELDS.has(field)) return [name, { type: 'boolean' }];
     if (field === 'validation') return [name, { type: 'string', multiple: true }];

@@ -1,39 +1,28 @@
+#!/usr/bin/env node
 import { TransferKitError } from '../src/errors.ts';
 import { closest } from '../src/core/suggest.ts';
-import type { Command } from './command.ts';
-
-// Commands load lazily so `transferkit --help` does not pay for ONNX Runtime or TF.js.
-const commands: Record<string, () => Promise<{ default: Command }>> = {
-  finetune: () => import('./commands/finetune.ts'),
-  train: () => import('./commands/train.ts'),
-  predict: () => import('./commands/predict.ts'),
-  eval: () => import('./commands/eval.ts'),
-  embed: () => import('./commands/embed.ts'),
-  attention: () => import('./commands/attention.ts'),
-  'export-onnx': () => import('./commands/export-onnx.ts'),
-  'make-model': () => import('./commands/make-model.ts'),
-};
+import { COMMANDS } from './command-table.ts';
+import { versions } from '../src/checkpoint/versions.ts';
 
 const verbose = process.argv.includes('--verbose');
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv.filter((a) => a !== '--verbose');
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(await overview());
+    process.stdout.write(overview());
     return name ? 0 : 2;
   }
   if (name === '--version') {
-    const pkg = await import('../package.json', { with: { type: 'json' } });
-    process.stdout.write(`${pkg.default.version}\n`);
+    process.stdout.write(`${versions().transferkit}\n`);
     return 0;
   }
-  const load = commands[name];
-  if (!load) {
-    const nearest = closest(name, Object.keys(commands));
+  const entry = COMMANDS[name];
+  if (!entry) {
+    const nearest = closest(name, Object.keys(COMMANDS));
     const hint = nearest ? `; did you mean ${nearest}?` : '';
-    throw new TransferKitError('usage', `unknown command '${name}'${hint} (commands: ${Object.keys(commands).join(', ')})`);
+    throw new TransferKitError('usage', `unknown command '${name}'${hint} (commands: ${Object.keys(COMMANDS).join(', ')})`);
   }
-  const command = (await load()).default;
+  const command = (await entry.load()).default;
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(command.help.endsWith('\n') ? command.help : `${command.help}\n`);
     return 0;
@@ -41,12 +30,9 @@ async function main(argv: string[]): Promise<number> {
   return (await command.run(rest)) ?? 0;
 }
 
-async function overview(): Promise<string> {
+function overview(): string {
   const lines = ['Usage: transferkit <command> [flags]   (transferkit <command> --help for details)', '', 'Commands:'];
-  for (const [name, load] of Object.entries(commands)) {
-    const command = (await load()).default;
-    lines.push(`  ${name.padEnd(12)} ${command.summary}`);
-  }
+  for (const [name, { summary }] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(12)} ${summary}`);
   lines.push('', 'Global flags: --verbose (stack traces on errors)', '');
   return lines.join('\n');
 }

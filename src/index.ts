@@ -4,7 +4,7 @@ export { TransferKitError, type ErrorKind, type ErrorWhere } from './errors.ts';
 // data
 export { loadTextDataset, MNLI_LABELS, formatSkipSummary, type LoadTextOptions, type TextDataset, type SkippedRows } from './data/index.ts';
 export { bundledDataset } from './data/bundled.ts';
-export { loadImageDataset, CIFAR10_LABELS, type ImageDataset } from './data/images/index.ts';
+export { loadImageDataset, listImageInputs, CIFAR10_LABELS, type ImageDataset, type LoadImageOptions } from './data/images/index.ts';
 
 // encode
 export { encodeInput, type EncodedInput } from './encode/pairs.ts';
@@ -12,8 +12,8 @@ export { longestFirstLengths } from './encode/truncation.ts';
 export { planBatches, paddingFraction } from './encode/bucketing.ts';
 
 // the modality-neutral core: inputs, feature matrices, the extractor interface
-export type { TextInput, FeatureMatrix, FeatureExtractor, Pooling, DeviceChoice, ExtractOptions, BackboneReference, ModelDtype } from './core/index.ts';
-export { MODEL_DTYPES, Rng } from './core/index.ts';
+export type { TextInput, ImageInput, RawImageLike, Modality, FeatureMatrix, FeatureExtractor, Pooling, DeviceChoice, ExtractOptions, BackboneReference, ModelDtype } from './core/index.ts';
+export { MODEL_DTYPES, POOLINGS, Rng } from './core/index.ts';
 
 // backbones
 export { loadTextBackbone, type LoadTextBackboneOptions } from './backbones/load.ts';
@@ -21,6 +21,10 @@ export { resolveDevice, DEVICE_CHOICES } from './backbones/device.ts';
 export type { TextBackbone, AttentionResult } from './backbones/types.ts';
 export { addAttentionOutputs } from './backbones/onnx/attention-outputs.ts';
 export { makeBertModel, ensureTinyBert, TINY_BERT, type BertOptions } from './fixtures/bert.ts';
+export { loadImageBackbone, type LoadImageBackboneOptions } from './backbones/load-image.ts';
+export { ImageBackbone } from './backbones/image.ts';
+export { makeResNetModel, TINY_RESNET, RESNET50, type ResNetOptions } from './fixtures/resnet.ts';
+export { fitStandardization, standardize, type Standardization } from './features/standardize.ts';
 
 // features
 export { cachedFeatures, extractWithCache, clearFeatureCache, defaultFeatureCacheDir, type FeatureCacheKey } from './features/cache.ts';
@@ -38,6 +42,11 @@ export { checkpointFolder } from './checkpoint/folder-store.ts';
 export { loadCheckpoint } from './checkpoint/load.ts';
 export { TransferModel, type Prediction, type LoadModelOptions } from './model/transfer-model.ts';
 
+// the Hugging Face hub
+export { pushCheckpoint, type PushOptions, type PushResult } from './checkpoint/push.ts';
+export { pullModel, type PullModelOptions, type PullResult } from './checkpoint/pull.ts';
+export { modelCard } from './checkpoint/model-card.ts';
+
 // reporters
 export { PlainReporter, JsonlReporter, createReporter } from './report/index.ts';
 
@@ -48,4 +57,4 @@ export { exportOnnx, type ExportOnnxOptions, type ExportOnnxResult } from './exp
 
 // the scripted run
 export { runFinetune, type FinetuneOutcome, type FinetuneIO } from './run/finetune.ts';
-export { defaultFinetuneConfig, BUNDLED_MODEL, type FinetuneConfig } from './run/config.ts';
+export { defaultFinetuneConfig, taskDefaults, resolveEpochs, TASKS, BUNDLED_MODEL, type FinetuneConfig, type Task } from './run/config.ts';

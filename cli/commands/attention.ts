@@ -53,7 +53,6 @@ Examples:
 
 const attention: Command = {
   name: 'attention',
-  summary: 'Export per-layer attention (bertviz JSON, npy or an HTML head view)',
   help,
   async run(argv) {
     const { values } = parseFlags(argv, {

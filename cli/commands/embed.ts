@@ -7,6 +7,7 @@ import { MODEL_DTYPES, type Pooling } from '../../src/core/index.ts';
 import { DATA_FLAGS, dataFlagsHelp, loadOptionsFromFlags } from '../../src/data/flags.ts';
 
 const help = `Usage: transferkit embed --model M --input FILE --output OUT.npy [flags]
+       transferkit embed --task image-classification --model M --output OUT.npy IMAGE|FOLDER|GLOB ...
 
 Runs the backbone over every row of FILE and writes a float32 .npy matrix [rows, hidden] in input order
 (written atomically), one row per input row (labels, if any, are not read). FILE is TSV/CSV (with a header,
@@ -15,12 +16,17 @@ pairs are read from premise/hypothesis, sentence1/sentence2 or text/text_pair co
 --text-column/--text-pair-column), single texts from text/sentence. Pairs are encoded [CLS] A [SEP] B [SEP]
 with longest_first truncation.
 
+An image model (--task image-classification) embeds image files, folders and globs (--input, or as
+arguments), pooled as its family does (pooler_output, CLS) unless --pooling says mean.
+
 Flags:
+  --task T               text-classification (default) or image-classification
   --model M              hub id (bert-base-cased, owner/name), local model folder, or bundled:tiny-bert
                          (the generated random-weight demo model; no network) (required)
   --input FILE           input file, or bundled:nli-tiny/train | bundled:nli-tiny/validation (required)
   --output OUT.npy       output file (required)
-  --pooling cls|mean     [CLS] row or mask-aware mean of the last hidden state (default cls)
+  --pooling cls|mean|pooler  [CLS] row or mask-aware mean of the last hidden state (default cls;
+                         images: the family's own, pooler or mean)
   --max-length N         tokens per input, specials included (default 128)
   --batch-size N         inputs per forward pass (default 32)
   --device D             auto | cpu | cuda | webgpu (default auto: cpu when no accelerator works)
@@ -42,13 +48,14 @@ Examples:
 `;
 
 const POOLINGS: readonly Pooling[] = ['cls', 'mean'];
+const IMAGE_POOLINGS: readonly Pooling[] = ['cls', 'mean', 'pooler'];
 
 const embed: Command = {
   name: 'embed',
-  summary: 'Embed texts or text pairs with the backbone into a float32 .npy',
   help,
   async run(argv) {
-    const { values } = parseFlags(argv, {
+    const { values, positionals } = parseFlags(argv, {
+      task: { type: 'string' },
       model: { type: 'string' },
       input: { type: 'string' },
       output: { type: 'string' },
@@ -60,14 +67,17 @@ const embed: Command = {
       revision: { type: 'string' },
       dtype: { type: 'string' },
       ...DATA_FLAGS,
-    });
+    }, true);
     for (const flag of ['label-column', 'label-names'] as const) {
       if (values[flag] !== undefined) throw usageError('embed reads no labels (every row is embedded)', `--${flag}`);
     }
     const loadOptions = loadOptionsFromFlags(values);
     const model = requireFlag(values.model, '--model');
-    const input = requireFlag(values.input, '--input');
     const output = requireFlag(values.output, '--output');
+    const task = choiceFlag(values.task, '--task', ['text-classification', 'image-classification'] as const, 'text-classification');
+    if (task === 'image-classification') return embedImages(model, [...(values.input ? [values.input] : []), ...positionals], output, values);
+    if (positionals.length > 0) throw usageError(`unexpected argument '${positionals[0]}'`);
+    const input = requireFlag(values.input, '--input');
     if (!output.endsWith('.npy')) throw usageError(`must name a .npy file, got '${output}'`, '--output');
     await checkOutputFile(output, '--output');
     const pooling = choiceFlag(values.pooling, '--pooling', POOLINGS, 'cls');
@@ -115,5 +125,34 @@ const embed: Command = {
     return 0;
   },
 };
+
+/** embed --task image-classification: image files, folders and globs → [images, dim] float32 .npy. */
+async function embedImages(model: string, paths: string[], output: string, values: Record<string, string | boolean | undefined>): Promise<number> {
+  if (!output.endsWith('.npy')) throw usageError(`must name a .npy file, got '${output}'`, '--output');
+  if (paths.length === 0) throw usageError('is required (image files, folders or globs)', '--input');
+  await checkOutputFile(output, '--output');
+  const device = choiceFlag(values.device as string | undefined, '--device', DEVICE_CHOICES, 'auto');
+  const batchSize = intFlag(values['batch-size'] as string | undefined, '--batch-size', 32);
+  const requested = values.pooling === undefined ? undefined : choiceFlag(values.pooling as string, '--pooling', IMAGE_POOLINGS, 'pooler');
+  const [{ listImageInputs }, { loadImageBackbone }, { writeNpy }, { progressPrinter }] = await Promise.all([
+    import('../../src/data/images/index.ts'),
+    import('../../src/backbones/load-image.ts'),
+    import('../../src/export/npy.ts'),
+    import('../../src/report/progress-line.ts'),
+  ]);
+  const images = await listImageInputs(paths);
+  const backbone = await loadImageBackbone(model, { device, offline: values.offline as boolean | undefined, revision: values.revision as string | undefined });
+  try {
+    const pooling = backbone.resolvePooling(requested);
+    const started = performance.now();
+    const features = await backbone.extract(images.images, { pooling, maxLength: 0, batchSize, onProgress: progressPrinter('embedding', 'images') });
+    await writeNpy(output, features.data, [features.rows, features.dim]);
+    const seconds = (performance.now() - started) / 1000;
+    process.stdout.write(`wrote ${output} [${features.rows}, ${features.dim}] float32 (${pooling} pooling, ${backbone.identity}, ${backbone.device}, ${(features.rows / seconds).toFixed(1)} images/s)\n`);
+  } finally {
+    await backbone.dispose();
+  }
+  return 0;
+}
 
 export default embed;

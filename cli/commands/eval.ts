@@ -34,14 +34,13 @@ const FLAGS = {
 
 const evalCommand: Command = {
   name: 'eval',
-  summary: 'Metrics of a trained checkpoint on a labelled set',
   help,
   async run(argv) {
     const { values } = parseFlags(argv, FLAGS);
     const { checkpoint, batchSize, device, loadOptions } = checkpointRunOptions(values);
     const source = requireFlag(values.data, '--data');
 
-    const [{ openCheckpoint, predictAll, predictionMetrics }, { loadTextDataset, formatSkipSummary, datasetInputs }, { atomicWriteFile }, { progressPrinter }, { metricsJson }, { formatMetricsTable }] =
+    const [{ openCheckpoint, predictAll, predictionMetrics, isImageModel }, { loadTextDataset, formatSkipSummary, datasetInputs }, { atomicWriteFile }, { progressPrinter }, { metricsJson }, { formatMetricsTable }] =
       await Promise.all([
         import('../../src/run/checkpoint-model.ts'),
         import('../../src/data/index.ts'),
@@ -52,9 +51,13 @@ const evalCommand: Command = {
       ]);
     const model = await openCheckpoint(checkpoint, { device, offline: loadOptions.offline });
     try {
-      const data = await loadTextDataset(source, { ...loadOptions, labelNames: model.labelNames, requireLabels: true });
+      const { loadRunSplit } = await import('../../src/run/splits.ts');
+      // An image model evaluates on image data (class folders, tables, CIFAR-10, hub); a text model on text rows.
+      const data = isImageModel(model)
+        ? await loadRunSplit('image-classification', source, { labelNames: model.labelNames, lenient: loadOptions.lenient, maxSamples: loadOptions.maxSamples, offline: loadOptions.offline })
+        : await loadTextDataset(source, { ...loadOptions, labelNames: model.labelNames, requireLabels: true }).then((d) => ({ ...d, inputs: datasetInputs(d) }));
       if (data.skipped.length) process.stderr.write(`${formatSkipSummary(data.skipped, source)}\n`);
-      const prediction = await predictAll(model, datasetInputs(data), { batchSize, onProgress: progressPrinter('evaluating', 'inputs') });
+      const prediction = await predictAll(model, data.inputs as Parameters<typeof predictAll>[1], { batchSize, onProgress: progressPrinter('evaluating', 'inputs') });
       const metrics = predictionMetrics(prediction, data.labels!, model.labelNames);
       const json = { data: source, checkpoint: model.dir, ...metricsJson(metrics) };
       if (values.output) await atomicWriteFile(values.output, JSON.stringify(json, null, 2) + '\n');

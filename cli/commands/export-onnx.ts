@@ -33,7 +33,6 @@ const FLAGS = {
 
 const exportOnnxCommand: Command = {
   name: 'export-onnx',
-  summary: 'Export a checkpoint as one ONNX model (backbone + head) for Transformers.js pipelines',
   help,
   async run(argv) {
     const { values } = parseFlags(argv, FLAGS);

@@ -3,7 +3,7 @@ import { parseFlags } from '../args.ts';
 import { configFromFlags, FINETUNE_FLAG_OPTIONS } from '../finetune-flags.ts';
 import { resolve } from 'node:path';
 import { TransferKitError } from '../../src/errors.ts';
-import { defaultFinetuneConfig } from '../../src/run/config.ts';
+import { defaultFinetuneConfig, parseConfigField, taskDefaults } from '../../src/run/config.ts';
 
 const help = `Usage: transferkit finetune [flags]
 
@@ -14,6 +14,7 @@ The backbone defaults to the pretrained bert-base-cased (downloaded once from th
 \`--model bundled:tiny-bert\` is the offline demo's generated random-weight BERT (what npm start runs).
 
 Flags:
+  --task T                  text-classification (default) or image-classification
   --model M                 hub id (bert-base-cased), model folder, or a TransferKit checkpoint to use
                             frozen as the backbone, or bundled:tiny-bert (default bert-base-cased)
   --train SOURCE            TSV/CSV/JSONL/Parquet file or hub spec such as glue/mnli:train
@@ -22,13 +23,17 @@ Flags:
   --max-length N            tokens per pair, longest_first truncation (128)
   --batch-size N            head-training batch size (32)
   --extract-batch-size N    backbone batch size (32)
-  --lr X                    peak learning rate (1e-3)     --epochs N (3)     --seed N (42)
+  --lr X                    peak learning rate (1e-3; images 3e-3)     --seed N (42)
+  --epochs N|auto           (3; images auto: about 1,000 optimizer steps, 3 to 100 epochs)
   --head linear|mlp         (linear)   --mlp-hidden 256,128   --dropout X (0.1)   (the last two: mlp only)
   --class-weights balanced|W1,W2,…   per-class loss weights, one per label in label order; balanced:
                             n / (classes × count), as scikit-learn's (default: every class 1)
   --optimizer adamw|adam|sgd (adamw)   --scheduler linear|cosine|constant (linear)
   --warmup-ratio X (0.06)   --weight-decay X (0.01)   --patience N (early stopping; 0 = off)
-  --pooling cls|mean        (cls)
+  --pooling auto|cls|mean|pooler  text: cls (default) or mean; images: auto (default) = the family's own
+                            (pooler_output for ResNet/ConvNeXt/DINOv2, CLS for ViT), mean over positions
+  --standardize             standardise features with the training set's mean/std (default for images;
+                            kept in the checkpoint, applied by predict)
   --device auto|cpu|cuda|webgpu  backbone device (auto)   --tf-backend NAME  head backend
   --output-dir DIR          (runs/latest)   --overwrite-output-dir   replace a run already there
   --max-train-samples N     --max-eval-samples N
@@ -38,6 +43,8 @@ Flags:
   --lenient                 skip bad data rows (with a summary) instead of failing
   --json                    JSON lines of every event on stdout
   --no-ui                   plain progress lines even on a terminal
+  --push-to-hub OWNER/NAME  after the run, upload the kept checkpoint and a model card (as transferkit push)
+  --hub-private             create that repository private      --token-file FILE   the hub token's file
 
 Exit codes: 0 done (also after q then y in the terminal view), 1 runtime failure, 2 usage or bad input,
 130 stopped with Ctrl-C (checkpoint saved).
@@ -51,15 +58,24 @@ Examples:
     --max-train-samples 20000 --output-dir runs/mnli
   # needs your own train.tsv and dev.tsv (a header line, then premise<TAB>hypothesis<TAB>label rows)
   transferkit finetune --model bundled:tiny-bert --train train.tsv --validation dev=dev.tsv --output-dir runs/mine
+  # needs ../shared (the ResNet8 model and CIFAR-10 sample beside the repository)
+  transferkit finetune --task image-classification --model ../shared/models/resnet8-cifar10 \\
+    --train ../shared/data/cifar10-sample/train --validation test=../shared/data/cifar10-sample/test --output-dir runs/cifar
   # needs a run stopped with Ctrl-C in runs/mnli: continues where it stopped
   transferkit finetune --output-dir runs/mnli --resume
 `;
 
-const FLAGS = { ...FINETUNE_FLAG_OPTIONS, json: { type: 'boolean' }, 'no-ui': { type: 'boolean' } } as const;
+const FLAGS = {
+  ...FINETUNE_FLAG_OPTIONS,
+  json: { type: 'boolean' },
+  'no-ui': { type: 'boolean' },
+  'push-to-hub': { type: 'string' },
+  'hub-private': { type: 'boolean' },
+  'token-file': { type: 'string' },
+} as const;
 
 const finetune: Command = {
   name: 'finetune',
-  summary: 'Scripted finetune (run_glue.py style): extract features, train a head, evaluate, save',
   help,
   async run(argv) {
     const { values } = parseFlags(argv, FLAGS);
@@ -68,7 +84,16 @@ const finetune: Command = {
     const { readRunConfig } = await import('../../src/run/run-config.ts');
     const given = values as Record<string, unknown>;
     const saved = given.resume ? await readRunConfig(resolve(String(given['output-dir'] ?? defaultFinetuneConfig().outputDir))) : null;
-    const config = configFromFlags(values, saved ?? undefined);
+    // --task picks the defaults its flags start from (images: standardised features, epochs by data size).
+    const task = given.task !== undefined ? parseConfigField('task', String(given.task)) : 'text-classification';
+    const config = configFromFlags(values, saved ?? taskDefaults(task));
+    if (config.task === 'image-classification' && (!config.train || Object.keys(config.validation).length === 0) && !config.resume) {
+      const { usageError } = await import('../../src/errors.ts');
+      throw usageError('an image task needs --train SOURCE and at least one --validation NAME=SOURCE (class folders, CIFAR-10 batches, CSV/JSONL with image paths, or a hub spec)', config.train ? '--validation' : '--train');
+    }
+    const pushTo = values['push-to-hub'] as string | undefined;
+    // A missing token or a bad repo name fails now, not after the training.
+    if (pushTo !== undefined) await checkPushable(pushTo, values['token-file'] as string | undefined);
     const [{ runFinetune }, { TrainerControl, fanOut }, { createReporter }, { formatResultsTable }, { formatAfterView, formatNextSteps }] = await Promise.all([
       import('../../src/run/finetune.ts'),
       import('../../src/train/events.ts'),
@@ -119,8 +144,19 @@ const finetune: Command = {
       if (outcome.checkpoint) text += `checkpoint: ${outcome.checkpoint}\n\n${formatNextSteps(outcome.checkpointDir, config)}`;
       process.stdout.write(text);
     }
+    if (pushTo !== undefined && !outcome.interrupted && outcome.checkpoint) {
+      const { pushCheckpoint } = await import('../../src/checkpoint/push.ts');
+      const pushed = await pushCheckpoint({ checkpoint: outcome.checkpoint, repo: pushTo, private: values['hub-private'] as boolean | undefined, tokenFile: values['token-file'] as string | undefined });
+      process.stderr.write(`pushed ${pushed.files.join(', ')} to ${pushed.url} (commit ${pushed.commit || 'unknown'})\n`);
+    }
     return outcome.interrupted && interrupted ? 130 : 0;
   },
 };
+
+async function checkPushable(repo: string, tokenFile: string | undefined): Promise<void> {
+  const [{ parseHubRepo }, { hubSettings, requireToken }] = await Promise.all([import('../../src/hub/repo-ref.ts'), import('../../src/hub/settings.ts')]);
+  parseHubRepo(repo, '--push-to-hub');
+  requireToken(hubSettings({ tokenFile }), '--push-to-hub');
+}
 
 export default finetune;

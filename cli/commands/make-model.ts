@@ -2,7 +2,7 @@ import type { Command } from '../command.ts';
 import { intFlag, parseFlags, requireFlag } from '../args.ts';
 import { usageError } from '../../src/errors.ts';
 
-const help = `Usage: transferkit make-model bert --out DIR [flags]
+const help = `Usage: transferkit make-model bert|resnet --out DIR [flags]
 
 Writes a seeded random BERT in Hugging Face / Transformers.js layout: config.json, tokenizer.json,
 tokenizer_config.json, special_tokens_map.json, vocab.txt and onnx/model.onnx (opset 17, the graph
@@ -23,11 +23,15 @@ Examples:
   transferkit make-model bert --out models/tiny --layers 2 --hidden 32 --heads 4 --intermediate 64
   # needs a tokenizer folder of your own (vocab.txt + tokenizer.json, e.g. bert-base-cased's); writes 440 MB
   transferkit make-model bert --out models/bert-base --vocab path/to/bert-base-cased
+  transferkit make-model resnet --out models/tiny-resnet            (16x16 input, 2 stages, for tests)
+  transferkit make-model resnet --out models/resnet50 --preset resnet50   (ResNet-50 size, 224x224)
+
+ResNet flags: --preset tiny|resnet50  --image-size N  --embedding-size N  --hidden-sizes 256,512,...
+  --depths 3,4,6,3  --layer-type basic|bottleneck  --seed N
 `;
 
 const makeModel: Command = {
   name: 'make-model',
-  summary: 'Generate a seeded random model (BERT) in Hugging Face layout',
   help,
   async run(argv) {
     const { values, positionals } = parseFlags(
@@ -42,14 +46,21 @@ const makeModel: Command = {
         vocab: { type: 'string' },
         'vocab-size': { type: 'string' },
         seed: { type: 'string' },
+        preset: { type: 'string' },
+        'image-size': { type: 'string' },
+        'embedding-size': { type: 'string' },
+        'hidden-sizes': { type: 'string' },
+        depths: { type: 'string' },
+        'layer-type': { type: 'string' },
       },
       true,
     );
     const [kind, ...extra] = positionals;
-    if (kind !== 'bert') {
-      throw usageError(kind === undefined ? 'missing model kind; usage: transferkit make-model bert --out DIR' : `unknown model kind '${kind}'; supported: bert`);
+    if (kind !== 'bert' && kind !== 'resnet') {
+      throw usageError(kind === undefined ? 'missing model kind; usage: transferkit make-model bert|resnet --out DIR' : `unknown model kind '${kind}'; supported: bert, resnet`);
     }
     if (extra.length > 0) throw usageError(`unexpected argument '${extra[0]}'`);
+    if (kind === 'resnet') return makeResNet(values);
     const outDir = requireFlag(values.out, '--out');
     const { checkOutputDir } = await import('../../src/export/output-path.ts');
     await checkOutputDir(outDir, '--out');
@@ -86,5 +97,42 @@ const makeModel: Command = {
     return 0;
   },
 };
+
+/** `make-model resnet`: tiny by default; `--preset resnet50` (or the size flags) for bench sizes. */
+async function makeResNet(values: Record<string, string | boolean | undefined>): Promise<number> {
+  const outDir = requireFlag(values.out as string | undefined, '--out');
+  const { checkOutputDir } = await import('../../src/export/output-path.ts');
+  await checkOutputDir(outDir, '--out');
+  const { makeResNetModel, TINY_RESNET, RESNET50 } = await import('../../src/fixtures/resnet.ts');
+  const preset = values.preset === undefined || values.preset === 'tiny' ? TINY_RESNET : values.preset === 'resnet50' ? RESNET50 : null;
+  if (!preset) throw usageError(`must be tiny or resnet50, got '${String(values.preset)}'`, '--preset');
+  const sizes = (flag: string, text: unknown, fallback: number[]) => {
+    if (text === undefined) return fallback;
+    const list = String(text).split(',').map(Number);
+    if (list.some((n) => !Number.isInteger(n) || n < 1)) throw usageError(`must be comma-separated whole numbers, got '${String(text)}'`, flag);
+    return list;
+  };
+  const hiddenSizes = sizes('--hidden-sizes', values['hidden-sizes'], preset.hiddenSizes);
+  const depths = sizes('--depths', values.depths, preset.depths);
+  if (depths.length !== hiddenSizes.length) throw usageError(`needs one depth per hidden size (${hiddenSizes.length}), got ${depths.length}`, '--depths');
+  const layerType = (values['layer-type'] as string | undefined) ?? preset.layerType;
+  if (layerType !== 'basic' && layerType !== 'bottleneck') throw usageError(`must be basic or bottleneck, got '${layerType}'`, '--layer-type');
+  if (layerType === 'bottleneck' && hiddenSizes.some((n) => n % 4 !== 0)) throw usageError('bottleneck blocks need hidden sizes divisible by 4', '--hidden-sizes');
+  const options = {
+    outDir,
+    imageSize: intFlag(values['image-size'] as string | undefined, '--image-size', preset.imageSize, 4),
+    embeddingSize: intFlag(values['embedding-size'] as string | undefined, '--embedding-size', preset.embeddingSize),
+    hiddenSizes,
+    depths,
+    layerType: layerType as 'basic' | 'bottleneck',
+    seed: intFlag(values.seed as string | undefined, '--seed', 0, 0),
+  };
+  const started = Date.now();
+  const { dir } = await makeResNetModel(options);
+  process.stdout.write(
+    `wrote ${dir}: ResNet ${options.layerType} depths ${depths.join(',')}, widths ${hiddenSizes.join(',')}, ${options.imageSize}x${options.imageSize} (${((Date.now() - started) / 1000).toFixed(1)}s)\n`,
+  );
+  return 0;
+}
 
 export default makeModel;

@@ -49,7 +49,6 @@ const INTERRUPTED_EXIT_CODE = 130;
 
 const train: Command = {
   name: 'train',
-  summary: 'Interactive terminal trainer: set up a run, watch it, pause/save/evaluate/stop it with keys',
   help,
   async run(argv) {
     const { values } = parseFlags(argv, TRAIN_FLAG_OPTIONS);

@@ -28,7 +28,7 @@ export interface LoadTextBackboneOptions {
 }
 
 /** Transformers.js' file suffix per dtype (`onnx/model<suffix>.onnx`). */
-const DTYPE_SUFFIX: Record<ModelDtype, string> = { fp32: '', fp16: '_fp16', q8: '_quantized', int8: '_int8', uint8: '_uint8', q4: '_q4' };
+export const DTYPE_SUFFIX: Record<ModelDtype, string> = { fp32: '', fp16: '_fp16', q8: '_quantized', int8: '_int8', uint8: '_uint8', q4: '_q4' };
 
 /**
  * Loads a BERT-family encoder by hub id (`bert-base-cased`, `owner/name`) or local folder (Hugging Face
@@ -135,9 +135,10 @@ export async function localIdentity(dir: string, modelFile: string): Promise<str
   return `local:sha256:${await localIdentityHash(dir, modelFile)}`;
 }
 
-async function localIdentityHash(dir: string, modelFile: string): Promise<string> {
+/** The model file's sha256 with those of the side files that exist (an image model's: config and preprocessor). */
+export async function localIdentityHash(dir: string, modelFile: string, sideFiles = ['tokenizer.json', 'config.json']): Promise<string> {
   const parts = [await cachedFileSha256(join(dir, modelFile))];
-  for (const file of ['tokenizer.json', 'config.json']) {
+  for (const file of sideFiles) {
     if (existsSync(join(dir, file))) parts.push(await cachedFileSha256(join(dir, file)));
   }
   return sha256Hex(parts.join('\n'));
@@ -158,7 +159,7 @@ function readConfig(pretrained: PretrainedConfig, where: string): TextBackboneCo
 }
 
 /** Our own errors pass; anything from Transformers.js becomes one line naming the model and where it looked. */
-async function guard<T>(model: string, source: ModelSource, work: () => Promise<T>): Promise<T> {
+export async function guard<T>(model: string, source: ModelSource, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {

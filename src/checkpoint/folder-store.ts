@@ -18,6 +18,7 @@ export function checkpointFolder(dir: string, given: Partial<FeatureSource> = {}
     pooling: given.pooling ?? null,
     maxLength: given.maxLength ?? null,
     ...(given.data ? { data: given.data } : {}),
+    ...(given.standardize ? { standardize: given.standardize } : {}),
   };
   const pathOf = (slot: CheckpointSlot) => join(dir, SLOT_DIRS[slot]);
   return {
@@ -38,6 +39,7 @@ export function checkpointFolder(dir: string, given: Partial<FeatureSource> = {}
         manifest.backbone?.identity !== source.backbone?.identity ? 'backbone' : null,
         manifest.pooling !== source.pooling ? 'pooling' : null,
         manifest.maxLength !== source.maxLength ? 'max length' : null,
+        JSON.stringify(manifest.standardize ?? null) !== JSON.stringify(source.standardize ?? null) ? 'standardization' : null,
       ].filter((change) => change !== null);
       if (featureChanges.length > 0) throw usageError(`cannot resume: the features differ from the interrupted run's (${featureChanges.join(', ')})`, '--resume');
       return {

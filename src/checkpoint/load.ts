@@ -7,6 +7,7 @@ import { recoverReplacedDir } from '../io/atomic.ts';
 import { BEST_DIR, LAST_DIR, MANIFEST_FILE, RUN_CHECKPOINT_DIR, type BinaryFile, type CheckpointManifest } from './manifest.ts';
 import { sha256, unpackTensors } from './tensors.ts';
 import { validateManifest } from './validate.ts';
+import { isHubCheckpoint, parseHubRepo } from '../hub/repo-ref.ts';
 
 export interface LoadedCheckpoint {
   dir: string;
@@ -21,8 +22,10 @@ export interface LoadedCheckpoint {
 /**
  * Reads and verifies a checkpoint: manifest fields, tensor names and shapes against the head config,
  * file sizes and sha256 checksums. Data only: nothing from the checkpoint is ever executed.
+ * `hub:OWNER/NAME[@REVISION]` is downloaded into the Hugging Face cache first (offline: read from it).
  */
-export async function loadCheckpoint(dir: string, options: { withResumeState?: boolean } = {}): Promise<LoadedCheckpoint> {
+export async function loadCheckpoint(given: string, options: { withResumeState?: boolean; offline?: boolean } = {}): Promise<LoadedCheckpoint> {
+  const dir = isHubCheckpoint(given) ? await pullHubCheckpoint(given, options.offline) : given;
   await recoverCheckpoints(dir);
   const absolute = resolveCheckpointDir(dir);
   const manifestPath = join(absolute, MANIFEST_FILE);
@@ -49,9 +52,14 @@ export async function loadCheckpoint(dir: string, options: { withResumeState?: b
     optimizer = { kind: r.kind, step: r.step, slots: r.tensors.map((t) => ({ name: t.name, shape: t.shape, data: slots.get(t.name)! })) };
   }
   const identity = sha256(
-    JSON.stringify({ weights: manifest.weights.sha256, head: manifest.head, labels: manifest.labelNames, backbone: manifest.backbone?.identity ?? null, pooling: manifest.pooling, maxLength: manifest.maxLength }),
+    JSON.stringify({ weights: manifest.weights.sha256, head: manifest.head, labels: manifest.labelNames, backbone: manifest.backbone?.identity ?? null, pooling: manifest.pooling, maxLength: manifest.maxLength, ...(manifest.standardize ? { standardize: manifest.standardize } : {}) }),
   );
   return { dir: absolute, manifest, weights, optimizer, identity };
+}
+
+async function pullHubCheckpoint(given: string, offline?: boolean): Promise<string> {
+  const { pullCheckpoint } = await import('./hub.ts'); // @huggingface/hub only when needed
+  return pullCheckpoint(parseHubRepo(given, '--checkpoint'), { offline });
 }
 
 /**

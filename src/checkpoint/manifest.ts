@@ -1,4 +1,5 @@
 import type { BackboneReference, Pooling } from '../core/index.ts';
+import type { Standardization } from '../features/standardize.ts';
 import type { HeadSpec } from '../heads/config.ts';
 import type { TrainConfig } from '../train/config.ts';
 import type { Metrics } from '../train/events.ts';
@@ -26,6 +27,8 @@ export interface FeatureSource {
   maxLength: number | null;
   /** Data sources by split name, for the record. */
   data?: Record<string, string>;
+  /** Per-dimension mean and std of the training features: the head reads (features - mean) / std. */
+  standardize?: Standardization;
 }
 
 export interface BinaryFile {

@@ -42,6 +42,7 @@ export async function saveCheckpoint(dir: string, content: CheckpointContent): P
     pooling: content.source.pooling,
     maxLength: content.source.maxLength,
     ...(content.source.data ? { data: content.source.data } : {}),
+    ...(content.source.standardize ? { standardize: content.source.standardize } : {}),
     labelNames: content.labelNames,
     head: content.head.spec,
     training: content.training,

@@ -3,6 +3,7 @@ import { ACTIVATIONS, layerShapes, type Activation, type HeadSpec } from '../hea
 import { isTrainerState } from '../train/state.ts';
 import { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_VERSION, type BinaryFile, type CheckpointManifest } from './manifest.ts';
 import type { TensorEntry } from './tensors.ts';
+import { POOLINGS, type Pooling } from '../core/index.ts';
 
 /**
  * Checks a parsed manifest field by field (no schema library, no code evaluation) and returns it typed.
@@ -41,7 +42,17 @@ export function validateManifest(value: unknown, file: string): CheckpointManife
     if (b.dim !== head.inputDim) fail(`backbone gives ${String(b.dim)}-dim features but the head takes ${head.inputDim}`);
     if (b.checkpoint !== undefined && typeof b.checkpoint !== 'string') fail(`'backbone.checkpoint' must be a path`);
   }
-  if (m.pooling !== null && m.pooling !== 'cls' && m.pooling !== 'mean') fail(`'pooling' must be cls, mean or null`);
+  if (m.pooling !== null && !POOLINGS.includes(m.pooling as Pooling)) fail(`'pooling' must be ${POOLINGS.join(', ')} or null`);
+  if (m.backbone !== null && (m.backbone as Record<string, unknown>).modality !== undefined && !['text', 'image'].includes((m.backbone as Record<string, unknown>).modality as string)) {
+    fail(`'backbone.modality' must be text or image`);
+  }
+  if (m.standardize !== undefined) {
+    const s = m.standardize as Record<string, unknown>;
+    const isVector = (v: unknown) => Array.isArray(v) && v.length === head.inputDim && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+    if (!isObject(s) || !isVector(s.mean) || !isVector(s.std) || !(s.std as number[]).every((x) => x > 0)) {
+      fail(`'standardize' must be { mean, std }, ${head.inputDim} finite numbers each (std > 0)`);
+    }
+  }
   if (m.maxLength !== null && !(isCount(m.maxLength) && (m.maxLength as number) > 0)) fail(`'maxLength' must be a positive integer or null`);
   if (m.training !== null && !isObject(m.training)) fail(`'training' must be an object or null`);
   if (m.metrics !== null && !isObject(m.metrics)) fail(`'metrics' must be an object or null`);

@@ -1,7 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, parse, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, parse } from 'node:path';
 
 export interface Versions {
   transferkit: string;
@@ -15,7 +14,8 @@ let cached: Versions | null = null;
 /** Versions of TransferKit, TF.js and Transformers.js, read from their package.json files. */
 export function versions(): Versions {
   cached ??= {
-    transferkit: readVersion(resolve(dirname(fileURLToPath(import.meta.url)), '../../package.json')),
+    // By its own name (package.json exports it), so this works from src/ (tsx) and from dist/ alike.
+    transferkit: readVersion(require.resolve('transferkit/package.json')),
     tfjs: packageVersion('@tensorflow/tfjs-core'),
     transformers: packageVersion('@huggingface/transformers'),
   };

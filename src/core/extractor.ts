@@ -1,8 +1,12 @@
 import type { FeatureMatrix } from './features.ts';
-import type { TextInput } from './inputs.ts';
+import type { Modality, TextInput } from './inputs.ts';
 
-/** How a backbone's per-position outputs become one vector: the first ([CLS]) position or the mean. */
-export type Pooling = 'cls' | 'mean';
+/**
+ * How a backbone's outputs become one vector: the first ([CLS]) position, the mean over positions (tokens,
+ * patches or the spatial grid), or the model's own `pooler_output` (ResNet, ConvNeXt, DINOv2).
+ */
+export type Pooling = 'cls' | 'mean' | 'pooler';
+export const POOLINGS: readonly Pooling[] = ['cls', 'mean', 'pooler'];
 export type DeviceChoice = 'cpu' | 'cuda' | 'webgpu' | 'auto';
 
 export interface ExtractOptions {
@@ -42,4 +46,8 @@ export interface BackboneReference {
   dim: number;
   /** Set when the backbone is itself a TransferKit checkpoint (model as backbone). */
   checkpoint?: string;
+  /** What the backbone reads; absent means text (checkpoints written before images existed). */
+  modality?: Modality;
+  /** sha256 of the image processor config (preprocessor_config.json) an image backbone applies. */
+  preprocessing?: string;
 }

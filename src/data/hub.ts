@@ -1,13 +1,9 @@
 import { join } from 'node:path';
-import {
-  datasetInfo,
-  downloadFileToCacheDir,
-  getHFHubCachePath,
-  getRepoFolderName,
-  HubApiError,
-  listFiles,
-} from '@huggingface/hub';
-import { inputError, runtimeError, usageError, type TransferKitError } from '../errors.ts';
+import { datasetInfo, getRepoFolderName, HubApiError, listFiles } from '@huggingface/hub';
+import { inputError, runtimeError, type TransferKitError } from '../errors.ts';
+import { describeNetworkError as describe, downloadToCache } from '../hub/download.ts';
+import { hubApiError } from '../hub/errors.ts';
+import { hubSettings, type HubSettings } from '../hub/settings.ts';
 import { atomicWriteFile } from '../io/atomic.ts';
 import { buildTextDataset } from './build.ts';
 import { availableSplits, cachedSnapshots, listSnapshotFiles, matchSplitFiles, splitFolders } from './hub-files.ts';
@@ -17,39 +13,35 @@ import type { LoadTextOptions, TextDataset } from './types.ts';
 
 const REVISION = 'main';
 
-/** Hub settings from the environment, as huggingface_hub reads them. */
-export interface HubSettings {
-  endpoint: string;
-  token?: string;
-  offline: boolean;
-  cacheDir: string;
-}
-
-export function hubSettings(options: { offline?: boolean } = {}, env: NodeJS.ProcessEnv = process.env): HubSettings {
-  const token = env.HF_TOKEN || env.HUGGING_FACE_HUB_TOKEN || undefined;
-  if (token !== undefined && !token.startsWith('hf_')) {
-    throw usageError("HF_TOKEN does not look like a Hugging Face token (they start with 'hf_')");
-  }
-  return {
-    endpoint: (env.HF_ENDPOINT || 'https://huggingface.co').replace(/\/+$/, ''),
-    token,
-    offline: options.offline === true || /^(1|true|yes|on)$/i.test(env.HF_HUB_OFFLINE ?? ''),
-    cacheDir: getHFHubCachePath(),
-  };
-}
-
 /**
  * Loads `owner/name[/config]:split` (or `glue/<task>:split`) from the split's Parquet files on the hub,
  * downloading them into the Hugging Face cache first (or, offline, reading only what is cached).
  */
 export async function loadHubTextDataset(source: string, options: LoadTextOptions = {}): Promise<TextDataset> {
+  return loadHubSplit(
+    source,
+    options,
+    async (files, spec, quiet) =>
+      buildTextDataset(source, await Promise.all(files.map((file) => openParquet(file))), { ...options, ...(quiet ? { onProgress: undefined } : {}), labelNames: options.labelNames ?? spec.labelNames }),
+    (dataset) => dataset.texts.length,
+  );
+}
+
+/**
+ * The hub download behind every dataset kind: `build` reads the local shards (text rows, images, ...);
+ * with --max-samples, shards stop downloading once those so far give `rows(dataset)` enough rows.
+ */
+export async function loadHubSplit<T>(
+  source: string,
+  options: { offline?: boolean; maxSamples?: number; onProgress?: LoadTextOptions['onProgress'] },
+  build: (files: string[], spec: HubSpec, quiet: boolean) => Promise<T>,
+  rows: (dataset: T) => number,
+): Promise<T> {
   const spec = parseHubSpec(source);
   const settings = hubSettings(options);
-  const build = async (files: string[]) =>
-    buildTextDataset(source, await Promise.all(files.map(openParquet)), { ...options, labelNames: options.labelNames ?? spec.labelNames });
-  if (settings.offline) return build(await findCached(source, spec, settings, 'offline'));
+  if (settings.offline) return build(await findCached(source, spec, settings, 'offline'), spec, false);
   const plan = await planSplit(source, spec, settings);
-  if ('cached' in plan) return build(plan.cached);
+  if ('cached' in plan) return build(plan.cached, spec, false);
 
   const total = plan.shards.reduce((sum, shard) => sum + shard.size, 0);
   const local: string[] = [];
@@ -60,17 +52,17 @@ export async function loadHubTextDataset(source: string, options: LoadTextOption
     options.onProgress?.({ phase: 'download', done, total });
     // --max-samples: stop downloading once the shards so far give enough usable rows.
     if (options.maxSamples === undefined || index === plan.shards.length - 1) continue;
-    const inputs = await Promise.all(local.map(openParquet));
+    const inputs = await Promise.all(local.map((file) => openParquet(file)));
     if (inputs.reduce((sum, input) => sum + (input.total ?? 0), 0) < options.maxSamples) continue;
-    const dataset = await buildTextDataset(source, inputs, { ...options, onProgress: undefined, labelNames: options.labelNames ?? spec.labelNames }).catch(
+    const dataset = await build(local, spec, true).catch(
       () => undefined, // too few usable rows yet (or a bad row, which the full read below reports)
     );
-    if (dataset && dataset.texts.length >= options.maxSamples) {
+    if (dataset && rows(dataset) >= options.maxSamples) {
       options.onProgress?.({ phase: 'download', done, total: done });
-      return build(local);
+      return build(local, spec, false);
     }
   }
-  return build(local);
+  return build(local, spec, false);
 }
 
 const storageFolder = (spec: HubSpec, settings: HubSettings) =>
@@ -153,70 +145,12 @@ async function planSplit(
 /** Downloads one shard into the cache (a no-op when the commit's copy is there) and returns its local path. */
 async function fetchShard(source: string, spec: HubSpec, settings: HubSettings, commit: string, path: string, onBytes: (bytes: number) => void): Promise<string> {
   try {
-    return await quietly(() =>
-      downloadFileToCacheDir({
-        hubUrl: settings.endpoint,
-        accessToken: settings.token,
-        repo: { type: 'dataset', name: spec.repo },
-        path,
-        revision: commit,
-        cacheDir: settings.cacheDir,
-        fetch: countingFetch(onBytes),
-      }),
-    );
+    return await downloadToCache(settings, { repo: { type: 'dataset', name: spec.repo }, path, commit, onBytes });
   } catch (error) {
     if (error instanceof HubApiError) throw hubError(source, spec, settings, error);
     throw runtimeError(`downloading ${path} from ${settings.endpoint} failed: ${describe(error)}`, { file: source }, error);
   }
 }
 
-function hubError(source: string, spec: HubSpec, settings: HubSettings, error: HubApiError): Error {
-  const status = error.statusCode;
-  if (status === 401 || status === 403) {
-    const hint = settings.token ? 'HF_TOKEN has no access to it' : 'set HF_TOKEN for gated or private datasets';
-    return inputError(`access to dataset ${spec.repo} on ${settings.endpoint} was refused (HTTP ${status}); ${hint}`, { file: source });
-  }
-  if (status === 404) {
-    return inputError(`dataset ${spec.repo} not found on ${settings.endpoint} (HTTP 404; private datasets need HF_TOKEN)`, { file: source });
-  }
-  return runtimeError(`the hub at ${settings.endpoint} answered HTTP ${status}: ${error.message.split('\n')[0]}`, { file: source }, error);
-}
-
-/** A fetch that reports the bytes of file bodies as they stream (not the 1-byte size probes). */
-function countingFetch(onBytes: (bytes: number) => void): typeof fetch {
-  return async (input, init) => {
-    const response = await fetch(input, init);
-    const range = new Headers(init?.headers).get('range');
-    if (!response.body || range === 'bytes=0-0' || (init?.method ?? 'GET') !== 'GET') return response;
-    let bytes = 0;
-    const counted = response.body.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          bytes += chunk.byteLength;
-          onBytes(bytes);
-          controller.enqueue(chunk);
-        },
-      }),
-    );
-    return new Response(counted, { status: response.status, statusText: response.statusText, headers: response.headers });
-  };
-}
-
-/**
- * downloadFileToCacheDir announces each download with console.debug, which lands on stdout in Node and
- * would break the CLI's output and the Ink screen; progress goes through onProgress instead.
- */
-async function quietly<T>(run: () => Promise<T>): Promise<T> {
-  const debug = console.debug;
-  console.debug = () => {};
-  try {
-    return await run();
-  } finally {
-    console.debug = debug;
-  }
-}
-
-function describe(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
-}
+const hubError = (source: string, spec: HubSpec, settings: HubSettings, error: HubApiError) =>
+  hubApiError('dataset', spec.repo, settings, error, { file: source });

@@ -3,7 +3,6 @@ import { inputError, usageError } from '../errors.ts';
 import { openDelimited } from './delimited.ts';
 import { TEXT_FORMATS, type TextFormat } from './formats.ts';
 import { openJsonl } from './jsonl.ts';
-import { openParquet } from './parquet.ts';
 import type { RecordSource } from './records.ts';
 
 /** Checks that `file` is a readable regular file, turning fs errors into one-line input errors. */
@@ -51,12 +50,13 @@ export async function detectFormat(file: string): Promise<TextFormat> {
 /** Opens a local data file as a RecordSource of the given (or detected) format. */
 export async function openDataFile(
   file: string,
-  options: { format?: TextFormat | 'auto'; labelNames?: readonly string[] } = {},
+  options: { format?: TextFormat | 'auto'; labelNames?: readonly string[]; binary?: boolean } = {},
 ): Promise<RecordSource> {
   const size = await checkReadable(file);
   if (size === 0) throw inputError('the file is empty', { file });
   const format = !options.format || options.format === 'auto' ? await detectFormat(file) : options.format;
-  if (format === 'parquet') return openParquet(file);
+  // hyparquet loads only for Parquet input: a TSV predict does not pay for it.
+  if (format === 'parquet') return (await import('./parquet.ts')).openParquet(file, { binary: options.binary });
   if (format === 'jsonl') return openJsonl(file, { fileSize: size });
   if (format === 'tsv' || format === 'csv') return openDelimited(file, format, { labelNames: options.labelNames, fileSize: size });
   throw usageError(`unknown format '${format as string}'; valid formats: auto, ${TEXT_FORMATS.join(', ')}`, '--format');

@@ -7,7 +7,7 @@ import type { RecordSource } from './records.ts';
  * with hyparquet. Rows are read one row group at a time and only for the selected columns, so a large
  * shard is never decoded whole.
  */
-export async function openParquet(file: string): Promise<RecordSource> {
+export async function openParquet(file: string, options: { binary?: boolean } = {}): Promise<RecordSource> {
   let buffer;
   let metadata;
   try {
@@ -34,7 +34,8 @@ export async function openParquet(file: string): Promise<RecordSource> {
         const rowEnd = rowStart + Number(group.num_rows);
         let rows;
         try {
-          rows = await parquetReadObjects({ file: file_, metadata: meta, columns: names, rowStart, rowEnd });
+          // binary: un-annotated byte arrays (an Image struct's `bytes`) stay bytes instead of being read as UTF-8.
+          rows = await parquetReadObjects({ file: file_, metadata: meta, columns: names, rowStart, rowEnd, ...(options.binary ? { utf8: false } : {}) });
         } catch (error) {
           throw inputError(`cannot decode Parquet rows ${rowStart + 1}-${rowEnd}: ${(error as Error).message}`, { file });
         }

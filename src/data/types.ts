@@ -1,3 +1,4 @@
+import type { ImageInput } from '../core/index.ts';
 import type { TextFormat } from './formats.ts';
 
 /** A labelled (or unlabelled) text dataset in memory, rows in file order. */
@@ -27,18 +28,19 @@ export interface SkippedRows {
   example?: string;
 }
 
-/** A labelled image dataset in memory: N images, RGB 0-255, channels first (N*3*H*W). */
+/** An image classification dataset: one input per row, labelled or not, in source order. */
 export interface ImageDataset {
-  /** The source as the user gave it (folder or CIFAR-10 batch file), for messages. */
+  /** The source as the user gave it (folder, table file, CIFAR-10 batch, hub spec), for messages. */
   source: string;
-  images: Uint8Array;
-  height: number;
-  width: number;
-  /** Index into labelNames per image. */
-  labels: Int32Array;
+  /** One per row: a file path, encoded file bytes (hub Parquet) or decoded pixels (CIFAR-10 records). */
+  images: ImageInput[];
+  /** Index into labelNames per row; null when the data has no labels (a folder of files to predict). */
+  labels: Int32Array | null;
   labelNames: string[];
-  /** Image file per row for image folders (CIFAR-10 batches have none). */
-  files?: string[];
+  /** Each row's name for messages and predictions: its file, or `<file>:<record or row>`. */
+  ids: string[];
+  /** sha256 over every row's bytes and label: the feature cache's dataset key. */
+  contentHash: string;
   /** Bad images skipped under --lenient. */
   skipped: SkippedRows[];
 }

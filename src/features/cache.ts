@@ -4,12 +4,16 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { atomicWriteFile } from '../io/atomic.ts';
 import { runtimeError } from '../errors.ts';
-import type { ExtractOptions, FeatureExtractor, FeatureMatrix, TextInput } from '../core/index.ts';
+import type { BackboneReference, ExtractOptions, FeatureExtractor, FeatureMatrix, Modality } from '../core/index.ts';
 
 /** What determines a feature matrix: change any part and the features are different. */
 export interface FeatureCacheKey {
+  /** What the backbone reads: text and image entries never share a key. */
+  modality: Modality;
   /** FeatureExtractor.identity: model id + revision, or a hash of the model file. */
   backbone: string;
+  /** sha256 of the image processor config ('' for text, whose preprocessing is the tokenizer in the identity). */
+  preprocessing: string;
   pooling: string;
   maxLength: number;
   /** TextDataset.contentHash (sha256 over the rows). */
@@ -38,7 +42,7 @@ export interface CachedFeatures {
 }
 
 const FORMAT = 'transferkit-features';
-const VERSION = 1;
+const VERSION = 2;
 const ENTRY_FILE = 'entry.json';
 const CHUNKS_FILE = 'chunks.json';
 
@@ -50,7 +54,7 @@ export function defaultFeatureCacheDir(env: NodeJS.ProcessEnv = process.env): st
 /** sha256 over the key's fields in a fixed order: the entry's folder name. */
 export function featureCacheKeyHash(key: FeatureCacheKey): string {
   return createHash('sha256')
-    .update(JSON.stringify([FORMAT, VERSION, key.backbone, key.pooling, key.maxLength, key.dataset]))
+    .update(JSON.stringify([FORMAT, VERSION, key.modality, key.backbone, key.preprocessing, key.pooling, key.maxLength, key.dataset]))
     .digest('hex');
 }
 
@@ -82,7 +86,8 @@ interface ChunkRecord {
 export async function cachedFeatures(options: CachedFeaturesOptions): Promise<CachedFeatures> {
   const { rows, dim, compute } = options;
   // Fixed field order, so the stored header compares equal whatever order the caller wrote the key in.
-  const key: FeatureCacheKey = { backbone: options.key.backbone, pooling: options.key.pooling, maxLength: options.key.maxLength, dataset: options.key.dataset };
+  const { modality, backbone, preprocessing, pooling, maxLength, dataset } = options.key;
+  const key: FeatureCacheKey = { modality, backbone, preprocessing, pooling, maxLength, dataset };
   const chunkRows = options.chunkRows ?? 1024;
   const dir = join(options.cacheDir ?? defaultFeatureCacheDir(), featureCacheKeyHash(key));
   const expected: Entry = { format: FORMAT, version: VERSION, key, rows, dim, chunkRows };
@@ -159,9 +164,9 @@ export async function cachedFeatures(options: CachedFeaturesOptions): Promise<Ca
  * Runs a feature extractor through the cache: rows already on disk are never extracted again. The
  * extractor sees chunk-sized slices of `inputs`.
  */
-export async function extractWithCache(
-  extractor: FeatureExtractor,
-  inputs: TextInput[],
+export async function extractWithCache<Input>(
+  extractor: FeatureExtractor<Input> & { reference?: BackboneReference },
+  inputs: Input[],
   options: Omit<ExtractOptions, 'onProgress'> & {
     datasetHash: string;
     onProgress?: (done: number, total: number) => void;
@@ -171,7 +176,15 @@ export async function extractWithCache(
 ): Promise<CachedFeatures> {
   const { datasetHash, cacheDir, chunkRows, onProgress, ...extract } = options;
   return cachedFeatures({
-    key: { backbone: extractor.identity, pooling: extract.pooling, maxLength: extract.maxLength, dataset: datasetHash },
+    key: {
+      modality: extractor.reference?.modality ?? 'text',
+      backbone: extractor.identity,
+      preprocessing: extractor.reference?.preprocessing ?? '',
+      pooling: extract.pooling,
+      // Image backbones have no token limit: one entry whatever --max-length says.
+      maxLength: extractor.reference?.modality === 'image' ? 0 : extract.maxLength,
+      dataset: datasetHash,
+    },
     rows: inputs.length,
     dim: extractor.dim,
     chunkRows,

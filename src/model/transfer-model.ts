@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { inputError, usageError } from '../errors.ts';
-import type { BackboneReference, DeviceChoice, FeatureExtractor, FeatureMatrix, Pooling, TextInput } from '../core/index.ts';
+import type { BackboneReference, DeviceChoice, FeatureExtractor, FeatureMatrix, ImageInput, Pooling, TextInput } from '../core/index.ts';
+import { standardize } from '../features/standardize.ts';
 import type { AttentionResult, TextBackbone } from '../backbones/types.ts';
 import { initTf } from '../heads/backend.ts';
 import { Head } from '../heads/head.ts';
@@ -9,7 +10,12 @@ import type { CheckpointManifest } from '../checkpoint/manifest.ts';
 import { penultimateFeatures, predictProbabilities } from '../train/evaluate.ts';
 import { argMax } from '../train/metrics.ts';
 
-export type BackboneLoader = (reference: BackboneReference, options: LoadModelOptions) => Promise<FeatureExtractor>;
+/** Text pairs or images: a model reads what its backbone reads. */
+export type ModelInput = TextInput | ImageInput;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the input type follows the checkpoint's modality
+type AnyExtractor = FeatureExtractor<any>;
+
+export type BackboneLoader = (reference: BackboneReference, options: LoadModelOptions) => Promise<AnyExtractor>;
 
 export interface LoadModelOptions {
   device?: DeviceChoice;
@@ -31,7 +37,7 @@ export interface Prediction {
 }
 
 /** A TransferKit model as the library sees it: a frozen-or-trainable head on top of a feature extractor. */
-export interface ModelAsBackbone extends FeatureExtractor {
+export interface ModelAsBackbone extends FeatureExtractor<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
   readonly reference: BackboneReference;
   /** The pooling and max length its own backbone runs with (what extract() applies, whatever it is asked). */
   readonly pooling?: Pooling;
@@ -48,9 +54,9 @@ export class TransferModel {
   readonly head: Head;
   /** sha256 over the checkpoint's weights, head, labels and backbone: its identity as a backbone. */
   readonly identity: string;
-  private backbone: FeatureExtractor | null;
+  private backbone: AnyExtractor | null;
 
-  private constructor(dir: string, manifest: CheckpointManifest, head: Head, identity: string, backbone: FeatureExtractor | null) {
+  private constructor(dir: string, manifest: CheckpointManifest, head: Head, identity: string, backbone: AnyExtractor | null) {
     this.dir = dir;
     this.manifest = manifest;
     this.head = head;
@@ -64,9 +70,9 @@ export class TransferModel {
    */
   static async loadFromCheckpoint(dir: string, options: LoadModelOptions = {}): Promise<TransferModel> {
     await initTf(options.tfBackend);
-    const loaded = await loadCheckpoint(dir);
+    const loaded = await loadCheckpoint(dir, { offline: options.offline });
     const { manifest } = loaded;
-    let backbone: FeatureExtractor | null = null;
+    let backbone: AnyExtractor | null = null;
     if (manifest.backbone && options.withBackbone !== false) backbone = await loadBackboneFor(manifest.backbone, loaded.dir, options);
     const head = Head.fromWeights(manifest.head, loaded.weights);
     return new TransferModel(loaded.dir, manifest, head, loaded.identity, backbone);
@@ -86,19 +92,22 @@ export class TransferModel {
     return this;
   }
 
-  /** Labels and probabilities for raw inputs, through the backbone the head was trained on. */
-  async predict(inputs: TextInput[], options: { attentions?: boolean; batchSize?: number } = {}): Promise<Prediction> {
+  /**
+   * Labels and probabilities for raw inputs, through the backbone the head was trained on: text pairs, or
+   * images (file paths, Buffers, RawImages) for an image model.
+   */
+  async predict(inputs: ModelInput[], options: { attentions?: boolean; batchSize?: number } = {}): Promise<Prediction> {
     const backbone = this.requireBackbone();
     const features = await backbone.extract(inputs, {
       pooling: this.manifest.pooling ?? 'cls',
       maxLength: this.manifest.maxLength ?? 512,
       batchSize: options.batchSize,
     });
+    if (options.attentions && !isTextBackbone(backbone)) throw usageError('attentions are only available from a text backbone', '--attentions');
     const prediction = await this.predictFeatures(features);
-    if (!options.attentions) return prediction;
-    if (!isTextBackbone(backbone)) throw usageError('attentions are only available from a text backbone, not from a TransferKit model used as backbone', '--attentions');
+    if (!options.attentions || !isTextBackbone(backbone)) return prediction;
     const attentions: AttentionResult[] = [];
-    for (const input of inputs) attentions.push(await backbone.attend(input, this.manifest.maxLength ?? 512));
+    for (const input of inputs as TextInput[]) attentions.push(await backbone.attend(input, this.manifest.maxLength ?? 512));
     return { ...prediction, attentions };
   }
 
@@ -108,7 +117,7 @@ export class TransferModel {
       throw usageError(`features are ${features.dim}-dim but this model's head takes ${this.head.spec.inputDim}`);
     }
     const k = this.head.spec.numClasses;
-    const flat = await predictProbabilities(this.head, features);
+    const flat = await predictProbabilities(this.head, this.headInput(features));
     const probabilities: Float32Array[] = [];
     const labelIndices = new Int32Array(features.rows);
     for (let i = 0; i < features.rows; i++) {
@@ -121,7 +130,13 @@ export class TransferModel {
 
   /** What the next model's manifest records about this one when it serves as its backbone. */
   get reference(): BackboneReference {
-    return { model: this.dir, identity: `transferkit:${this.identity}`, dim: this.head.penultimateDim, checkpoint: this.dir };
+    const modality = this.manifest.backbone?.modality;
+    return { model: this.dir, identity: `transferkit:${this.identity}`, dim: this.head.penultimateDim, checkpoint: this.dir, ...(modality ? { modality } : {}) };
+  }
+
+  /** What the head reads: the features, standardised with the training statistics when it was trained so. */
+  private headInput(features: FeatureMatrix): FeatureMatrix {
+    return this.manifest.standardize ? standardize(features, this.manifest.standardize) : features;
   }
 
   /**
@@ -144,7 +159,7 @@ export class TransferModel {
           pooling: model.manifest.pooling ?? options.pooling,
           maxLength: model.manifest.maxLength ?? options.maxLength,
         });
-        return penultimateFeatures(model.head, features);
+        return penultimateFeatures(model.head, model.headInput(features));
       },
       dispose: () => model.dispose(),
     };
@@ -152,7 +167,7 @@ export class TransferModel {
 
   /** The penultimate representation of precomputed features (model-as-backbone without a backbone). */
   async penultimate(features: FeatureMatrix): Promise<FeatureMatrix> {
-    return penultimateFeatures(this.head, features);
+    return penultimateFeatures(this.head, this.headInput(features));
   }
 
   async dispose(): Promise<void> {
@@ -161,7 +176,7 @@ export class TransferModel {
     this.backbone = null;
   }
 
-  private requireBackbone(): FeatureExtractor {
+  private requireBackbone(): AnyExtractor {
     if (this.backbone) return this.backbone;
     throw usageError(
       this.manifest.backbone
@@ -171,8 +186,8 @@ export class TransferModel {
   }
 }
 
-async function loadBackboneFor(reference: BackboneReference, dir: string, options: LoadModelOptions): Promise<FeatureExtractor> {
-  let backbone: FeatureExtractor;
+async function loadBackboneFor(reference: BackboneReference, dir: string, options: LoadModelOptions): Promise<AnyExtractor> {
+  let backbone: AnyExtractor;
   if (reference.checkpoint) {
     if (!existsSync(reference.checkpoint)) {
       throw inputError(`this model's backbone is the TransferKit checkpoint ${reference.checkpoint}, which is missing`, { file: dir });
@@ -180,6 +195,9 @@ async function loadBackboneFor(reference: BackboneReference, dir: string, option
     backbone = (await TransferModel.loadFromCheckpoint(reference.checkpoint, options)).asFeatureExtractor();
   } else if (options.loadBackbone) {
     backbone = await options.loadBackbone(reference, options);
+  } else if (reference.modality === 'image') {
+    const { loadImageBackbone } = await import('../backbones/load-image.ts');
+    backbone = await loadImageBackbone(reference.model, { device: options.device, offline: options.offline, revision: reference.revision, dtype: reference.dtype });
   } else {
     const { loadTextBackbone } = await import('../backbones/load.ts');
     backbone = await loadTextBackbone(reference.model, { device: options.device, offline: options.offline, revision: reference.revision });
@@ -194,6 +212,6 @@ async function loadBackboneFor(reference: BackboneReference, dir: string, option
   return backbone;
 }
 
-function isTextBackbone(extractor: FeatureExtractor): extractor is TextBackbone {
+function isTextBackbone(extractor: AnyExtractor): extractor is TextBackbone {
   return typeof (extractor as TextBackbone).attend === 'function';
 }

@@ -1,7 +1,7 @@
-import type { DeviceChoice, TextInput } from '../core/index.ts';
+import type { DeviceChoice } from '../core/index.ts';
 import { computeMetrics } from '../train/metrics.ts';
 import type { Metrics } from '../train/events.ts';
-import type { Prediction, TransferModel } from '../model/transfer-model.ts';
+import type { ModelInput, Prediction, TransferModel } from '../model/transfer-model.ts';
 
 export interface OpenModelOptions {
   device?: DeviceChoice;
@@ -16,10 +16,15 @@ export async function openCheckpoint(dir: string, options: OpenModelOptions = {}
 }
 
 
+/** True when the checkpoint's backbone reads images (predict and eval then take image files and folders). */
+export function isImageModel(model: TransferModel): boolean {
+  return model.manifest.backbone?.modality === 'image';
+}
+
 /** Predictions in chunks, so progress can be shown and memory stays flat on large files. */
 export async function predictAll(
   model: TransferModel,
-  inputs: TextInput[],
+  inputs: ModelInput[],
   options: { batchSize?: number; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<Prediction> {
   const chunk = 1024;

@@ -10,10 +10,11 @@ import { findCheckpointDir, loadCheckpoint } from '../checkpoint/load.ts';
 import { BEST_DIR, LAST_DIR, RUN_CHECKPOINT_DIR } from '../checkpoint/manifest.ts';
 import { checkpointFolder } from '../checkpoint/folder-store.ts';
 import { recoverReplacedDir } from '../io/atomic.ts';
-import { datasetInputs, loadTextDataset, type TextDataset } from '../data/index.ts';
 import { defaultTrainConfig, fit, evaluate, validateTrainConfig, type TrainConfig } from '../train/index.ts';
 import type { Emit, Metrics, RunResults, TrainerControl } from '../train/events.ts';
-import type { FinetuneConfig } from './config.ts';
+import { resolveEpochs, type FinetuneConfig } from './config.ts';
+import { loadRunSplit, type RunSplit } from './splits.ts';
+import { fitStandardization, standardize, type Standardization } from '../features/standardize.ts';
 import { RUN_CONFIG_FILE, writeRunConfig } from './run-config.ts';
 import { writeRunOutputs, type SplitExtraction } from './outputs.ts';
 import type { FinetuneOutcome } from './outcome.ts';
@@ -49,7 +50,7 @@ export async function runFinetune(requested: FinetuneConfig, io: FinetuneIO): Pr
   const labelNames = train.labelNames;
   // The labels are known now: a setting that does not fit them (--class-weights) fails before extraction.
   validateTrainConfig(trainConfig(config, Object.keys(config.validation)), labelNames.length, Object.keys(config.validation));
-  const validation: Record<string, TextDataset> = {};
+  const validation: Record<string, RunSplit> = {};
   for (const [name, source] of Object.entries(config.validation)) {
     validation[name] = await loadSplit(source, config, config.maxEvalSamples, labelNames);
   }
@@ -57,21 +58,26 @@ export async function runFinetune(requested: FinetuneConfig, io: FinetuneIO): Pr
   const extractor = await loadExtractor(config);
   // A TransferKit model as backbone applies its own pooling and max length; record (and cache by) those.
   const own: { pooling?: Pooling; maxLength?: number } = extractor.reference?.checkpoint ? extractor : {};
-  config = { ...config, pooling: own.pooling ?? config.pooling, maxLength: own.maxLength ?? config.maxLength };
+  const pooling: Pooling = own.pooling ?? resolvePooling(config, extractor);
+  config = { ...config, pooling, maxLength: own.maxLength ?? config.maxLength, epochs: resolveEpochs(config.epochs, train.inputs.length, config.batchSize) };
   try {
     const { backend: tfBackend } = await initTf(config.tfBackend);
     const device = 'device' in extractor ? String((extractor as { device: string }).device) : 'cpu';
     io.emit({ type: 'run-start', config: describe(config, train, validation), device, tfBackend, labelNames });
 
     const extraction: Record<string, SplitExtraction> = {};
-    const features = async (split: string, data: TextDataset): Promise<FeatureMatrix> => {
+    const features = async (split: string, data: RunSplit): Promise<FeatureMatrix> => {
       const result = await extractSplit(extractor, split, data, config, io);
       extraction[split] = result.info;
       return result.features;
     };
-    const trainSet = { features: await features('train', train), labels: requireLabels(train) };
+    const trainFeatures = await features('train', train);
+    // Standardisation statistics come from the training set only; the checkpoint keeps them for predict.
+    const stats: Standardization | undefined = config.standardize ? fitStandardization(trainFeatures) : undefined;
+    const headInput = (m: FeatureMatrix) => (stats ? standardize(m, stats) : m);
+    const trainSet = { features: headInput(trainFeatures), labels: requireLabels(train) };
     const validationSets: Record<string, { features: FeatureMatrix; labels: Int32Array }> = {};
-    for (const [name, data] of Object.entries(validation)) validationSets[name] = { features: await features(name, data), labels: requireLabels(data) };
+    for (const [name, data] of Object.entries(validation)) validationSets[name] = { features: headInput(await features(name, data)), labels: requireLabels(data) };
 
     // Only now, with the data loaded and the features extracted, is the previous run replaced: a mistyped
     // flag or file (or Ctrl-C during extraction) leaves it as it was.
@@ -87,9 +93,10 @@ export async function runFinetune(requested: FinetuneConfig, io: FinetuneIO): Pr
       control: io.control,
       checkpoints: checkpointFolder(checkpointDir, {
         backbone: reference(extractor),
-        pooling: config.pooling,
-        maxLength: config.maxLength,
+        pooling,
+        maxLength: config.task === 'image-classification' ? null : config.maxLength,
         data: { train: config.train, ...config.validation },
+        ...(stats ? { standardize: stats } : {}),
       }),
       resume: config.resume,
       tfBackend: config.tfBackend,
@@ -120,7 +127,7 @@ export async function runFinetune(requested: FinetuneConfig, io: FinetuneIO): Pr
       tfBackend: fitted.tfBackend,
     };
     delete (outcome as Partial<typeof fitted>).head;
-    await writeRunOutputs({ outcome, config, labelNames, backbone: reference(extractor), extraction, validation, probabilities, trainRows: train.texts.length });
+    await writeRunOutputs({ outcome, config, labelNames, backbone: reference(extractor), extraction, validation, probabilities, trainRows: train.inputs.length, standardize: config.standardize });
     return outcome;
   } finally {
     await extractor.dispose();
@@ -151,14 +158,19 @@ async function clearRun(outputDir: string): Promise<void> {
   for (const entry of entries) if (/^predictions-.+\.jsonl$/.test(entry)) await rm(join(outputDir, entry), { force: true });
 }
 
-async function loadSplit(source: string, config: FinetuneConfig, maxSamples: number | undefined, labelNames?: string[]): Promise<TextDataset> {
-  return loadTextDataset(source, {
-    maxSamples,
-    lenient: config.lenient,
-    offline: offlineOption(config),
-    requireLabels: true,
-    ...(labelNames ? { labelNames } : {}),
-  });
+async function loadSplit(source: string, config: FinetuneConfig, maxSamples: number | undefined, labelNames?: string[]): Promise<RunSplit> {
+  return loadRunSplit(config.task, source, { maxSamples, lenient: config.lenient, offline: offlineOption(config), ...(labelNames ? { labelNames } : {}) });
+}
+
+/** 'auto' → [CLS] for text, the family's pooling for images; text has no pooler_output to offer. */
+function resolvePooling(config: FinetuneConfig, extractor: unknown): Pooling {
+  const requested = config.pooling === 'auto' ? undefined : config.pooling;
+  if (config.task === 'image-classification') {
+    const image = extractor as { resolvePooling?: (p?: Pooling) => Pooling };
+    return image.resolvePooling ? image.resolvePooling(requested) : (requested ?? 'cls');
+  }
+  if (requested === 'pooler') throw usageError('text backbones give cls or mean pooling', '--pooling');
+  return requested ?? 'cls';
 }
 
 /** --offline forces offline mode; without it the loaders read HF_HUB_OFFLINE themselves. */
@@ -166,34 +178,39 @@ function offlineOption(config: FinetuneConfig): true | undefined {
   return config.offline ? true : undefined;
 }
 
-function requireLabels(data: TextDataset): Int32Array {
+function requireLabels(data: RunSplit): Int32Array {
   if (!data.labels) throw usageError(`${data.source} has no label column; training and evaluation need labels`);
   return data.labels;
 }
 
 /** A pretrained backbone, or — when --model is a TransferKit checkpoint — that model, frozen, as the extractor. */
-async function loadExtractor(config: FinetuneConfig): Promise<FeatureExtractor & { reference?: BackboneReference; pooling?: Pooling; maxLength?: number }> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- text or image inputs, by task
+async function loadExtractor(config: FinetuneConfig): Promise<FeatureExtractor<any> & { reference?: BackboneReference; pooling?: Pooling; maxLength?: number }> {
   const checkpoint = findCheckpointDir(config.model);
   if (checkpoint) {
     const { TransferModel } = await import('../model/transfer-model.ts');
     const model = await TransferModel.loadFromCheckpoint(checkpoint, { device: config.device, offline: offlineOption(config), tfBackend: config.tfBackend });
     return model.asFeatureExtractor();
   }
+  if (config.task === 'image-classification') {
+    const { loadImageBackbone } = await import('../backbones/load-image.ts');
+    return loadImageBackbone(config.model, { device: config.device, offline: offlineOption(config) });
+  }
   const { loadTextBackbone } = await import('../backbones/load.ts');
   return loadTextBackbone(config.model, { device: config.device, offline: offlineOption(config) });
 }
 
-function reference(extractor: FeatureExtractor & { reference?: BackboneReference }): BackboneReference {
+function reference(extractor: FeatureExtractor<unknown> & { reference?: BackboneReference }): BackboneReference {
   return extractor.reference ?? { model: extractor.identity, identity: extractor.identity, dim: extractor.dim };
 }
 
-async function extractSplit(extractor: FeatureExtractor, split: string, data: TextDataset, config: FinetuneConfig, io: FinetuneIO) {
-  const inputs = datasetInputs(data);
+async function extractSplit(extractor: FeatureExtractor<unknown>, split: string, data: RunSplit, config: FinetuneConfig, io: FinetuneIO) {
+  const inputs = data.inputs;
   const startedAt = performance.now();
   let lastEmit = 0;
   let firstDone = -1;
   const result = await extractWithCache(extractor, inputs, {
-    pooling: config.pooling,
+    pooling: config.pooling as Pooling,
     maxLength: config.maxLength,
     batchSize: config.extractBatchSize,
     datasetHash: data.contentHash,
@@ -231,7 +248,8 @@ export function trainConfig(config: FinetuneConfig, validationNames: string[]): 
   const monitorSet = validationNames[0] ?? 'train';
   return {
     ...defaultTrainConfig(),
-    epochs: config.epochs,
+    // runFinetune resolves 'auto' from the training set's size before it gets here.
+    epochs: config.epochs === 'auto' ? resolveEpochs('auto', 0, 1) : config.epochs,
     batchSize: config.batchSize,
     optimizer: config.optimizer,
     learningRate: config.lr,
@@ -246,14 +264,16 @@ export function trainConfig(config: FinetuneConfig, validationNames: string[]): 
   };
 }
 
-function describe(config: FinetuneConfig, train: TextDataset, validation: Record<string, TextDataset>): Record<string, unknown> {
+function describe(config: FinetuneConfig, train: RunSplit, validation: Record<string, RunSplit>): Record<string, unknown> {
   return {
+    ...(config.task === 'text-classification' ? {} : { task: config.task }),
     model: config.model,
-    train: `${config.train} (${train.texts.length})`,
-    validation: Object.fromEntries(Object.entries(validation).map(([name, d]) => [name, `${config.validation[name]} (${d.texts.length})`])),
+    train: `${config.train} (${train.inputs.length})`,
+    validation: Object.fromEntries(Object.entries(validation).map(([name, d]) => [name, `${config.validation[name]} (${d.inputs.length})`])),
     head: config.head,
     pooling: config.pooling,
-    maxLength: config.maxLength,
+    ...(config.task === 'text-classification' ? { maxLength: config.maxLength } : {}),
+    ...(config.standardize ? { standardize: true } : {}),
     epochs: config.epochs,
     batchSize: config.batchSize,
     lr: config.lr,

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import type { BackboneReference } from '../core/index.ts';
-import type { TextDataset } from '../data/types.ts';
 import { atomicWriteFile } from '../io/atomic.ts';
 import type { Metrics } from '../train/events.ts';
 import { argMax } from '../train/metrics.ts';
 import type { FinetuneConfig } from './config.ts';
 import type { FinetuneOutcome } from './outcome.ts';
+import type { RunSplit } from './splits.ts';
 
 export interface SplitExtraction {
   rows: number;
@@ -28,16 +28,16 @@ export function metricsJson(m: Metrics) {
 }
 
 /** One predictions-<name>.jsonl line per example, in input order. */
-export function predictionLines(data: TextDataset, probabilities: Float32Array, labelNames: string[]): string {
+export function predictionLines(data: RunSplit, probabilities: Float32Array, labelNames: string[]): string {
   const k = labelNames.length;
   const lines: string[] = [];
-  for (let i = 0; i < data.texts.length; i++) {
+  for (let i = 0; i < data.inputs.length; i++) {
     const row = probabilities.subarray(i * k, (i + 1) * k);
     const best = argMax(row);
     lines.push(
       JSON.stringify({
         index: i,
-        line: data.lines[i],
+        ...data.rowInfo(i),
         gold: data.labels ? labelNames[data.labels[i]] : null,
         predicted: labelNames[best],
         probabilities: Object.fromEntries(labelNames.map((name, c) => [name, row[c]])),
@@ -53,9 +53,10 @@ export interface RunOutputs {
   labelNames: string[];
   backbone: BackboneReference;
   extraction: Record<string, SplitExtraction>;
-  validation: Record<string, TextDataset>;
+  validation: Record<string, RunSplit>;
   probabilities: Record<string, Float32Array>;
   trainRows: number;
+  standardize?: boolean;
 }
 
 /** results.json and predictions-<name>.jsonl, each written whole (temp file + rename) or not at all. */
@@ -80,8 +81,10 @@ export async function writeRunOutputs(o: RunOutputs): Promise<void> {
     tf_backend: outcome.tfBackend,
     labels: o.labelNames,
     head: o.config.head === 'mlp' ? { type: 'mlp', hidden: o.config.mlpHidden, dropout: o.config.dropout } : { type: 'linear' },
+    task: o.config.task,
     pooling: o.config.pooling,
-    max_length: o.config.maxLength,
+    max_length: o.config.task === 'image-classification' ? null : o.config.maxLength,
+    ...(o.standardize ? { standardize: true } : {}),
     checkpoint: outcome.checkpoint ?? null,
     stopped_early: outcome.stoppedEarly,
     interrupted: outcome.interrupted,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { cachedFeatures, defaultFeatureCacheDir, extractWithCache, featureCacheKeyHash, type FeatureCacheKey } from '../../src/features/cache.ts';
 import type { ExtractOptions, FeatureExtractor, TextInput } from '../../src/core/index.ts';
 
-const key: FeatureCacheKey = { backbone: 'fake@1', pooling: 'cls', maxLength: 128, dataset: 'a'.repeat(64) };
+const key: FeatureCacheKey = { modality: 'text', backbone: 'fake@1', preprocessing: '', pooling: 'cls', maxLength: 128, dataset: 'a'.repeat(64) };
 const dim = 3;
 const rowValues = (start: number, end: number) => Float32Array.from({ length: (end - start) * dim }, (_, i) => start * dim + i + 0.25);
 
@@ -33,7 +33,7 @@ describe('feature cache', () => {
     expect(a.cached).toBe(false);
     expect(a.features.data).toEqual(rowValues(0, 10));
     const second = counter();
-    const reordered = { dataset: key.dataset, maxLength: key.maxLength, pooling: key.pooling, backbone: key.backbone };
+    const reordered: FeatureCacheKey = { dataset: key.dataset, maxLength: key.maxLength, pooling: key.pooling, preprocessing: '', backbone: key.backbone, modality: 'text' };
     const b = await cachedFeatures({ key: reordered, rows: 10, dim, chunkRows: 4, compute: second.compute, cacheDir });
     expect(second.calls).toHaveLength(0);
     expect(b).toMatchObject({ cached: true, computedRows: 0 });

@@ -8,12 +8,15 @@
  *   GET /api/{models|datasets}/<owner>/<name>[/revision/<rev>]   repo info with siblings
  *   GET /api/{models|datasets}/<owner>/<name>/tree/<rev>[/<path>][?recursive=true]
  * Every request is logged in `requests`, so tests can assert what was (not) fetched.
+ * Commits (create repo, preupload, LFS batch and upload, the NDJSON commit) are accepted as the hub
+ * does: see test/helpers/hub-commits.ts. `faults` makes the next requests fail on purpose.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { handleWriteRoutes, privateRepoOf, type WriteState } from './hub-commits.ts';
 
 export const FAKE_COMMIT = 'a'.repeat(40);
 
@@ -21,30 +24,71 @@ export interface HubServer {
   url: string;
   /** `authorization` is the raw header, so tests can check HF_TOKEN was (not) sent. */
   requests: { method: string; url: string; authorization?: string }[];
+  /** The token the server accepts for writes and private reads (TEST_HUB_TOKEN unless given). */
+  token: string;
+  commits: WriteState['commits'];
+  privateRepos: Set<string>;
+  faults: HubFaults;
   close(): Promise<void>;
+}
+
+export const TEST_HUB_TOKEN = 'hf_localtesttoken0123456789';
+
+/** Failures for the next matching requests; each counts down `times`. */
+export interface HubFaults {
+  /** Serve only the first `bytes` of a file whose repo path ends with `path`, then drop the connection. */
+  drop?: { path: string; bytes: number; times: number };
+  /** Answer requests whose URL contains `urlContains` with this HTTP status. */
+  status?: { urlContains: string; code: number; times: number };
 }
 
 type RepoKind = 'models' | 'datasets';
 
-export async function startHubServer(root: string): Promise<HubServer> {
+export async function startHubServer(root: string, options: { token?: string } = {}): Promise<HubServer> {
   const requests: HubServer['requests'] = [];
+  const faults: HubFaults = {};
+  let url = '';
+  const state: WriteState = { root, url: () => url, token: options.token ?? TEST_HUB_TOKEN, privateRepos: new Set(), commits: [] };
   const server = createServer((req, res) => {
     requests.push({ method: req.method ?? 'GET', url: req.url ?? '/', authorization: req.headers.authorization });
-    handle(root, req, res).catch((error) => {
+    handleWithFaults(state, faults, req, res).catch((error) => {
       res.statusCode = 500;
       res.end(String(error));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  url = `http://127.0.0.1:${port}`;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     requests,
+    token: state.token,
+    commits: state.commits,
+    privateRepos: state.privateRepos,
+    faults,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
 
-async function handle(root: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handleWithFaults(state: WriteState, faults: HubFaults, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const status = faults.status;
+  if (status && status.times > 0 && (req.url ?? '').includes(status.urlContains)) {
+    status.times--;
+    res.statusCode = status.code;
+    return json(res, { error: `injected HTTP ${status.code}` });
+  }
+  const parts = new URL(req.url ?? '/', 'http://localhost').pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  if (await handleWriteRoutes(state, parts, req, res)) return;
+  const privateRepo = privateRepoOf(state, parts);
+  if (privateRepo && req.headers.authorization !== `Bearer ${state.token}`) {
+    res.statusCode = 401;
+    res.setHeader('X-Error-Code', 'RepoNotFound');
+    return json(res, { error: 'Repository not found or you are not authenticated' });
+  }
+  return handle(state.root, req, res, faults);
+}
+
+async function handle(root: string, req: IncomingMessage, res: ServerResponse, faults: HubFaults = {}): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   if (await handleDataRoutes(root, parts, req, res)) return;
@@ -92,6 +136,13 @@ async function handle(root: string, req: IncomingMessage, res: ServerResponse): 
     body = body.subarray(start, end + 1);
   }
   res.setHeader('Content-Length', String(body.length));
+  const drop = faults.drop;
+  if (drop && drop.times > 0 && req.method !== 'HEAD' && body.length > drop.bytes && file.endsWith(drop.path)) {
+    // A connection lost mid-file: the promised Content-Length never arrives.
+    drop.times--;
+    res.write(body.subarray(0, drop.bytes), () => res.socket?.destroy());
+    return;
+  }
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 

@@ -1,8 +1,9 @@
 import { open, readFile, readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { inputError } from '../../errors.ts';
-import { SkipLog } from '../skipped.ts';
+import type { RawImageLike } from '../../core/index.ts';
 import type { ImageDataset } from '../types.ts';
+import { ImageRows } from './check.ts';
 
 /** CIFAR-10 binary layout: 1 label byte, then 32x32 red, green and blue planes (channels first). */
 const SIDE = 32;
@@ -25,7 +26,8 @@ export async function cifarBatchFiles(folder: string, split?: 'train' | 'test'):
 }
 
 /**
- * Reads CIFAR-10 binary batches record by record into one channels-first array. A trailing partial
+ * Reads CIFAR-10 binary batches record by record into decoded RGB images (the records are channels first,
+ * RawImage wants channels last). A trailing partial
  * record or a label byte over 9 is bad input (skipped under lenient). Class names come from
  * `batches.meta.txt` next to the batches when present.
  */
@@ -35,7 +37,7 @@ export async function loadCifarBatches(
   options: { maxSamples?: number; lenient?: boolean } = {},
 ): Promise<ImageDataset> {
   const labelNames = await readMetaNames(dirname(files[0]));
-  const skipped = new SkipLog();
+  const rows = new ImageRows<RawImageLike>(options.lenient ?? false);
   const limit = options.maxSamples ?? Infinity;
   const sizes: number[] = [];
   for (const file of files) {
@@ -45,9 +47,6 @@ export async function loadCifarBatches(
     sizes.push((await handle.stat()).size);
     await handle.close();
   }
-  const capacity = Math.min(limit, sizes.reduce((sum, size) => sum + Math.floor(size / RECORD), 0));
-  const images = new Uint8Array(capacity * PIXELS);
-  const labels = new Int32Array(capacity);
   let count = 0;
 
   read: for (const [index, file] of files.entries()) {
@@ -64,18 +63,18 @@ export async function loadCifarBatches(
           if (start + RECORD > bytesRead) {
             const why = `record ${record} is cut short (${bytesRead - start} of ${RECORD} bytes; the file size ${size} is not a multiple of ${RECORD})`;
             if (!options.lenient) throw inputError(why, { file, line: record });
-            skipped.add('truncated record', record, `${file}: ${why}`);
+            rows.skipped.add('truncated record', record, `${file}: ${why}`);
             break;
           }
           const label = chunk[start];
           if (label >= labelNames.length) {
             const why = `record ${record} has label ${label}; CIFAR-10 labels are 0-${labelNames.length - 1}`;
             if (!options.lenient) throw inputError(why, { file, line: record });
-            skipped.add('bad label', record, `${file}: ${why}`);
+            rows.skipped.add('bad label', record, `${file}: ${why}`);
             continue;
           }
-          labels[count] = label;
-          images.set(chunk.subarray(start + 1, start + RECORD), count * PIXELS);
+          const planes = chunk.subarray(start + 1, start + RECORD);
+          rows.add(toImage(planes), planes, label, `${file}:${record}`, null, { file, line: record });
           if (++count >= limit) break read;
         }
       }
@@ -86,13 +85,21 @@ export async function loadCifarBatches(
   if (count === 0) throw inputError('no usable images in the CIFAR-10 batches', { file: files[0] });
   return {
     source,
-    images: count === capacity ? images : images.slice(0, count * PIXELS),
-    height: SIDE,
-    width: SIDE,
-    labels: count === capacity ? labels : labels.slice(0, count),
+    images: rows.images,
+    labels: Int32Array.from(rows.labels),
     labelNames,
-    skipped: skipped.list(),
+    ids: rows.ids,
+    contentHash: rows.contentHash(),
+    skipped: rows.skipped.list(),
   };
+}
+
+/** One record's red, green and blue planes as an interleaved 32x32 RGB image. */
+function toImage(planes: Uint8Array): RawImageLike {
+  const area = SIDE * SIDE;
+  const data = new Uint8Array(PIXELS);
+  for (let p = 0; p < area; p++) for (let c = 0; c < 3; c++) data[p * 3 + c] = planes[c * area + p];
+  return { data, width: SIDE, height: SIDE, channels: 3 };
 }
 
 async function readMetaNames(folder: string): Promise<string[]> {

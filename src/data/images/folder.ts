@@ -1,34 +1,45 @@
-import { readdir } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { inputError } from '../../errors.ts';
-import { SkipLog } from '../skipped.ts';
 import type { ImageDataset } from '../types.ts';
+import { IMAGE_EXTENSIONS, ImageRows, imageProblem, isImageFile, isUnsupportedImageFile } from './check.ts';
 
-const IMAGE_FILE = /\.(jpe?g|png)$/i;
-/** sharp decodes on its own thread pool; this many files in flight keeps it busy without piling up. */
+/** Files decoded at once: sharp works on its own thread pool. */
 const IN_FLIGHT = 16;
 
+export interface ImageFolderOptions {
+  maxSamples?: number;
+  lenient?: boolean;
+  /** The training set's classes: a validation folder may hold only these (in this index order). */
+  labelNames?: readonly string[];
+}
+
 /**
- * Lists `root/<class>/*.{jpg,jpeg,png}`: classes are the sub-folders in sorted order, and files are
- * interleaved class by class (first file of each class, then the second, ...) so that --max-samples
- * keeps the classes balanced.
+ * Lists `root/<class>/*.{jpg,jpeg,png,webp}`: classes are the sub-folders in sorted order (or the given
+ * label names), files are interleaved class by class (first file of each class, then the second, ...) so
+ * that --max-samples keeps the classes balanced.
  */
-export async function listImageFolder(root: string): Promise<{ labelNames: string[]; files: string[]; labels: number[] }> {
+export async function listImageFolder(root: string, given?: readonly string[]): Promise<{ labelNames: string[]; files: string[]; labels: number[] }> {
   const entries = await readdir(root, { withFileTypes: true });
-  const labelNames = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
-  if (labelNames.length === 0) {
-    throw inputError('no class folders: an image folder holds one sub-folder per class (<class>/<image>.jpg|png)', { file: root });
+  const folders = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  if (folders.length === 0) {
+    throw inputError(`no class folders: an image folder holds one sub-folder per class (<class>/<image>${IMAGE_EXTENSIONS.join('|')})`, { file: root });
   }
+  const unknown = given ? folders.filter((name) => !given.includes(name)) : [];
+  if (unknown.length > 0) {
+    throw inputError(`class folder '${unknown[0]}' is not a class of the training set (${given!.join(', ')})`, { file: join(root, unknown[0]) });
+  }
+  const labelNames = given ? [...given] : folders;
   const perClass = await Promise.all(
-    labelNames.map(async (name) =>
-      (await readdir(join(root, name), { withFileTypes: true }))
-        .filter((e) => e.isFile() && IMAGE_FILE.test(e.name))
-        .map((e) => join(root, name, e.name))
-        .sort(),
-    ),
+    labelNames.map(async (name) => {
+      if (!folders.includes(name)) return [];
+      const files = (await readdir(join(root, name), { withFileTypes: true })).filter((e) => e.isFile());
+      return files.filter((e) => isImageFile(e.name) || isUnsupportedImageFile(e.name)).map((e) => join(root, name, e.name)).sort();
+    }),
   );
-  const empty = labelNames.filter((_, i) => perClass[i].length === 0);
-  if (empty.length === labelNames.length) throw inputError(`no .jpg, .jpeg or .png files in the class folders (${labelNames.join(', ')})`, { file: root });
+  if (perClass.every((list) => list.length === 0)) {
+    throw inputError(`no ${IMAGE_EXTENSIONS.join(', ')} files in the class folders (${folders.join(', ')})`, { file: root });
+  }
   const files: string[] = [];
   const labels: number[] = [];
   const longest = Math.max(...perClass.map((list) => list.length));
@@ -44,72 +55,47 @@ export async function listImageFolder(root: string): Promise<{ labelNames: strin
 }
 
 /**
- * Decodes an image folder with sharp into channels-first RGB (alpha dropped, grey expanded). All images
- * must share the first image's size; an unreadable image or one of another size is bad input
- * (skipped under lenient).
+ * An image folder as a dataset of file paths. Every image is decoded once here, so that an empty, cut
+ * short, corrupt or unsupported file is reported by name before any work starts (skipped under lenient).
  */
-export async function loadImageFolder(root: string, options: { maxSamples?: number; lenient?: boolean } = {}): Promise<ImageDataset> {
-  const { default: sharp } = await import('sharp');
-  const listing = await listImageFolder(root);
-  const limit = Math.min(options.maxSamples ?? Infinity, listing.files.length);
-  const skipped = new SkipLog();
-  let height = 0;
-  let width = 0;
-  let images = new Uint8Array(0);
-  const keptFiles: string[] = [];
-  const keptLabels: number[] = [];
-
-  const decode = async (file: string) => {
-    try {
-      const { data, info } = await sharp(file).removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-      return { data, width: info.width, height: info.height, channels: info.channels };
-    } catch (error) {
-      return { problem: `cannot decode the image: ${(error as Error).message.split('\n')[0]}` };
-    }
-  };
-
-  let next = 0;
-  while (keptFiles.length < limit && next < listing.files.length) {
-    const batch = listing.files.slice(next, next + Math.min(IN_FLIGHT, limit - keptFiles.length));
-    const decoded = await Promise.all(batch.map(decode));
-    for (const [i, result] of decoded.entries()) {
-      const file = batch[i];
-      let problem = 'problem' in result ? result.problem : undefined;
-      if (!('problem' in result) && height === 0) {
-        height = result.height;
-        width = result.width;
-        images = new Uint8Array(limit * 3 * height * width);
-      } else if (!('problem' in result) && (result.height !== height || result.width !== width)) {
-        problem = `the image is ${result.width}x${result.height}, the first one (${relative(root, keptFiles[0])}) is ${width}x${height}; images must share one size`;
-      }
-      if (problem !== undefined || 'problem' in result) {
-        if (!options.lenient) throw inputError(problem!, { file });
-        skipped.add('problem' in result ? 'unreadable image' : 'different size', next + i + 1, `${file}: ${problem}`);
-        continue;
-      }
-      toChannelsFirst(result.data, result.channels, height * width, images.subarray(keptFiles.length * 3 * height * width));
-      keptFiles.push(file);
-      keptLabels.push(listing.labels[next + i]);
-    }
-    next += batch.length;
-  }
-  if (keptFiles.length === 0) throw inputError('no usable images', { file: root });
-  const size = 3 * height * width;
-  return {
-    source: root,
-    images: keptFiles.length === limit ? images : images.slice(0, keptFiles.length * size),
-    height,
-    width,
-    labels: Int32Array.from(keptLabels),
-    labelNames: listing.labelNames,
-    files: keptFiles,
-    skipped: skipped.list(),
-  };
+export async function loadImageFolder(root: string, options: ImageFolderOptions = {}): Promise<ImageDataset> {
+  const listing = await listImageFolder(root, options.labelNames);
+  return checkImageFiles(root, listing.files, listing.labels, listing.labelNames, options);
 }
 
-/** HWC (RGB, or grey repeated if the decoder left one channel) → CHW. */
-function toChannelsFirst(hwc: Uint8Array, channels: number, pixels: number, chw: Uint8Array): void {
-  for (let p = 0; p < pixels; p++) {
-    for (let c = 0; c < 3; c++) chw[c * pixels + p] = hwc[p * channels + (channels === 1 ? 0 : c)];
+/** Reads and checks image files (labels may be all -1 for unlabelled inputs). */
+export async function checkImageFiles(
+  source: string,
+  files: string[],
+  labels: number[],
+  labelNames: string[],
+  options: { maxSamples?: number; lenient?: boolean } = {},
+): Promise<ImageDataset> {
+  const limit = Math.min(options.maxSamples ?? Infinity, files.length);
+  const rows = new ImageRows<string>(options.lenient ?? false);
+  let next = 0;
+  while (rows.images.length < limit && next < files.length) {
+    const batch = files.slice(next, next + Math.min(IN_FLIGHT, limit - rows.images.length));
+    const checked = await Promise.all(
+      batch.map(async (file) => {
+        const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+          throw inputError(error.code === 'ENOENT' ? 'image file not found' : `cannot read the image (${error.code})`, { file });
+        });
+        return { bytes, problem: await imageProblem(bytes, file) };
+      }),
+    );
+    checked.forEach(({ bytes, problem }, i) => rows.add(batch[i], bytes, labels[next + i], batch[i], problem, { file: batch[i] }));
+    next += batch.length;
   }
+  if (rows.images.length === 0) throw inputError('no usable images', { file: source });
+  const labelled = rows.labels.every((label) => label >= 0);
+  return {
+    source,
+    images: rows.images,
+    labels: labelled ? Int32Array.from(rows.labels) : null,
+    labelNames,
+    ids: rows.ids,
+    contentHash: rows.contentHash(),
+    skipped: rows.skipped.list(),
+  };
 }

@@ -16,6 +16,14 @@ function mountLive() {
 }
 
 describe('extraction screen', () => {
+  it('an image task counts images/s', async () => {
+    const { store, lastFrame } = mountLive();
+    store.push({ type: 'run-start', config: { model: 'resnet8', task: 'image-classification' }, device: 'cpu', tfBackend: 'cpu', labelNames: ['cat', 'dog'] });
+    store.push({ type: 'extract-progress', split: 'train', done: 64, total: 2000, perSecond: 290, cached: false });
+    const frame = await waitForFrame(lastFrame, 'Extracting features', '64/2,000');
+    expect(frame).toMatch(/64\/2,000\s+290 images\/s/);
+  });
+
   it('shows a bar per split with pairs/s, ETA and cache hits', async () => {
     const { store, lastFrame } = mountLive();
     store.push(runStart);
