@@ -1,4 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
+import { usageError } from '../src/errors.ts';
 import {
   CONFIG_FLAGS,
   defaultFinetuneConfig,
@@ -50,6 +51,12 @@ export function configFromFlags(values: FlagValues, base: FinetuneConfig = defau
       writable[field] = value === true || value === 'true';
     } else {
       writable[field] = parseConfigField(field, String(value));
+    }
+  }
+  // Settings of the mlp head's hidden layer would be silently unused by the linear head.
+  for (const name of ['dropout', 'mlp-hidden']) {
+    if (values[name] !== undefined && config.head !== 'mlp') {
+      throw usageError('applies only to --head mlp (the linear head has no hidden layer); add --head mlp or leave it out', `--${name}`);
     }
   }
   return config;

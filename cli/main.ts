@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { TransferKitError } from '../src/errors.ts';
+import { closest } from '../src/core/suggest.ts';
 import { COMMANDS } from './command-table.ts';
 import { versions } from '../src/checkpoint/versions.ts';
 
@@ -17,7 +18,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const entry = COMMANDS[name];
   if (!entry) {
-    throw new TransferKitError('usage', `unknown command '${name}'; valid commands: ${Object.keys(COMMANDS).join(', ')}`);
+    const nearest = closest(name, Object.keys(COMMANDS));
+    const hint = nearest ? `; did you mean ${nearest}?` : '';
+    throw new TransferKitError('usage', `unknown command '${name}'${hint} (commands: ${Object.keys(COMMANDS).join(', ')})`);
   }
   const command = (await entry.load()).default;
   if (rest.includes('--help') || rest.includes('-h')) {

@@ -43,10 +43,12 @@ Flags:
   --revision R         hub revision of --model
 
 Examples:
-  transferkit attention --model bert-base-cased --text "The cat sat." --text-pair "A cat was sitting." --out attention.json
+  transferkit attention --model bundled:tiny-bert --text "The cat sat." --text-pair "A cat was sitting." --out attention.json
+  transferkit attention --model bundled:tiny-bert --text "hello world" --heads 0-1 --format npy --out dump
+  # runs/demo is the run \`npm start\` writes
+  transferkit attention --checkpoint runs/demo --input bundled:nli-tiny/validation --max-inputs 5 --out attention.html
+  # needs the network once: downloads bert-base-cased (434 MB) from the Hugging Face hub
   transferkit attention --model bert-base-cased --text "The cat sat." --layers 0,11 --out view.html
-  transferkit attention --checkpoint runs/demo/checkpoint --input pairs.tsv --max-inputs 20 --out attention/
-  transferkit attention --model ./models/tiny-bert --text "hello world" --heads 0-3 --format npy --out dump
 `;
 
 const attention: Command = {

@@ -4,6 +4,7 @@ import { usageError } from '../../src/errors.ts';
 import { DEVICE_CHOICES } from '../../src/backbones/device.ts';
 import { checkOutputFile } from '../../src/export/output-path.ts';
 import { MODEL_DTYPES, type Pooling } from '../../src/core/index.ts';
+import { DATA_FLAGS, dataFlagsHelp, loadOptionsFromFlags } from '../../src/data/flags.ts';
 
 const help = `Usage: transferkit embed --model M --input FILE --output OUT.npy [flags]
        transferkit embed --task image-classification --model M --output OUT.npy IMAGE|FOLDER|GLOB ...
@@ -29,18 +30,21 @@ Flags:
   --max-length N         tokens per input, specials included (default 128)
   --batch-size N         inputs per forward pass (default 32)
   --device D             auto | cpu | cuda | webgpu (default auto: cpu when no accelerator works)
-  --offline              use only the local caches for hub models and datasets (also HF_HUB_OFFLINE=1)
   --no-bucketing         keep input order in batches (more padding; for comparison)
-  --text-column NAME     first text column
-  --text-pair-column NAME second text column
   --revision REV         hub revision (default main)
   --dtype T              fp32 | fp16 | q8 | int8 | uint8 | q4 (default fp32)
+
+${dataFlagsHelp({ labels: false })}
+With --lenient a skipped row has no row in the output (the summary on stderr names its line), and
+--offline keeps hub models to the local cache as well.
 
 Hub models download from HF_ENDPOINT (default https://huggingface.co) into $HF_HOME/transformers.js.
 
 Examples:
-  transferkit embed --model bert-base-cased --input ../shared/data/mnli/dev_matched.tsv --output dev.npy
-  transferkit embed --model ./my-bert --input pairs.jsonl --output pairs.npy --pooling mean --device cpu
+  transferkit embed --model bundled:tiny-bert --input bundled:nli-tiny/validation --output validation.npy
+  transferkit embed --model bundled:tiny-bert --input bundled:nli-tiny/train --max-samples 200 --pooling mean --output train-mean.npy
+  # needs the network once (downloads bert-base-cased, 434 MB) and your own pairs.jsonl ({"text": …, "text_pair": …} lines)
+  transferkit embed --model bert-base-cased --input pairs.jsonl --output pairs.npy --device cpu
 `;
 
 const POOLINGS: readonly Pooling[] = ['cls', 'mean'];
@@ -59,13 +63,15 @@ const embed: Command = {
       'max-length': { type: 'string' },
       'batch-size': { type: 'string' },
       device: { type: 'string' },
-      offline: { type: 'boolean' },
       'no-bucketing': { type: 'boolean' },
-      'text-column': { type: 'string' },
-      'text-pair-column': { type: 'string' },
       revision: { type: 'string' },
       dtype: { type: 'string' },
+      ...DATA_FLAGS,
     }, true);
+    for (const flag of ['label-column', 'label-names'] as const) {
+      if (values[flag] !== undefined) throw usageError('embed reads no labels (every row is embedded)', `--${flag}`);
+    }
+    const loadOptions = loadOptionsFromFlags(values);
     const model = requireFlag(values.model, '--model');
     const output = requireFlag(values.output, '--output');
     const task = choiceFlag(values.task, '--task', ['text-classification', 'image-classification'] as const, 'text-classification');
@@ -83,21 +89,18 @@ const embed: Command = {
     // Resolve the device first (memoized): a missing accelerator fails before any data is read.
     const { resolveDevice } = await import('../../src/backbones/device.ts');
     await resolveDevice(device);
-    const [{ loadTextDataset, datasetInputs }, { loadTextBackbone }, { writeNpy }] = await Promise.all([
+    const [{ loadTextDataset, datasetInputs, formatSkipSummary }, { loadTextBackbone }, { writeNpy }] = await Promise.all([
       import('../../src/data/index.ts'),
       import('../../src/backbones/load.ts'),
       import('../../src/export/npy.ts'),
     ]);
-    const dataset = await loadTextDataset(input, {
-      textColumn: values['text-column'],
-      textPairColumn: values['text-pair-column'],
-      offline: values.offline,
-      ignoreLabels: true, // every row is embedded, also those without a gold label
-    });
+    // Every row is embedded, also those without a gold label.
+    const dataset = await loadTextDataset(input, { ...loadOptions, ignoreLabels: true });
+    if (dataset.skipped.length) process.stderr.write(`${formatSkipSummary(dataset.skipped, input)}\n`);
     const inputs = datasetInputs(dataset);
     if (inputs.length === 0) throw usageError(`${input} has no rows to embed`, '--input');
 
-    const backbone = await loadTextBackbone(model, { device, offline: values.offline, revision: values.revision, dtype });
+    const backbone = await loadTextBackbone(model, { device, offline: loadOptions.offline, revision: values.revision, dtype });
     if (backbone.deviceNote) process.stderr.write(`note: ${backbone.deviceNote}\n`);
     const started = performance.now();
     const { progressPrinter } = await import('../../src/report/progress-line.ts');

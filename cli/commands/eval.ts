@@ -19,8 +19,10 @@ Flags:
 ${DATA_FLAGS_HELP}
 
 Examples:
-  transferkit eval --checkpoint runs/demo/checkpoint --data bundled:nli-tiny/validation
-  transferkit eval --checkpoint runs/mnli/checkpoint --data ../shared/data/mnli/dev_matched.tsv --output matched.json
+  # runs/demo is the run \`npm start\` writes
+  transferkit eval --checkpoint runs/demo --data bundled:nli-tiny/validation --output metrics.json
+  # needs the network once (downloads GLUE MNLI) and a run trained on MNLI in runs/mnli (see finetune --help)
+  transferkit eval --checkpoint runs/mnli --data glue/mnli:validation_matched --output matched.json
 `;
 
 const FLAGS = {

@@ -18,7 +18,9 @@ Flags:
   --offline            hub backbones: use only the Hugging Face cache (or HF_HUB_OFFLINE=1)
 
 Examples:
+  # runs/demo is the run \`npm start\` writes
   transferkit export-onnx --checkpoint runs/demo --out models/demo-classifier
+  # needs a run trained on MNLI in runs/mnli (see finetune --help)
   transferkit export-onnx --checkpoint runs/mnli/checkpoint/best --out models/mnli --overwrite
 `;
 

@@ -25,7 +25,9 @@ Flags:
   --extract-batch-size N    backbone batch size (32)
   --lr X                    peak learning rate (1e-3; images 3e-3)     --seed N (42)
   --epochs N|auto           (3; images auto: about 1,000 optimizer steps, 3 to 100 epochs)
-  --head linear|mlp         (linear)   --mlp-hidden 256,128   --dropout X (0.1)
+  --head linear|mlp         (linear)   --mlp-hidden 256,128   --dropout X (0.1)   (the last two: mlp only)
+  --class-weights balanced|W1,W2,…   per-class loss weights, one per label in label order; balanced:
+                            n / (classes × count), as scikit-learn's (default: every class 1)
   --optimizer adamw|adam|sgd (adamw)   --scheduler linear|cosine|constant (linear)
   --warmup-ratio X (0.06)   --weight-decay X (0.01)   --patience N (early stopping; 0 = off)
   --pooling auto|cls|mean|pooler  text: cls (default) or mean; images: auto (default) = the family's own
@@ -49,13 +51,17 @@ Exit codes: 0 done (also after q then y in the terminal view), 1 runtime failure
 
 Examples:
   transferkit finetune --model bundled:tiny-bert
+  transferkit finetune --model bundled:tiny-bert --pooling mean --head mlp --dropout 0.2 --class-weights balanced --output-dir runs/mlp
+  # needs the network once: downloads bert-base-cased (434 MB) and GLUE MNLI from the Hugging Face hub
   transferkit finetune --model bert-base-cased --train glue/mnli:train \\
     --validation matched=glue/mnli:validation_matched --validation mismatched=glue/mnli:validation_mismatched \\
     --max-train-samples 20000 --output-dir runs/mnli
-  transferkit finetune --train mnli/train.tsv --validation matched=mnli/dev_matched.tsv --pooling mean --head mlp
+  # needs your own train.tsv and dev.tsv (a header line, then premise<TAB>hypothesis<TAB>label rows)
+  transferkit finetune --model bundled:tiny-bert --train train.tsv --validation dev=dev.tsv --output-dir runs/mine
+  # needs ../shared (the ResNet8 model and CIFAR-10 sample beside the repository)
   transferkit finetune --task image-classification --model ../shared/models/resnet8-cifar10 \\
-    --train cifar10-sample/train --validation test=cifar10-sample/test --output-dir runs/cifar
-  # after Ctrl-C: continue where it stopped
+    --train ../shared/data/cifar10-sample/train --validation test=../shared/data/cifar10-sample/test --output-dir runs/cifar
+  # needs a run stopped with Ctrl-C in runs/mnli: continues where it stopped
   transferkit finetune --output-dir runs/mnli --resume
 `;
 

@@ -20,10 +20,13 @@ Flags:
   --seed N             weight seed (default 0)
 
 Examples:
-  transferkit make-model bert --out /tmp/tiny --layers 2 --hidden 32 --heads 4 --intermediate 64
-  transferkit make-model bert --out /tmp/bert-base --vocab ../shared/tokenizers/bert-base-cased
-  transferkit make-model resnet --out /tmp/tiny-resnet            (16x16 input, 2 stages, for tests)
-  transferkit make-model resnet --out /tmp/resnet50 --preset resnet50   (ResNet-50 size, 224x224)
+  transferkit make-model bert --out models/tiny --layers 2 --hidden 32 --heads 4 --intermediate 64
+  # needs a tokenizer folder of your own (vocab.txt + tokenizer.json, e.g. bert-base-cased's); writes 440 MB
+  transferkit make-model bert --out models/bert-base --vocab path/to/bert-base-cased
+  # a tiny ResNet (16x16 input, 2 stages, for tests)
+  transferkit make-model resnet --out models/tiny-resnet
+  # needs about 100 MB of disk: ResNet-50 size, 224x224
+  transferkit make-model resnet --out models/resnet50 --preset resnet50
 
 ResNet flags: --preset tiny|resnet50  --image-size N  --embedding-size N  --hidden-sizes 256,512,...
   --depths 3,4,6,3  --layer-type basic|bottleneck  --seed N

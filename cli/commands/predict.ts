@@ -22,9 +22,12 @@ Flags:
 ${DATA_FLAGS_HELP}
 
 Examples:
-  transferkit predict --checkpoint runs/demo/checkpoint --input pairs.jsonl --output predictions.jsonl
-  transferkit predict --checkpoint runs/mnli/checkpoint --input ../shared/data/mnli/sample_matched.tsv --output out.jsonl
-  transferkit predict --checkpoint runs/cifar/checkpoint --output out.jsonl photos/ extra/*.png
+  # runs/demo is the run \`npm start\` writes
+  transferkit predict --checkpoint runs/demo --input bundled:nli-tiny/validation --output predictions.jsonl
+  # needs your own pairs.tsv (a header line, then premise<TAB>hypothesis rows)
+  transferkit predict --checkpoint runs/demo --input pairs.tsv --output pairs-predictions.jsonl
+  # needs a trained image run in runs/cifar (see finetune --help) and your own images
+  transferkit predict --checkpoint runs/cifar --output image-predictions.jsonl photos/ extra/*.png
 `;
 
 const FLAGS = {

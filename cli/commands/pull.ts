@@ -17,8 +17,10 @@ Flags:
   --device auto|cpu|cuda|webgpu   where the backbone is test-loaded (auto)
 
 Examples:
+  # needs the network once, and a checkpoint pushed to me/bert-base-cased-mnli-head
   transferkit pull me/bert-base-cased-mnli-head
-  HF_HUB_OFFLINE=1 transferkit predict --checkpoint hub:me/bert-base-cased-mnli-head --input pairs.tsv --output out.jsonl
+  # afterwards, offline: transferkit predict --checkpoint hub:me/bert-base-cased-mnli-head --input pairs.tsv --output out.jsonl
+  # needs the network once (downloads bert-base-cased, 434 MB)
   transferkit pull bert-base-cased
 `;
 

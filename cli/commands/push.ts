@@ -19,7 +19,9 @@ Flags:
   --token-file FILE         read the token from FILE
 
 Examples:
+  # needs the network and a write token (HF_TOKEN), and an MNLI run in runs/mnli (see finetune --help)
   transferkit push --checkpoint runs/mnli --repo me/bert-base-cased-mnli-head
+  # needs the network and a write token; runs/demo is the run \`npm start\` writes
   transferkit push --checkpoint runs/demo/checkpoint/best --repo me/demo --private --revision experiments
 `;
 

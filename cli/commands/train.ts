@@ -37,8 +37,9 @@ Flags: the same as \`transferkit finetune\` (see its --help), e.g.
 Examples:
   transferkit train
   transferkit train --epochs 10 --batch-size 16 --output-dir runs/tiny
+  # needs the network once: downloads bert-base-cased (434 MB) and GLUE MNLI from the Hugging Face hub
   transferkit train --model bert-base-cased --train glue/mnli:train --validation matched=glue/mnli:validation_matched \\
-                    --validation mismatched=glue/mnli:validation_mismatched --max-train-samples 20000
+                    --validation mismatched=glue/mnli:validation_mismatched --max-train-samples 20000 --output-dir runs/mnli
 `;
 
 const TRAIN_FLAG_OPTIONS = { ...FINETUNE_FLAG_OPTIONS, yes: { type: 'boolean' }, json: { type: 'boolean' }, 'no-ui': { type: 'boolean' } } as const;

@@ -4,6 +4,7 @@ import { resolveColumns, type ColumnChoice, type ColumnMapping } from './columns
 import { deriveLabelNames, labelIndex, readLabelCell } from './labels.ts';
 import { problem, type Cell, type RecordSource, type RowProblem } from './records.ts';
 import { SkipLog } from './skipped.ts';
+import { closest } from '../core/suggest.ts';
 import type { TextDataset } from './types.ts';
 
 export interface BuildOptions extends ColumnChoice {
@@ -81,7 +82,7 @@ export async function buildTextDataset(source: string, inputs: RecordSource[], o
             continue;
           }
           if (given && labelIndex(label.key, given) < 0) {
-            reject(record.line, unknownLabel(label.key, given, mapping));
+            reject(record.line, unknownLabel(label.key, given, options.lenient === true, mapping));
             continue;
           }
           key = label.key;
@@ -107,7 +108,7 @@ export async function buildTextDataset(source: string, inputs: RecordSource[], o
     for (const [key, index] of indexOf) {
       if (index >= 0 || options.lenient) continue;
       const { file, line } = keyFirstSeen.get(key)!;
-      throw inputError(unknownLabel(key, labelNames).message, { file, line });
+      throw inputError(unknownLabel(key, labelNames, false).message, { file, line });
     }
     keep = [];
     const kept: number[] = [];
@@ -115,7 +116,7 @@ export async function buildTextDataset(source: string, inputs: RecordSource[], o
       const index = indexOf.get(labelKeys[row])!;
       if (index < 0) {
         const { file, line } = keyFirstSeen.get(labelKeys[row])!;
-        skipped.add('unknown label', lines[row], `${file}:${line}: ${unknownLabel(labelKeys[row], labelNames).message}`);
+        skipped.add('unknown label', lines[row], `${file}:${line}: ${unknownLabel(labelKeys[row], labelNames, true).message}`);
         continue;
       }
       keep.push(row);
@@ -152,8 +153,17 @@ function checkText(cell: Cell, column: string): RowProblem | undefined {
   return undefined;
 }
 
-function unknownLabel(key: string, names: readonly string[], mapping?: ColumnMapping): RowProblem {
+/**
+ * A label that is a slip of a known one (`entailmnt`, `Contradiction`) is a row to fix, not a new class:
+ * it names the likely label and the fixes that keep the classes as they are.
+ */
+function unknownLabel(key: string, names: readonly string[], lenient: boolean, mapping?: ColumnMapping): RowProblem {
   const column = mapping ? ` in column '${mapping.names.label}'` : '';
+  const meant = /^\d+$/.test(key) ? undefined : closest(key, names);
+  if (meant) {
+    const fix = lenient ? '' : '; fix the row, or pass --lenient to skip rows like it';
+    return problem('unknown label', `unknown label '${key}'${column} (did you mean '${meant}'?)${fix}`);
+  }
   return problem('unknown label', `unknown label '${key}'${column}; expected one of ${names.join(', ')} (or 0-${names.length - 1}); set the classes with --label-names`);
 }
 

@@ -14,16 +14,23 @@ export const DATA_FLAGS = {
   offline: { type: 'boolean' },
 } as const;
 
-export const DATA_FLAGS_HELP = `Data flags:
-  --format auto|tsv|csv|jsonl|parquet   file format (default: by extension, then content)
-  --text-column NAME         text column (default: premise, sentence1, text, question, sentence)
-  --text-pair-column NAME    second text (default: the partner of the text column, e.g. hypothesis)
+const LABEL_FLAGS_HELP = `
   --label-column NAME        label column (default: gold_label, label, labels)
   --label-names A,B,C        class names in index order (default: MNLI order for MNLI labels, else
-                             from the data: integers in numeric order, other names sorted)
+                             from the data: integers in numeric order, other names sorted)`;
+
+/** The data flags' help; `labels: false` for a command that reads no labels (embed). */
+export function dataFlagsHelp({ labels = true } = {}): string {
+  return `Data flags:
+  --format auto|tsv|csv|jsonl|parquet   file format (default: by extension, then content)
+  --text-column NAME         text column (default: premise, sentence1, text, question, sentence)
+  --text-pair-column NAME    second text (default: the partner of the text column, e.g. hypothesis)${labels ? LABEL_FLAGS_HELP : ''}
   --lenient                  skip bad rows and print a summary instead of stopping at the first
   --max-samples N            read only the first N usable rows
   --offline                  use only the Hugging Face cache for hub datasets (or HF_HUB_OFFLINE=1)`;
+}
+
+export const DATA_FLAGS_HELP = dataFlagsHelp();
 
 type DataFlagValues = { [K in keyof typeof DATA_FLAGS]?: (typeof DATA_FLAGS)[K]['type'] extends 'boolean' ? boolean : string };
 

@@ -1,4 +1,5 @@
 import type { Cell } from './records.ts';
+import { editDistance } from '../core/suggest.ts';
 
 /** GLUE / Hugging Face order of the MNLI (and SNLI) classes: integer labels 0, 1, 2 mean these. */
 export const MNLI_LABELS: readonly string[] = Object.freeze(['entailment', 'neutral', 'contradiction']);
@@ -53,18 +54,10 @@ export function deriveLabelNames(keys: Iterable<string>): readonly string[] {
 }
 
 /** Same word but for case, or at most two edits away (Levenshtein): a slip, not another class. */
-function isTypoOf(key: string, name: string): boolean {
+export function isTypoOf(key: string, name: string): boolean {
   const a = key.toLowerCase();
   if (a === name || Math.abs(a.length - name.length) > 2) return a === name;
-  let previous = Array.from({ length: name.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= name.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === name[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[name.length] <= 2;
+  return editDistance(a, name) <= 2;
 }
 
 /** Labels that announce a headerless `label premise hypothesis` file when they open its first line. */

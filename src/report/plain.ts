@@ -33,8 +33,7 @@ export class PlainReporter implements Reporter {
   private format(event: RunEvent): string | null {
     switch (event.type) {
       case 'run-start': {
-        const config = Object.entries(event.config).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
-        return `run: ${config.join(' ')} | device ${event.device} | tf backend ${event.tfBackend} | labels ${event.labelNames.join(', ')}`;
+        return `run: ${describeConfig(event.config)} | device ${event.device} | tf backend ${event.tfBackend} | labels ${event.labelNames.join(', ')}`;
       }
       case 'extract-progress':
         if (!this.due(`extract:${event.split}`, event.done >= event.total)) return null;
@@ -85,4 +84,22 @@ export class PlainReporter implements Reporter {
     this.lastPrinted.set(kind, now);
     return true;
   }
+}
+
+/**
+ * The run's settings as text: `max length 64; validation matched=m.tsv (9815), mismatched=…`. A set of
+ * named values named like its field (the default `validation` set) shows just the value.
+ */
+function describeConfig(config: Record<string, unknown>): string {
+  const words = (key: string) => key.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`);
+  const text = (key: string, value: unknown): string => {
+    if (Array.isArray(value)) return value.join(',');
+    if (value === null || typeof value !== 'object') return String(value);
+    const entries = Object.entries(value);
+    if (entries.length === 1 && entries[0][0] === key) return text(key, entries[0][1]);
+    return entries.map(([name, v]) => `${name}=${text(name, v)}`).join(', ');
+  };
+  return Object.entries(config)
+    .map(([key, value]) => `${words(key)} ${text(key, value)}`)
+    .join('; ');
 }

@@ -37,12 +37,14 @@ export function formatMetricsTable(name: string, m: Metrics): string {
   const labels = m.perClass.map((c) => c.label);
   const width = Math.max(8, ...labels.map((l) => l.length));
   const out = [`${name}: n=${m.n}  accuracy ${pct(m.accuracy)}  macro-F1 ${pct(m.macroF1)}  loss ${num(m.loss)}`, ''];
-  out.push(`${'class'.padEnd(width)}  precision  recall      f1  support`);
+  // Score columns fit 100.00%.
+  out.push(`${'class'.padEnd(width)}  precision   recall       f1  support`);
   for (const c of m.perClass) {
-    out.push(`${c.label.padEnd(width)}  ${pct(c.precision).padStart(9)}  ${pct(c.recall).padStart(6)}  ${pct(c.f1).padStart(6)}  ${String(c.support).padStart(7)}`);
+    out.push(`${c.label.padEnd(width)}  ${pct(c.precision).padStart(9)}  ${pct(c.recall).padStart(7)}  ${pct(c.f1).padStart(7)}  ${String(c.support).padStart(7)}`);
   }
   out.push('', `confusion (rows gold, columns predicted):`);
-  out.push(`${''.padEnd(width)}  ${labels.map((l) => l.slice(0, 8).padStart(8)).join(' ')}`);
-  m.confusion.forEach((row, g) => out.push(`${labels[g].padEnd(width)}  ${row.map((v) => String(v).padStart(8)).join(' ')}`));
+  // Every column as wide as the longest label, so no label is cut (`contradiction`, not `contradi`).
+  out.push(`${''.padEnd(width)}  ${labels.map((l) => l.padStart(width)).join('  ')}`);
+  m.confusion.forEach((row, g) => out.push(`${labels[g].padEnd(width)}  ${row.map((v) => String(v).padStart(width)).join('  ')}`));
   return out.join('\n');
 }

@@ -35,6 +35,8 @@ export interface FinetuneConfig {
   /** Hidden layer sizes of the mlp head. */
   mlpHidden: number[];
   dropout: number;
+  /** Per-class loss weights (one per label) or 'balanced' (n / (k · count)); unset: every class weighs 1. */
+  classWeights?: number[] | 'balanced';
   optimizer: OptimizerKind;
   scheduler: SchedulerKind;
   warmupRatio: number;
@@ -149,6 +151,7 @@ export const CONFIG_FLAGS: Record<keyof FinetuneConfig, string> = {
   head: '--head',
   mlpHidden: '--mlp-hidden',
   dropout: '--dropout',
+  classWeights: '--class-weights',
   optimizer: '--optimizer',
   scheduler: '--scheduler',
   warmupRatio: '--warmup-ratio',
@@ -251,6 +254,12 @@ export function parseConfigField<K extends keyof FinetuneConfig>(field: K, text:
       const sizes = value.split(',').map((s) => Number(s.trim()));
       if (sizes.length === 0 || sizes.some((n) => !Number.isInteger(n) || n < 1)) fail('must be comma-separated whole numbers, e.g. 256,128');
       return sizes as FinetuneConfig[K];
+    }
+    case 'classWeights': {
+      if (value === 'balanced') return value as FinetuneConfig[K];
+      const weights = value.split(',').map((s) => (s.trim() === '' ? NaN : Number(s)));
+      if (weights.length < 2 || weights.some((w) => !Number.isFinite(w) || w < 0)) fail("must be 'balanced' or two or more comma-separated numbers >= 0 (one per class)");
+      return weights as FinetuneConfig[K];
     }
     case 'validation':
       return parseValidationSpecs([value]) as FinetuneConfig[K];

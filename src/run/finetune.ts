@@ -10,7 +10,7 @@ import { findCheckpointDir, loadCheckpoint } from '../checkpoint/load.ts';
 import { BEST_DIR, LAST_DIR, RUN_CHECKPOINT_DIR } from '../checkpoint/manifest.ts';
 import { checkpointFolder } from '../checkpoint/folder-store.ts';
 import { recoverReplacedDir } from '../io/atomic.ts';
-import { defaultTrainConfig, fit, evaluate, type TrainConfig } from '../train/index.ts';
+import { defaultTrainConfig, fit, evaluate, validateTrainConfig, type TrainConfig } from '../train/index.ts';
 import type { Emit, Metrics, RunResults, TrainerControl } from '../train/events.ts';
 import { resolveEpochs, type FinetuneConfig } from './config.ts';
 import { loadRunSplit, type RunSplit } from './splits.ts';
@@ -49,6 +49,8 @@ export async function runFinetune(requested: FinetuneConfig, io: FinetuneIO): Pr
 
   const train = await loadSplit(config.train, config, config.maxTrainSamples);
   const labelNames = train.labelNames;
+  // The labels are known now: a setting that does not fit them (--class-weights) fails before extraction.
+  validateTrainConfig(trainConfig(config, Object.keys(config.validation)), labelNames.length, Object.keys(config.validation));
   const validation: Record<string, RunSplit> = {};
   for (const [name, source] of Object.entries(config.validation)) {
     validation[name] = await loadSplit(source, config, config.maxEvalSamples, labelNames);
@@ -278,6 +280,7 @@ export function trainConfig(config: FinetuneConfig, validationNames: string[]): 
     unfreezeTop: unfreezeTopOf(config),
     unfreezeAtEpoch: config.unfreezeAtEpoch ?? 0,
     backboneLrRatio: config.backboneLrRatio ?? 0.1,
+    classWeights: config.classWeights ?? null,
     earlyStopping: config.patience > 0 ? { monitor: `${monitorSet}/${monitorSet === 'train' ? 'loss' : 'accuracy'}`, patience: config.patience, minDelta: 0 } : null,
     // Long epochs (MNLI train is 392k pairs) get a resumable `last` checkpoint every few hundred steps.
     saveEverySteps: 500,
@@ -298,6 +301,7 @@ function describe(config: FinetuneConfig, train: RunSplit, validation: Record<st
     batchSize: config.batchSize,
     lr: config.lr,
     seed: config.seed,
+    ...(config.classWeights ? { classWeights: config.classWeights } : {}),
     outputDir: config.outputDir,
   };
 }

@@ -12,6 +12,9 @@ export async function writeRunConfig(outputDir: string, config: FinetuneConfig):
   await atomicWriteFile(join(outputDir, RUN_CONFIG_FILE), JSON.stringify(settings, null, 2) + '\n');
 }
 
+/** Settings with no default (absent unless given): kept from the file as they are, checked where used. */
+const OPTIONAL_SETTINGS = ['tfBackend', 'maxTrainSamples', 'maxEvalSamples', 'classWeights'];
+
 /**
  * The saved settings of the run in `outputDir` over today's defaults (a field added since falls back to
  * its default); null when there is none. Flags given with --resume are applied on top by the caller.
@@ -34,7 +37,7 @@ export async function readRunConfig(outputDir: string): Promise<FinetuneConfig |
   if (typeof saved !== 'object' || saved === null || Array.isArray(saved)) throw inputError('expected a JSON object of run settings', { file });
   const merged: Record<string, unknown> = { ...defaults };
   for (const [key, value] of Object.entries(saved)) {
-    if (!(key in defaults) && key !== 'tfBackend' && key !== 'maxTrainSamples' && key !== 'maxEvalSamples') continue;
+    if (!(key in defaults) && !OPTIONAL_SETTINGS.includes(key)) continue;
     const expected = typeof (defaults as unknown as Record<string, unknown>)[key];
     if (expected !== 'undefined' && typeof value !== expected && !(key === 'unfreezeTop' && value === 'all')) throw inputError(`setting '${key}' should be a ${expected}, got ${JSON.stringify(value)}`, { file });
     merged[key] = value;

@@ -99,6 +99,9 @@ export function validateTrainConfig(config: TrainConfig, labelCount: number, val
     if (!(Number.isFinite(value) && value >= 0)) throw usageError(`${name} must be a number >= 0; got ${value}`, flagFor(name));
   }
   if (!(config.warmupRatio >= 0 && config.warmupRatio < 1)) throw usageError(`warmupRatio must be in [0, 1); got ${config.warmupRatio}`, '--warmup-ratio');
+  if (config.classWeights !== null && config.classWeights !== 'balanced' && !Array.isArray(config.classWeights)) {
+    throw usageError(`class weights must be 'balanced' or one number per label; got ${JSON.stringify(config.classWeights)}`, '--class-weights');
+  }
   if (Array.isArray(config.classWeights)) {
     if (config.classWeights.length !== labelCount || !config.classWeights.every((w) => Number.isFinite(w) && w >= 0)) {
       throw usageError(`class weights must be ${labelCount} non-negative numbers (one per label); got ${config.classWeights.join(',')}`, '--class-weights');

@@ -148,6 +148,25 @@ describe('transferkit embed', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('takes the shared data flags: --lenient skips a bad row (saying which), --max-samples stops early, --format', async () => {
+    const withBadRow = join(scratch.dir, 'bad-row.txt');
+    const rows = PAIRS.map(([a, b], i) => `${a}\t${i === 1 ? ' ' : b}\tneutral`);
+    await writeFile(withBadRow, ['premise\thypothesis\tlabel', ...rows].join('\n') + '\n');
+    const out = join(scratch.dir, 'lenient.npy');
+    const result = await run(['--model', modelDir, '--input', withBadRow, '--format', 'tsv', '--lenient', '--max-samples', '3', '--output', out, '--device', 'cpu']);
+    expect(result.stderr).toContain(`skipped 1 row of ${withBadRow}:`);
+    expect(result.stderr).toMatch(/empty text \(line 3\)/);
+    expect(result.code).toBe(0);
+    expect((await readMatrix(out)).shape).toEqual([3, 32]);
+  });
+
+  it('refuses the label flags: embed reads no labels', async () => {
+    const embed = (await import('../../cli/commands/embed.ts')).default;
+    await expect(embed.run(['--model', modelDir, '--input', tsv, '--output', join(scratch.dir, 'l.npy'), '--label-column', 'label'])).rejects.toThrow(
+      'embed reads no labels (every row is embedded)',
+    );
+  });
+
   it('bad flags and files are one line and exit 2', async () => {
     const unknownDevice = await run(['--model', modelDir, '--input', tsv, '--output', join(scratch.dir, 'x.npy'), '--device', 'tpu']);
     expect(unknownDevice.code).toBe(2);

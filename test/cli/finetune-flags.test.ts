@@ -3,6 +3,7 @@ import { parseFlags } from '../../cli/args.ts';
 import { configFromFlags, FINETUNE_FLAG_OPTIONS } from '../../cli/finetune-flags.ts';
 import { TransferKitError } from '../../src/errors.ts';
 import { CONFIG_FLAGS, defaultFinetuneConfig } from '../../src/run/config.ts';
+import { trainConfig } from '../../src/run/finetune.ts';
 
 const parse = (argv: string[]) => configFromFlags(parseFlags(argv, FINETUNE_FLAG_OPTIONS).values);
 
@@ -76,5 +77,30 @@ describe('finetune flags', () => {
 
   it('ignores parsed values that are not finetune flags', () => {
     expect(configFromFlags({ json: true, yes: true, epochs: '2' }).epochs).toBe(2);
+  });
+
+  it('--class-weights takes balanced or one non-negative weight per class, and reaches the trainer', () => {
+    expect(parse(['--class-weights', 'balanced']).classWeights).toBe('balanced');
+    expect(parse(['--class-weights', '1,2.5,0']).classWeights).toEqual([1, 2.5, 0]);
+    expect(parse([]).classWeights).toBeUndefined();
+    expect(trainConfig(parse(['--class-weights', '1,2,3']), ['validation']).classWeights).toEqual([1, 2, 3]);
+    expect(trainConfig(parse([]), ['validation']).classWeights).toBeNull();
+    for (const bad of ['-1,2,3', 'balance', '1,,2', '1', 'inf,1']) {
+      expect(() => parse(['--class-weights', bad]), bad).toThrow(TransferKitError);
+      try {
+        parse(['--class-weights', bad]);
+      } catch (error) {
+        expect((error as TransferKitError).line).toBe(`--class-weights: must be 'balanced' or two or more comma-separated numbers >= 0 (one per class), got '${bad}'`);
+      }
+    }
+  });
+
+  it('--dropout and --mlp-hidden are refused with the linear head (which has no hidden layer), also as train parses them', () => {
+    for (const argv of [['--dropout', '0.2'], ['--head', 'linear', '--mlp-hidden', '64']]) {
+      expect(() => parse(argv)).toThrow(`applies only to --head mlp (the linear head has no hidden layer); add --head mlp or leave it out`);
+    }
+    expect(parse(['--head', 'mlp', '--dropout', '0.2', '--mlp-hidden', '64'])).toMatchObject({ head: 'mlp', dropout: 0.2, mlpHidden: [64] });
+    // A resumed mlp run may be given its own dropout again (the saved settings say mlp).
+    expect(configFromFlags({ dropout: '0.1' }, { ...defaultFinetuneConfig(), head: 'mlp' }).dropout).toBe(0.1);
   });
 });

@@ -97,13 +97,13 @@ const cases: Case[] = [
     name: 'unknown label among MNLI labels',
     file: () => fixture('typo.tsv', `${HEADER}a\tb\tneutral\nc\td\tentailmnt\ne\tf\tcontradiction\n`),
     line: 3,
-    message: "unknown label 'entailmnt'; expected one of entailment, neutral, contradiction (or 0-2); set the classes with --label-names",
+    message: "unknown label 'entailmnt' (did you mean 'entailment'?); fix the row, or pass --lenient to skip rows like it",
   },
   {
     name: 'label differing from an MNLI name only in case',
     file: () => fixture('case.tsv', `${HEADER}a\tb\tneutral\nc\td\tContradiction\n`),
     line: 3,
-    message: "unknown label 'Contradiction'; expected one of entailment, neutral, contradiction (or 0-2); set the classes with --label-names",
+    message: "unknown label 'Contradiction' (did you mean 'contradiction'?); fix the row, or pass --lenient to skip rows like it",
   },
   {
     name: 'unknown label for given --label-names',
@@ -111,6 +111,13 @@ const cases: Case[] = [
     options: { labelNames: ['neg', 'pos'] },
     line: 4,
     message: "unknown label 'mixed' in column 'label'; expected one of neg, pos (or 0-1); set the classes with --label-names",
+  },
+  {
+    name: 'misspelt label against the given names (as eval reads with the model\'s labels)',
+    file: () => fixture('eval-typo.tsv', `${HEADER}a\tb\tneutral\nc\td\tentailmnt\n`),
+    options: { labelNames: ['entailment', 'neutral', 'contradiction'] },
+    line: 3,
+    message: "unknown label 'entailmnt' in column 'label' (did you mean 'entailment'?); fix the row, or pass --lenient to skip rows like it",
   },
   {
     name: 'text after a closing CSV quote',
@@ -225,7 +232,7 @@ describe('--lenient skips bad rows and says why', () => {
     expect(summary.split('\n')[0]).toBe(`skipped 8 rows of ${file}:`);
     expect(summary).toContain(`  2 rows: ragged row (lines 3, 8) — first: ${file}:3: ragged row: 2 tab-separated fields, the header has 3`);
     expect(summary).toContain('  2 rows: no gold label (lines 4, 10)\n');
-    expect(summary).toContain(`  1 row: unknown label (line 6) — first: ${file}:6: unknown label 'entailmnt'`);
+    expect(summary).toContain(`  1 row: unknown label (line 6) — first: ${file}:6: unknown label 'entailmnt' (did you mean 'entailment'?)`);
   });
 
   it('fails when every row is bad, saying so', async () => {

@@ -28,4 +28,19 @@ describe('PlainReporter', () => {
     expect(lines).toContain('checkpoint (last) saved to /ck/last at step 100');
     expect(lines.at(-1)).toBe('error: x.tsv:3: bad row');
   });
+
+  it('prints the run settings as readable text, not JSON (named validation sets too)', () => {
+    const out = captureStream();
+    const reporter = new PlainReporter(out.stream);
+    const config = { model: 'bundled:tiny-bert', train: 'train.tsv (300)', head: 'mlp', mlpHidden: [256, 128], maxLength: 64, lr: 0.001, resume: false };
+    const start = { type: 'run-start' as const, device: 'cpu', tfBackend: 'wasm', labelNames: ['entailment', 'neutral', 'contradiction'] };
+    reporter.onEvent({ ...start, config: { ...config, validation: { validation: 'bundled:nli-tiny/validation (600)' } } });
+    reporter.onEvent({ ...start, config: { model: 'm', validation: { matched: 'm.tsv (9815)', mismatched: 'mm.tsv (9832)' } } });
+    const [single, named] = out.lines();
+    expect(single).toBe(
+      'run: model bundled:tiny-bert; train train.tsv (300); head mlp; mlp hidden 256,128; max length 64; lr 0.001; resume false; ' +
+        'validation bundled:nli-tiny/validation (600) | device cpu | tf backend wasm | labels entailment, neutral, contradiction',
+    );
+    expect(named).toBe('run: model m; validation matched=m.tsv (9815), mismatched=mm.tsv (9832) | device cpu | tf backend wasm | labels entailment, neutral, contradiction');
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatResultsTable, type SummaryInput } from '../../src/report/summary.ts';
+import { formatMetricsTable, formatResultsTable, type SummaryInput } from '../../src/report/summary.ts';
 import { computeMetrics } from '../../src/train/metrics.ts';
 
 const metrics = computeMetrics(Int32Array.from([0, 1, 1, 0]), Int32Array.from([0, 1, 0, 0]), ['a', 'b'], 0.5);
@@ -20,5 +20,29 @@ describe('finetune results table', () => {
     expect(table.split('\n')[0]).toBe('metrics of the kept checkpoint (best)');
     expect(table).toMatch(/^matched +4 +75\.00% +73\.33% +0\.5000$/m);
     expect(formatResultsTable(summary()).split('\n')[0]).toBe('metrics after the last epoch');
+  });
+});
+
+describe('metrics table (eval)', () => {
+  it('shows every label in full in the confusion matrix, columns aligned', () => {
+    const names = ['entailment', 'neutral', 'contradiction'];
+    const m = computeMetrics(Int32Array.from([0, 1, 2, 2]), Int32Array.from([0, 1, 2, 0]), names, 0.5);
+    const lines = formatMetricsTable('dev', m).split('\n');
+    const at = lines.indexOf('confusion (rows gold, columns predicted):');
+    expect(lines.slice(at + 1)).toEqual([
+      '                  entailment        neutral  contradiction',
+      'entailment                 1              0              0',
+      'neutral                    0              1              0',
+      'contradiction              1              0              1',
+    ]);
+  });
+
+  it('keeps the per-class columns aligned when a score is 100%', () => {
+    const m = computeMetrics(Int32Array.from([0, 1, 2]), Int32Array.from([2, 2, 2]), ['entailment', 'neutral', 'contradiction'], 1.1);
+    const lines = formatMetricsTable('dev', m).split('\n');
+    const table = lines.slice(lines.indexOf('') + 1, lines.indexOf('', lines.indexOf('') + 1));
+    expect(table[0]).toBe('class          precision   recall       f1  support');
+    expect(table[3]).toBe('contradiction     33.33%  100.00%   50.00%        1');
+    expect(new Set(table.map((line) => line.length)).size).toBe(1);
   });
 });

@@ -41,4 +41,21 @@ describe('runFinetune edges', () => {
       { type: 'extract-progress', split: 'validation', done: 100, total: 100, perSecond: 0, cached: true },
     ]);
   });
+
+  it('class weights reach the loss: weight only on contradiction and every prediction is contradiction', async () => {
+    const outcome = await runFinetune({ ...config(), epochs: 2, lr: 0.05, classWeights: [0, 0, 1], outputDir: join(run.dir, 'weighted') }, { emit: () => {} });
+    const predictions = (await readFile(join(outcome.outputDir, 'predictions-validation.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+    expect(predictions).toHaveLength(100);
+    expect(new Set(predictions.map((p) => p.predicted))).toEqual(new Set(['contradiction']));
+  });
+
+  it('a class weight per class is checked against the labels before any feature is extracted', async () => {
+    const events: RunEvent[] = [];
+    await expect(runFinetune({ ...config(), classWeights: [1, 2], outputDir: join(run.dir, 'two-weights') }, { emit: (e) => events.push(e) })).rejects.toMatchObject({
+      kind: 'usage',
+      where: { flag: '--class-weights' },
+      message: 'class weights must be 3 non-negative numbers (one per label); got 1,2',
+    });
+    expect(events).toEqual([]);
+  });
 });
