@@ -49,7 +49,12 @@ export async function pushCheckpoint(options: PushOptions): Promise<PushResult> 
       '--checkpoint',
     );
   }
-  const binaries = [manifest.weights.file, ...(manifest.resume ? [manifest.resume.optimizer.file] : [])];
+  const binaries = [
+    manifest.weights.file,
+    // Trained backbone layers (format 2): without them the checkpoint would load with the original layers.
+    ...(manifest.backboneWeights ? [manifest.backboneWeights.file] : []),
+    ...(manifest.resume ? [manifest.resume.optimizer.file] : []),
+  ];
   const files = [
     { path: 'README.md', content: new Blob([modelCard(manifest, repo)]) },
     ...(await Promise.all([MANIFEST_FILE, ...binaries].map(async (path) => ({ path, content: new Blob([await readFile(join(loaded.dir, path))]) })))),
