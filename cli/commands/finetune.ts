@@ -2,8 +2,8 @@ import type { Command } from '../command.ts';
 import { parseFlags } from '../args.ts';
 import { configFromFlags, FINETUNE_FLAG_OPTIONS } from '../finetune-flags.ts';
 import { resolve } from 'node:path';
-import { TransferKitError } from '../../src/errors.ts';
-import { defaultFinetuneConfig, parseConfigField, taskDefaults } from '../../src/run/config.ts';
+import { TransferKitError, usageError } from '../../src/errors.ts';
+import { parseConfigField, taskDefaults } from '../../src/run/config.ts';
 
 const help = `Usage: transferkit finetune [flags]
 
@@ -35,9 +35,9 @@ Flags:
   --standardize             standardise features with the training set's mean/std (default for images;
                             kept in the checkpoint, applied by predict)
   --device auto|cpu|cuda|webgpu  backbone device (auto)   --tf-backend NAME  head backend
-  --output-dir DIR          (runs/latest)   --overwrite-output-dir   replace a run already there
+  --output-dir DIR          (a new runs/YYYYMMDD-HHMMSS)   --overwrite-output-dir   replace a run already there
   --max-train-samples N     --max-eval-samples N
-  --resume                  continue the run in --output-dir from its last checkpoint with the settings
+  --resume                  continue the run in --output-dir (required) from its last checkpoint with the settings
                             it saved (run-config.json); a flag that changes them is refused
   --offline                 use only cached hub files (also HF_HUB_OFFLINE=1)
   --lenient                 skip bad data rows (with a summary) instead of failing
@@ -83,12 +83,12 @@ const finetune: Command = {
     // setting that would alter the maths is refused by the trainer).
     const { readRunConfig } = await import('../../src/run/run-config.ts');
     const given = values as Record<string, unknown>;
-    const saved = given.resume ? await readRunConfig(resolve(String(given['output-dir'] ?? defaultFinetuneConfig().outputDir))) : null;
+    if (given.resume && given['output-dir'] === undefined) throw usageError('needs --output-dir DIR: the folder of the run to continue', '--resume');
+    const saved = given.resume ? await readRunConfig(resolve(String(given['output-dir']))) : null;
     // --task picks the defaults its flags start from (images: standardised features, epochs by data size).
     const task = given.task !== undefined ? parseConfigField('task', String(given.task)) : 'text-classification';
     const config = configFromFlags(values, saved ?? taskDefaults(task));
     if (config.task === 'image-classification' && (!config.train || Object.keys(config.validation).length === 0) && !config.resume) {
-      const { usageError } = await import('../../src/errors.ts');
       throw usageError('an image task needs --train SOURCE and at least one --validation NAME=SOURCE (class folders, CIFAR-10 batches, CSV/JSONL with image paths, or a hub spec)', config.train ? '--validation' : '--train');
     }
     const pushTo = values['push-to-hub'] as string | undefined;

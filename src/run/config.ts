@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { DeviceChoice, Pooling } from '../core/index.ts';
 import { usageError } from '../errors.ts';
 
@@ -92,7 +93,7 @@ export function defaultFinetuneConfig(): FinetuneConfig {
     pooling: 'cls',
     standardize: false,
     device: 'auto',
-    outputDir: 'runs/latest',
+    outputDir: newRunDir(),
     resume: false,
     overwrite: false,
     offline: false,
@@ -125,6 +126,18 @@ export function taskDefaults(task: Task): FinetuneConfig {
   const base = defaultFinetuneConfig();
   if (task === 'text-classification') return base;
   return { ...base, task, train: '', validation: {}, pooling: 'auto', standardize: true, epochs: 'auto', lr: 3e-3 };
+}
+
+/**
+ * A fresh folder for a run that names none: `runs/YYYYMMDD-HHMMSS` (local time), with `-2`, `-3`, … when
+ * that one exists already, so `transferkit train` and `transferkit finetune` can run one after another.
+ */
+export function newRunDir(now = new Date()): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${now.getFullYear()}${two(now.getMonth() + 1)}${two(now.getDate())}-${two(now.getHours())}${two(now.getMinutes())}${two(now.getSeconds())}`;
+  let dir = `runs/${stamp}`;
+  for (let n = 2; existsSync(dir); n++) dir = `runs/${stamp}-${n}`;
+  return dir;
 }
 
 /**

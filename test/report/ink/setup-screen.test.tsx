@@ -9,7 +9,10 @@ import { KEYS, settle, waitFor, waitForFrame } from './wait.ts';
 
 afterEach(cleanup);
 
-function mount(initial: FinetuneConfig = interactiveFinetuneConfig(), checks?: SetupChecks) {
+/** The interactive defaults with a fixed output dir (the default one is timestamped). */
+const interactiveDefaults = (): FinetuneConfig => ({ ...interactiveFinetuneConfig(), outputDir: 'runs/latest' });
+
+function mount(initial: FinetuneConfig = interactiveDefaults(), checks?: SetupChecks) {
   const onStart = vi.fn<(config: FinetuneConfig) => void>();
   const onCancel = vi.fn();
   const app = render(
@@ -176,7 +179,7 @@ describe('setup screen', () => {
 
   it('an output dir that holds a run needs resume or overwrite; resume needs a run', async () => {
     const hasRun = (dir: string) => dir === 'runs/latest';
-    const { lastFrame, stdin, onStart } = mount(interactiveFinetuneConfig(), { hasRun });
+    const { lastFrame, stdin, onStart } = mount(interactiveDefaults(), { hasRun });
     let frame = await waitForFrame(lastFrame, 'new training run');
     expect(frame).toMatch(/Output dir\s+runs\/latest\s+✗ holds a run: pick resume or overwrite below, or another dir/);
     expect(frame).toMatch(/Existing run\s+‹ new ›/);
