@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { inputError } from '../errors.ts';
 import type { OptimizerState } from '../train/optimizers.ts';
-import { recoverReplacedDir } from '../io/atomic.ts';
+import { readableDir } from '../io/atomic.ts';
 import { BEST_DIR, LAST_DIR, MANIFEST_FILE, RUN_CHECKPOINT_DIR, type BinaryFile, type CheckpointManifest } from './manifest.ts';
 import { sha256, unpackTensors } from './tensors.ts';
 import { validateManifest } from './validate.ts';
@@ -23,14 +23,16 @@ export interface LoadedCheckpoint {
 
 /**
  * Reads and verifies a checkpoint: manifest fields, tensor names and shapes against the head config,
- * file sizes and sha256 checksums. Data only: nothing from the checkpoint is ever executed.
+ * file sizes and sha256 checksums. Data only: nothing from the checkpoint is ever executed. Read-only:
+ * a directory swap a writer has not finished is read from its parked copy and left for the writer.
  * `hub:OWNER/NAME[@REVISION]` is downloaded into the Hugging Face cache first (offline: read from it).
  */
 export async function loadCheckpoint(given: string, options: { withResumeState?: boolean; offline?: boolean } = {}): Promise<LoadedCheckpoint> {
   const dir = isHubCheckpoint(given) ? await pullHubCheckpoint(given, options.offline) : given;
-  await recoverCheckpoints(dir);
   const absolute = resolveCheckpointDir(dir);
-  const manifestPath = join(absolute, MANIFEST_FILE);
+  const location = readableDir(absolute);
+  if (!existsSync(location)) throw inputError('checkpoint folder does not exist', { file: absolute });
+  const manifestPath = join(location, MANIFEST_FILE);
   let text: string;
   try {
     text = await readFile(manifestPath, 'utf8');
@@ -45,13 +47,13 @@ export async function loadCheckpoint(given: string, options: { withResumeState?:
     throw inputError(`checkpoint manifest is not valid JSON (${(error as Error).message}); the file is truncated or damaged`, { file: manifestPath });
   }
   const manifest = validateManifest(parsed, manifestPath);
-  const weightBytes = await readBinary(absolute, manifest.weights);
+  const weightBytes = await readBinary(location, manifest.weights);
   const weights = unpackTensors(weightBytes, manifest.weights.tensors);
-  const backbone = manifest.backboneWeights ? unpackTensors(await readBinary(absolute, manifest.backboneWeights), manifest.backboneWeights.tensors) : new Map<string, Float32Array>();
+  const backbone = manifest.backboneWeights ? unpackTensors(await readBinary(location, manifest.backboneWeights), manifest.backboneWeights.tensors) : new Map<string, Float32Array>();
   let optimizer: OptimizerState | null = null;
   if (options.withResumeState && manifest.resume) {
     const r = manifest.resume.optimizer;
-    const slots = unpackTensors(await readBinary(absolute, r), r.tensors);
+    const slots = unpackTensors(await readBinary(location, r), r.tensors);
     optimizer = { kind: r.kind, step: r.step, ...(r.paramSteps ? { paramSteps: r.paramSteps } : {}), slots: r.tensors.map((t) => ({ name: t.name, shape: t.shape, data: slots.get(t.name)! })) };
   }
   const identity = sha256(
@@ -87,21 +89,16 @@ export function resolveCheckpointDir(dir: string): string {
  */
 export function findCheckpointDir(dir: string): string | null {
   const absolute = resolve(dir);
-  if (existsSync(join(absolute, MANIFEST_FILE))) return absolute;
+  const isCheckpoint = (path: string) => existsSync(join(readableDir(path), MANIFEST_FILE));
+  if (isCheckpoint(absolute)) return absolute;
   for (const sub of CHECKPOINT_SUBDIRS) {
-    if (existsSync(join(absolute, sub, MANIFEST_FILE))) return join(absolute, sub);
+    if (isCheckpoint(join(absolute, sub))) return join(absolute, sub);
   }
   return null;
 }
 
 /** Where a checkpoint may sit below a folder given as a checkpoint: a run's best/ and last/, or an output folder's. */
 const CHECKPOINT_SUBDIRS = [BEST_DIR, LAST_DIR, join(RUN_CHECKPOINT_DIR, BEST_DIR), join(RUN_CHECKPOINT_DIR, LAST_DIR)];
-
-/** Puts back a checkpoint whose replacement a crash interrupted (see recoverReplacedDir). */
-async function recoverCheckpoints(dir: string): Promise<void> {
-  const absolute = resolve(dir);
-  for (const path of [absolute, ...CHECKPOINT_SUBDIRS.map((sub) => join(absolute, sub))]) await recoverReplacedDir(path);
-}
 
 async function readBinary(dir: string, entry: BinaryFile): Promise<Uint8Array> {
   const path = join(dir, entry.file);

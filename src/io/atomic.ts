@@ -39,7 +39,17 @@ function replacedSibling(path: string): string {
 }
 
 /**
- * Finishes a directory replacement that a crash cut short: Linux cannot swap two directories in one
+ * Where a reader finds the directory `path` without writing anything: `path` itself, or — in the instant
+ * between atomicWriteDir's two renames, or after a crash there — the parked previous copy.
+ */
+export function readableDir(path: string): string {
+  if (existsSync(path)) return path;
+  const parked = replacedSibling(path);
+  return existsSync(parked) ? parked : path;
+}
+
+/**
+ * Finishes a directory replacement that a crash cut short (writers only; readers use readableDir): Linux cannot swap two directories in one
  * rename, so for an instant only the parked old copy exists. Put it back if the new one never landed;
  * drop it if the new one did.
  */

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile, writeFile, truncate } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initTf } from '../../src/heads/backend.ts';
@@ -117,7 +117,9 @@ describe('checkpoints', () => {
     expect(await attempt(shifted)).toMatch(/tensor 'dense_0\/bias' should span bytes/);
     expect(await attempt({ ...original, head: { ...original.head, activation: 'swish' } })).toMatch(/'head.activation' must be one of relu, gelu, tanh/);
     expect(await attempt(original)).toBe('loaded');
-    expect(await errorLine(loadCheckpoint(join(dir, 'nope')))).toMatch(/nope: not a TransferKit checkpoint: manifest\.json is missing/);
+    expect(await errorLine(loadCheckpoint(join(dir, 'nope')))).toMatch(/nope: checkpoint folder does not exist/);
+    await mkdir(join(dir, 'empty'));
+    expect(await errorLine(loadCheckpoint(join(dir, 'empty')))).toMatch(/empty: not a TransferKit checkpoint: manifest\.json is missing/);
     head.dispose();
   });
 });
