@@ -293,6 +293,8 @@ export function parseConfigField<K extends keyof FinetuneConfig>(field: K, text:
 export function parseValidationSpecs(specs: string[]): Record<string, string> {
   const sets: Record<string, string> = {};
   for (const spec of specs) {
+    // `=FILE` (a name left out, or a shell variable that expanded to nothing) is not a file called `=FILE`.
+    if (spec.startsWith('=')) throw usageError(`the name before '=' is empty in '${spec}'; use NAME=SOURCE (e.g. dev=dev.tsv) or just SOURCE`, '--validation');
     const match = /^([A-Za-z][\w-]*)=(.*)$/.exec(spec);
     const [name, source] = match ? [match[1], match[2]] : ['validation', spec];
     if (!source.trim()) throw usageError(`needs NAME=SOURCE, got '${spec}'`, '--validation');
