@@ -17,6 +17,7 @@ Flags:
   --task T                  text-classification (default) or image-classification
   --model M                 hub id (bert-base-cased), model folder, or a TransferKit checkpoint to use
                             frozen as the backbone, or bundled:tiny-bert (default bert-base-cased)
+  --dtype fp32|fp16|q8|int8|uint8|q4   ONNX weight variant of the backbone (fp32); recorded in the checkpoint
   --train SOURCE            TSV/CSV/JSONL/Parquet file or hub spec such as glue/mnli:train
                             (default bundled:nli-tiny/train)
   --validation NAME=SOURCE  a named evaluation set; repeatable (default validation=bundled:nli-tiny/validation)

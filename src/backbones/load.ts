@@ -110,7 +110,7 @@ export async function loadTextBackbone(given: string, options: LoadTextBackboneO
       // The bundled name, not its cache folder: a checkpoint then reloads it even after the cache was cleared.
       model: given === BUNDLED_MODEL ? given : source.kind === 'local' ? source.dir : model,
       revision,
-      ...(dtype === 'fp32' ? {} : { dtype }),
+      dtype,
       identity,
       dim: config.hiddenSize,
     },

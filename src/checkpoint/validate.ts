@@ -1,3 +1,4 @@
+import { MODEL_DTYPES } from '../core/index.ts';
 import { inputError } from '../errors.ts';
 import { ACTIVATIONS, layerShapes, type Activation, type HeadSpec } from '../heads/config.ts';
 import { isTrainerState } from '../train/state.ts';
@@ -41,6 +42,7 @@ export function validateManifest(value: unknown, file: string): CheckpointManife
     }
     if (b.dim !== head.inputDim) fail(`backbone gives ${String(b.dim)}-dim features but the head takes ${head.inputDim}`);
     if (b.checkpoint !== undefined && typeof b.checkpoint !== 'string') fail(`'backbone.checkpoint' must be a path`);
+    if (b.dtype !== undefined && !(MODEL_DTYPES as readonly unknown[]).includes(b.dtype)) fail(`'backbone.dtype' must be one of ${MODEL_DTYPES.join(', ')}`);
   }
   if (m.pooling !== null && !POOLINGS.includes(m.pooling as Pooling)) fail(`'pooling' must be ${POOLINGS.join(', ')} or null`);
   if (m.backbone !== null && (m.backbone as Record<string, unknown>).modality !== undefined && !['text', 'image'].includes((m.backbone as Record<string, unknown>).modality as string)) {

@@ -40,7 +40,7 @@ export interface BackboneReference {
   /** Hub id (`bert-base-cased`) or absolute local folder. */
   model: string;
   revision?: string;
-  /** ONNX weight variant when not fp32 (pass back to the backbone loader as `dtype`). */
+  /** ONNX weight variant (pass back to the backbone loader as `dtype`); absent in older checkpoints: fp32. */
   dtype?: ModelDtype;
   identity: string;
   dim: number;

@@ -202,7 +202,7 @@ async function loadBackboneFor(reference: BackboneReference, dir: string, option
     backbone = await loadImageBackbone(reference.model, { device: options.device, offline: options.offline, revision: reference.revision, dtype: reference.dtype });
   } else {
     const { loadTextBackbone } = await import('../backbones/load.ts');
-    backbone = await loadTextBackbone(reference.model, { device: options.device, offline: options.offline, revision: reference.revision });
+    backbone = await loadTextBackbone(reference.model, { device: options.device, offline: options.offline, revision: reference.revision, dtype: reference.dtype });
   }
   if (backbone.identity !== reference.identity || backbone.dim !== reference.dim) {
     await backbone.dispose();

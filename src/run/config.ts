@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { DeviceChoice, Pooling } from '../core/index.ts';
+import { MODEL_DTYPES, type DeviceChoice, type ModelDtype, type Pooling } from '../core/index.ts';
 import { usageError } from '../errors.ts';
 
 import { BUNDLED_MODEL } from '../fixtures/bert.ts';
@@ -19,6 +19,8 @@ export interface FinetuneConfig {
   /** text-classification (pairs or single texts) or image-classification. */
   task: Task;
   model: string;
+  /** ONNX weight variant of a pretrained backbone (`onnx/model<suffix>.onnx`); recorded in checkpoints. */
+  dtype: ModelDtype;
   /** Data source of the training set (path or hub spec such as `glue/mnli:train`). */
   train: string;
   /** Named evaluation sets, e.g. { matched: '…', mismatched: '…' }. */
@@ -73,6 +75,7 @@ export function defaultFinetuneConfig(): FinetuneConfig {
   return {
     task: 'text-classification',
     model: DEFAULT_MODEL,
+    dtype: 'fp32',
     train: 'bundled:nli-tiny/train',
     validation: { validation: 'bundled:nli-tiny/validation' },
     maxLength: 128,
@@ -153,6 +156,7 @@ export function interactiveFinetuneConfig(): FinetuneConfig {
 export const CONFIG_FLAGS: Record<keyof FinetuneConfig, string> = {
   task: '--task',
   model: '--model',
+  dtype: '--dtype',
   train: '--train',
   validation: '--validation',
   maxLength: '--max-length',
@@ -189,6 +193,7 @@ export const CONFIG_FLAGS: Record<keyof FinetuneConfig, string> = {
 };
 
 const CHOICES: Partial<Record<keyof FinetuneConfig, readonly string[]>> = {
+  dtype: MODEL_DTYPES,
   head: ['linear', 'mlp'],
   task: TASKS,
   pooling: ['auto', 'cls', 'mean', 'pooler'],

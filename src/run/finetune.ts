@@ -222,7 +222,7 @@ async function loadExtractor(config: FinetuneConfig): Promise<FeatureExtractor<a
     return loadImageBackbone(config.model, { device: config.device, offline: offlineOption(config) });
   }
   const { loadTextBackbone } = await import('../backbones/load.ts');
-  return loadTextBackbone(config.model, { device: config.device, offline: offlineOption(config) });
+  return loadTextBackbone(config.model, { device: config.device, offline: offlineOption(config), dtype: config.dtype });
 }
 
 function reference(extractor: FeatureExtractor<unknown> & { reference?: BackboneReference }): BackboneReference {

@@ -7,7 +7,7 @@ import { loadCheckpoint } from '../../src/checkpoint/load.ts';
 import { saveCheckpoint } from '../../src/checkpoint/save.ts';
 import { initTf } from '../../src/heads/backend.ts';
 import { Head } from '../../src/heads/head.ts';
-import { Rng } from '../../src/train/rng.ts';
+import { Rng } from '../../src/core/index.ts';
 import { scratchFolder } from '../helpers/tiny-model.ts';
 
 const labelNames = ['a', 'b', 'c'];
