@@ -39,7 +39,8 @@ Flags:
   --output-dir DIR          (a new runs/YYYYMMDD-HHMMSS)   --overwrite-output-dir   replace a run already there
   --max-train-samples N     --max-eval-samples N
   --resume                  continue the run in --output-dir (required) from its last checkpoint with the settings
-                            it saved (run-config.json); a flag that changes them is refused
+                            it saved (run-config.json); a flag that changes them is refused, and so is
+                            another TF.js backend than the run's unless --force is given
   --offline                 use only cached hub files (also HF_HUB_OFFLINE=1)
   --lenient                 skip bad data rows (with a summary) instead of failing
   --json                    JSON lines of every event on stdout

@@ -52,6 +52,7 @@ export function checkpointFolder(dir: string, given: Partial<FeatureSource> = {}
         backbone: loaded.backbone,
         optimizer: loaded.optimizer,
         trainer: manifest.resume.trainer,
+        tfBackend: manifest.tfBackend,
       };
     },
   };

@@ -29,24 +29,7 @@ export interface LoadedCheckpoint {
  */
 export async function loadCheckpoint(given: string, options: { withResumeState?: boolean; offline?: boolean } = {}): Promise<LoadedCheckpoint> {
   const dir = isHubCheckpoint(given) ? await pullHubCheckpoint(given, options.offline) : given;
-  const absolute = resolveCheckpointDir(dir);
-  const location = readableDir(absolute);
-  if (!existsSync(location)) throw inputError('checkpoint folder does not exist', { file: absolute });
-  const manifestPath = join(location, MANIFEST_FILE);
-  let text: string;
-  try {
-    text = await readFile(manifestPath, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw inputError(code === 'ENOENT' ? `not a TransferKit checkpoint: ${MANIFEST_FILE} is missing` : `cannot read checkpoint manifest (${code})`, { file: code === 'ENOENT' ? absolute : manifestPath });
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw inputError(`checkpoint manifest is not valid JSON (${(error as Error).message}); the file is truncated or damaged`, { file: manifestPath });
-  }
-  const manifest = validateManifest(parsed, manifestPath);
+  const { absolute, location, manifest } = await readCheckpointManifest(dir);
   const weightBytes = await readBinary(location, manifest.weights);
   const weights = unpackTensors(weightBytes, manifest.weights.tensors);
   const backbone = manifest.backboneWeights ? unpackTensors(await readBinary(location, manifest.backboneWeights), manifest.backboneWeights.tensors) : new Map<string, Float32Array>();
@@ -73,6 +56,28 @@ export async function readBackboneOverrides(checkpointDir: string): Promise<Map<
 async function pullHubCheckpoint(given: string, offline?: boolean): Promise<string> {
   const { pullCheckpoint } = await import('./hub.ts'); // @huggingface/hub only when needed
   return pullCheckpoint(parseHubRepo(given, '--checkpoint'), { offline });
+}
+
+/** A checkpoint's validated manifest alone (no weights read): what a check before any heavy work needs. */
+export async function readCheckpointManifest(dir: string): Promise<{ absolute: string; location: string; manifest: CheckpointManifest }> {
+  const absolute = resolveCheckpointDir(dir);
+  const location = readableDir(absolute);
+  if (!existsSync(location)) throw inputError('checkpoint folder does not exist', { file: absolute });
+  const manifestPath = join(location, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = await readFile(manifestPath, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw inputError(code === 'ENOENT' ? `not a TransferKit checkpoint: ${MANIFEST_FILE} is missing` : `cannot read checkpoint manifest (${code})`, { file: code === 'ENOENT' ? absolute : manifestPath });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw inputError(`checkpoint manifest is not valid JSON (${(error as Error).message}); the file is truncated or damaged`, { file: manifestPath });
+  }
+  return { absolute, location, manifest: validateManifest(parsed, manifestPath) };
 }
 
 /**

@@ -60,6 +60,8 @@ export class PlainReporter implements Reporter {
         return `early stop after epoch ${event.epoch}: ${event.monitor} stopped improving (best ${fixed(event.best)})`;
       case 'paused':
         return event.paused ? 'paused' : 'resumed';
+      case 'notice':
+        return `note: ${event.message}`;
       case 'run-end': {
         const r = event.results;
         const how = r.interrupted ? 'interrupted' : r.stoppedEarly ? 'stopped early' : 'done';

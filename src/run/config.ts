@@ -69,6 +69,8 @@ export interface FinetuneConfig {
   /** Bytes of disk the lower part's hidden states may take (e.g. 2GB); beyond it they are recomputed every epoch. */
   cacheBudget: number;
   cacheDtype: 'float16' | 'float32';
+  /** Resume even on another TF.js backend than the run was trained on (its numbers then drift slightly). */
+  force: boolean;
 }
 
 export function defaultFinetuneConfig(): FinetuneConfig {
@@ -106,6 +108,7 @@ export function defaultFinetuneConfig(): FinetuneConfig {
     backboneLrRatio: 0.1,
     cacheBudget: 4 * 2 ** 30,
     cacheDtype: 'float16',
+    force: false,
   };
 }
 
@@ -190,6 +193,7 @@ export const CONFIG_FLAGS: Record<keyof FinetuneConfig, string> = {
   backboneLrRatio: '--backbone-lr-ratio',
   cacheBudget: '--cache-budget',
   cacheDtype: '--cache-dtype',
+  force: '--force',
 };
 
 const CHOICES: Partial<Record<keyof FinetuneConfig, readonly string[]>> = {

@@ -21,6 +21,7 @@ import type { BackboneTrainingInfo, FinetuneOutcome } from './outcome.ts';
 import { prepareEncoder, unfreezeTopOf, type PreparedEncoder } from './unfreeze.ts';
 
 export type { BackboneTrainingInfo, FinetuneOutcome } from './outcome.ts';
+import { checkResume } from './resume-check.ts';
 
 export interface FinetuneIO {
   emit: Emit;
@@ -43,9 +44,8 @@ export async function runFinetune(requested: FinetuneConfig, io: FinetuneIO): Pr
   if (!config.resume && !config.overwrite && findCheckpointDir(checkpointDir)) {
     throw usageError(`${outputDir} already holds a run; pass --resume to continue it, --overwrite-output-dir to replace it, or choose another --output-dir`, '--output-dir');
   }
-  if (config.resume && !findCheckpointDir(join(checkpointDir, LAST_DIR))) {
-    throw usageError(`nothing to resume: ${join(checkpointDir, LAST_DIR)} holds no checkpoint`, '--resume');
-  }
+  const { backend: tfBackend } = await initTf(config.tfBackend);
+  if (config.resume) await checkResume(config, trainConfig(config, Object.keys(config.validation)), outputDir, checkpointDir, tfBackend);
 
   const train = await loadSplit(config.train, config, config.maxTrainSamples);
   const labelNames = train.labelNames;
@@ -63,7 +63,6 @@ export async function runFinetune(requested: FinetuneConfig, io: FinetuneIO): Pr
   config = { ...config, pooling, maxLength: own.maxLength ?? config.maxLength, epochs: resolveEpochs(config.epochs, train.inputs.length, config.batchSize) };
   let prepared: PreparedEncoder | null = null;
   try {
-    const { backend: tfBackend } = await initTf(config.tfBackend);
     const device = 'device' in extractor ? String((extractor as { device: string }).device) : 'cpu';
     io.emit({ type: 'run-start', config: describe(config, train, validation), device, tfBackend, labelNames });
 
@@ -106,6 +105,7 @@ export async function runFinetune(requested: FinetuneConfig, io: FinetuneIO): Pr
       resume: config.resume,
       tfBackend: config.tfBackend,
       ...(prepared ? { encoder: prepared.training } : {}),
+      force: config.force,
     });
 
     // Report the model that was kept (best checkpoint), so `eval --checkpoint` reproduces these numbers.

@@ -8,7 +8,7 @@ import { defaultFinetuneConfig, type FinetuneConfig } from './config.ts';
 export const RUN_CONFIG_FILE = 'run-config.json';
 
 export async function writeRunConfig(outputDir: string, config: FinetuneConfig): Promise<void> {
-  const { resume: _resume, overwrite: _overwrite, ...settings } = config;
+  const { resume: _resume, overwrite: _overwrite, force: _force, ...settings } = config;
   await atomicWriteFile(join(outputDir, RUN_CONFIG_FILE), JSON.stringify(settings, null, 2) + '\n');
 }
 

@@ -43,6 +43,8 @@ export interface SavedTraining {
   backbone: Map<string, Float32Array>;
   optimizer: OptimizerState;
   trainer: TrainerState;
+  /** The TF.js backend it was trained on (another one rounds differently). */
+  tfBackend: string;
 }
 
 /**

@@ -39,6 +39,8 @@ export type RunEvent =
   | { type: 'checkpoint'; path: string; reason: 'best' | 'last' | 'manual' | 'interrupt'; epoch: number; step: number }
   | { type: 'early-stop'; epoch: number; monitor: string; best: number }
   | { type: 'paused'; paused: boolean }
+  /** Something the user should know once (a choice made for them, a --force taken), not an error. */
+  | { type: 'notice'; message: string }
   | { type: 'run-end'; results: RunResults }
   | { type: 'error'; error: TransferKitError };
 

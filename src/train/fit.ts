@@ -17,6 +17,7 @@ import { trainDataFingerprint, type TrainerState } from './state.ts';
 import { trainStep } from './step.ts';
 import type { LowerInputs, SplitEncoder } from '../backbones/split/split-encoder.ts';
 import type { NamedVariable } from '../heads/head.ts';
+import { checkResumeBackend, checkResumeTraining } from './resume-check.ts';
 
 export interface LabelledFeatures {
   features: FeatureMatrix;
@@ -38,6 +39,8 @@ export interface FitOptions {
   resume?: boolean;
   /** TF.js backend name (else TRANSFERKIT_TF_BACKEND, else the best available). */
   tfBackend?: string;
+  /** Resume even though the checkpoint was trained on another TF.js backend (a notice is emitted). */
+  force?: boolean;
   /** Go on training an existing head instead of a fresh one (refused if it is frozen). */
   initialHead?: Head;
   /**
@@ -97,7 +100,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     : [];
   const unfreezeAt = config.unfreezeAtEpoch ?? 0;
   if (options.resume) {
-    const restored = await restore(options, spec, config, encoderVariables);
+    const restored = await restore(options, spec, config, encoderVariables, backend, emit);
     ({ head, optimizer, state } = restored);
     lastEval = restored.eval;
     lastTrain = restored.train;
@@ -296,27 +299,14 @@ function checkInputs({ train, validation, labelNames }: FitOptions): void {
   for (const [name, set] of Object.entries(validation)) check(name, set, train.features.dim);
 }
 
-/** Fields that change the arithmetic of a run; a resumed run must agree on all of them. */
-const RESUME_FIXED: (keyof TrainConfig)[] = [
-  'epochs', 'batchSize', 'optimizer', 'learningRate', 'weightDecay', 'beta1', 'beta2', 'epsilon', 'momentum',
-  'schedule', 'warmupRatio', 'warmupSteps', 'maxGradNorm', 'classWeights', 'seed', 'earlyStopping',
-  'unfreezeTop', 'unfreezeAtEpoch', 'backboneLrRatio',
-];
-
-async function restore(options: FitOptions, spec: HeadSpec, config: TrainConfig, encoderVariables: NamedVariable[]) {
+async function restore(options: FitOptions, spec: HeadSpec, config: TrainConfig, encoderVariables: NamedVariable[], backend: string, emit: Emit) {
   if (!options.checkpoints) throw usageError('--resume needs a checkpoint directory', '--resume');
   const saved = await options.checkpoints.loadLast();
   if (JSON.stringify(saved.head) !== JSON.stringify(spec)) throw usageError(`cannot resume: the checkpoint's head (${JSON.stringify(saved.head)}) differs from this run's (${JSON.stringify(spec)})`, '--resume');
   if (JSON.stringify(saved.labelNames) !== JSON.stringify(options.labelNames)) throw usageError(`cannot resume: the checkpoint's labels (${saved.labelNames.join(', ')}) differ from this run's (${options.labelNames.join(', ')})`, '--resume');
-  // Settings a version-1 checkpoint did not record take their defaults (a frozen backbone).
-  const defaults = defaultTrainConfig();
-  const then = (key: keyof TrainConfig) => JSON.stringify(saved.training?.[key] ?? defaults[key]);
-  const current = (key: keyof TrainConfig) => JSON.stringify(config[key] ?? defaults[key]);
-  const changed = RESUME_FIXED.filter((key) => then(key) !== current(key));
-  if (changed.length > 0) {
-    const values = changed.map((key) => `${key}: ${then(key)} then, ${current(key)} now`);
-    throw usageError(`cannot resume: training settings differ from the interrupted run (${values.join('; ')}); resume with the flags the run was started with`, '--resume');
-  }
+  checkResumeTraining(saved.training, config);
+  const backendNotice = checkResumeBackend(saved.tfBackend, backend, options.force === true);
+  if (backendNotice) emit({ type: 'notice', message: backendNotice });
   if (JSON.stringify(saved.trainer.rngState) !== JSON.stringify(new Rng(config.seed).state)) throw usageError('cannot resume: the generator state does not match the seed', '--resume');
   const before = saved.trainer.trainData;
   const now = trainDataFingerprint(options.train.features, options.train.labels);

@@ -64,6 +64,8 @@ export interface RunState {
   manualCheckpoint?: CheckpointNote;
   manualEvaluation?: { epoch: number; step: number; eval: Record<string, Metrics> };
   earlyStop?: { epoch: number; monitor: string; best: number };
+  /** Notices of the run, in order (e.g. that there is no validation set). */
+  notices: string[];
   results?: FinalResults;
   /** True once finish() gave the kept checkpoint's metrics; before, results are the trainer's last epoch. */
   final: boolean;
@@ -91,6 +93,7 @@ export class RunStore {
     losses: [],
     validationAccuracy: [],
     epochRows: [],
+    notices: [],
     paused: false,
     final: false,
     closed: false,
@@ -197,6 +200,9 @@ export class RunStore {
         state.earlyStop = note;
         return;
       }
+      case 'notice':
+        state.notices = [...state.notices, event.message];
+        return;
       case 'paused':
         state.paused = event.paused;
         this.stepTimes = [];
