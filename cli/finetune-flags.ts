@@ -40,6 +40,9 @@ export type FlagValues = Record<string, string | boolean | (string | boolean)[] 
  */
 export function configFromFlags(values: FlagValues, base: FinetuneConfig = defaultFinetuneConfig()): FinetuneConfig {
   const config: FinetuneConfig = { ...base, validation: { ...base.validation } };
+  // The base's validation set belongs to its training data: other --train data (or a held-out split)
+  // without --validation gets none, never the bundled set.
+  if ((values.train !== undefined || values['validation-split'] !== undefined) && values.validation === undefined) config.validation = {};
   const writable = config as unknown as Record<ConfigField, unknown>;
   for (const [name, value] of Object.entries(values)) {
     const field = FLAG_FIELDS[name];

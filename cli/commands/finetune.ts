@@ -20,7 +20,11 @@ Flags:
   --dtype fp32|fp16|q8|int8|uint8|q4   ONNX weight variant of the backbone (fp32); recorded in the checkpoint
   --train SOURCE            TSV/CSV/JSONL/Parquet file or hub spec such as glue/mnli:train
                             (default bundled:nli-tiny/train)
-  --validation NAME=SOURCE  a named evaluation set; repeatable (default validation=bundled:nli-tiny/validation)
+  --validation NAME=SOURCE  a named evaluation set; repeatable (default: bundled:nli-tiny/validation for the
+                            bundled training set, none for other --train data)
+  --validation-split F      hold out a seeded fraction F of the training rows as the set 'validation'
+  --label-names A,B,C       class names in index order (default: entailment,neutral,contradiction for NLI
+                            labels, else from the data); a label outside them is an error (or --lenient)
   --max-length N            tokens per pair, longest_first truncation (128)
   --batch-size N            head-training batch size (32)
   --extract-batch-size N    backbone batch size (32)

@@ -34,6 +34,7 @@ export async function buildTextDataset(source: string, inputs: RecordSource[], o
   let given = options.labelNames;
   let hasPairs = false;
   let hasLabels = false;
+  let columns: TextDataset['columns'];
   let lineOffset = 0;
   const total = inputs.every((input) => input.total !== undefined)
     ? inputs.reduce((sum, input) => sum + (input.total ?? 0), 0)
@@ -47,6 +48,7 @@ export async function buildTextDataset(source: string, inputs: RecordSource[], o
     }
     hasPairs = mapping.pair !== null;
     hasLabels ||= mapping.label !== null;
+    columns ??= { text: mapping.names.text, pair: mapping.names.pair };
     // Names declared in the file (HF ClassLabel) count as given, unless the user or the source named them.
     if (!given && mapping.label !== null) given = input.classLabels?.[mapping.names.label!];
     const select = [mapping.text, mapping.pair ?? mapping.text, mapping.label ?? mapping.text];
@@ -129,6 +131,7 @@ export async function buildTextDataset(source: string, inputs: RecordSource[], o
     source,
     texts: pick(texts),
     textPairs: hasPairs ? pick(pairs) : null,
+    ...(columns ? { columns } : {}),
     labels,
     labelNames: [...labelNames],
     lines: Int32Array.from(pick(lines)),
@@ -164,7 +167,7 @@ function unknownLabel(key: string, names: readonly string[], lenient: boolean, m
     const fix = lenient ? '' : '; fix the row, or pass --lenient to skip rows like it';
     return problem('unknown label', `unknown label '${key}'${column} (did you mean '${meant}'?)${fix}`);
   }
-  return problem('unknown label', `unknown label '${key}'${column}; expected one of ${names.join(', ')} (or 0-${names.length - 1}); set the classes with --label-names`);
+  return problem('unknown label', `unknown label '${key}'${column}; expected one of ${names.join(', ')} (or 0-${names.length - 1}); correct the row, pass --lenient to skip it, or --label-names to widen the set`);
 }
 
 /**

@@ -26,7 +26,9 @@ const TEXT_PAIRS: [string, string][] = [
   ['question1', 'question2'],
   ['question', 'sentence'],
 ];
-const SINGLE_TEXTS = ['text', 'sentence', 'premise', 'sentence1', 'question'];
+const SINGLE_TEXTS = ['text', 'sentence', 'question'];
+/** First halves of pairs that are never a single text on their own (a premise without its hypothesis). */
+const PAIR_ONLY = TEXT_PAIRS.filter(([first]) => !SINGLE_TEXTS.includes(first));
 const LABELS = ['gold_label', 'label', 'labels'];
 
 /**
@@ -50,9 +52,20 @@ export function resolveColumns(columns: string[], choice: ColumnChoice, file: st
   if (choice.textColumn !== undefined) {
     text = given(choice.textColumn, '--text-column');
   } else {
-    const found = TEXT_PAIRS.find(([a, b]) => find(a) >= 0 && find(b) >= 0)?.[0] ?? SINGLE_TEXTS.find((name) => find(name) >= 0);
+    const pairFound = TEXT_PAIRS.find(([a, b]) => find(a) >= 0 && find(b) >= 0)?.[0];
+    const halfPair = pairFound === undefined ? PAIR_ONLY.find(([first]) => find(first) >= 0) : undefined;
+    if (halfPair) {
+      // Taken as single texts, this trained silently and then met pair data (issue 10): say what is missing.
+      const [first, partner] = halfPair;
+      const label = choice.ignoreLabels ? '' : ', and a label';
+      throw inputError(
+        `columns found: ${columns.join(', ')}; expected premise and hypothesis (text pairs), or one text column (${SINGLE_TEXTS.join(', ')})${label}; '${columns[find(first)]}' needs its partner '${partner}' (or name the columns with --text-column / --text-pair-column)`,
+        { file, line: 1, flag: '--text-column' },
+      );
+    }
+    const found = pairFound ?? SINGLE_TEXTS.find((name) => find(name) >= 0);
     if (found === undefined) {
-      throw inputError(`no text column found (looked for ${SINGLE_TEXTS.join(', ')}); ${available}; name it with --text-column`, {
+      throw inputError(`no text column found (looked for ${SINGLE_TEXTS.join(', ')}, or a pair such as premise and hypothesis); ${available}; name it with --text-column`, {
         file,
         line: 1,
         flag: '--text-column',

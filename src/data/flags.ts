@@ -32,6 +32,15 @@ export function dataFlagsHelp({ labels = true } = {}): string {
 
 export const DATA_FLAGS_HELP = dataFlagsHelp();
 
+/** `--label-names A,B,C`: two or more distinct class names in index order. */
+export function parseLabelNames(text: string): string[] {
+  const names = text.split(',').map((name) => name.trim());
+  if (names.length < 2 || names.some((name) => name === '') || new Set(names).size !== names.length) {
+    throw usageError(`needs two or more distinct comma-separated names; got '${text}'`, '--label-names');
+  }
+  return names;
+}
+
 type DataFlagValues = { [K in keyof typeof DATA_FLAGS]?: (typeof DATA_FLAGS)[K]['type'] extends 'boolean' ? boolean : string };
 
 /** Turns parsed data flags into LoadTextOptions, with usage errors that name the flag. */
@@ -46,13 +55,7 @@ export function loadOptionsFromFlags(values: DataFlagValues): LoadTextOptions {
   if (values['text-column'] !== undefined) options.textColumn = values['text-column'];
   if (values['text-pair-column'] !== undefined) options.textPairColumn = values['text-pair-column'];
   if (values['label-column'] !== undefined) options.labelColumn = values['label-column'];
-  if (values['label-names'] !== undefined) {
-    const names = values['label-names'].split(',').map((name) => name.trim());
-    if (names.length < 2 || names.some((name) => name === '') || new Set(names).size !== names.length) {
-      throw usageError(`needs two or more distinct comma-separated names; got '${values['label-names']}'`, '--label-names');
-    }
-    options.labelNames = names;
-  }
+  if (values['label-names'] !== undefined) options.labelNames = parseLabelNames(values['label-names']);
   if (values.lenient) options.lenient = true;
   if (values.offline) options.offline = true;
   if (values['max-samples'] !== undefined) {

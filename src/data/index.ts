@@ -11,7 +11,7 @@ export type { TextDataset, SkippedRows, LoadTextOptions } from './types.ts';
 export { isHubSpec } from './hub-spec.ts';
 export { bundledDataset } from './bundled.ts';
 export { datasetInputs } from './inputs.ts';
-export { DATA_FLAGS, DATA_FLAGS_HELP, loadOptionsFromFlags } from './flags.ts';
+export { DATA_FLAGS, DATA_FLAGS_HELP, loadOptionsFromFlags, parseLabelNames } from './flags.ts';
 
 /**
  * Loads a text (or text-pair) classification dataset from a local TSV / CSV / JSONL / Parquet file or a

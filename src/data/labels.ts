@@ -36,9 +36,11 @@ export function labelIndex(key: string, names: readonly string[]): number {
 
 /**
  * Chooses class names when neither the user nor the source gave them, from the distinct labels seen:
- * - MNLI names only (a misspelt one aside, e.g. `entailmnt`) → MNLI_LABELS in GLUE order, all three, so
- *   indices agree across splits and files that lack a class (2-way MNLI); the misspelt label is then an
- *   unknown label, reported with its line;
+ * - NLI-shaped labels → MNLI_LABELS in GLUE order, all three, so indices agree across splits and files
+ *   that lack a class (2-way MNLI); any other label (a misspelt `entailmnt`, a stray `maybe`) is then an
+ *   unknown label, reported with its line, rather than a silently wider head. NLI-shaped: every label an
+ *   MNLI name or a slip of one, or at least two of the three MNLI names among them (RTE's `entailment` /
+ *   `not_entailment` has one, so it keeps its own two classes);
  * - all labels integers → their decimal forms, sorted numerically (so 0, 1, 2 keep their meaning);
  * - otherwise (also RTE's `entailment` / `not_entailment`) → the distinct labels sorted by code point, so
  *   that a train and a validation file of the same data get the same indices whatever their row order.
@@ -46,7 +48,9 @@ export function labelIndex(key: string, names: readonly string[]): number {
 export function deriveLabelNames(keys: Iterable<string>): readonly string[] {
   const distinct = [...new Set(keys)];
   const others = distinct.filter((key) => !MNLI_LABELS.includes(key));
-  if (others.length < distinct.length && others.every((key) => MNLI_LABELS.some((name) => isTypoOf(key, name)))) return MNLI_LABELS;
+  const mnliNames = distinct.length - others.length;
+  if (mnliNames > 0 && others.every((key) => MNLI_LABELS.some((name) => isTypoOf(key, name)))) return MNLI_LABELS;
+  if (mnliNames >= 2) return MNLI_LABELS;
   if (distinct.length > 0 && distinct.every(isIndex)) {
     return distinct.sort((a, b) => Number(a) - Number(b));
   }

@@ -8,6 +8,8 @@ export interface TextDataset {
   texts: string[];
   /** Second texts for pairs; null for single-text datasets. */
   textPairs: string[] | null;
+  /** The columns the texts came from, for messages (absent for datasets built in memory). */
+  columns?: { text: string; pair: string | null };
   /** Index into labelNames per row; null when the data has no labels. */
   labels: Int32Array | null;
   labelNames: string[];

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { MODEL_DTYPES, type DeviceChoice, type ModelDtype, type Pooling } from '../core/index.ts';
 import { usageError } from '../errors.ts';
+import { parseLabelNames } from '../data/flags.ts';
 
 import { BUNDLED_MODEL } from '../fixtures/bert.ts';
 
@@ -23,8 +24,15 @@ export interface FinetuneConfig {
   dtype: ModelDtype;
   /** Data source of the training set (path or hub spec such as `glue/mnli:train`). */
   train: string;
-  /** Named evaluation sets, e.g. { matched: '…', mismatched: '…' }. */
+  /**
+   * Named evaluation sets, e.g. { matched: '…', mismatched: '…' }. Empty: the bundled training split gets
+   * its own validation split; any other training data is validated on nothing (a notice says so).
+   */
   validation: Record<string, string>;
+  /** Hold out this fraction (0-1) of the training rows, seeded, as the set named `validation`. */
+  validationSplit?: number;
+  /** Class names in index order (default: the MNLI three for NLI-shaped labels, else from the data). */
+  labelNames?: string[];
   maxLength: number;
   /** Head-training batch size. */
   batchSize: number;
@@ -79,7 +87,7 @@ export function defaultFinetuneConfig(): FinetuneConfig {
     model: DEFAULT_MODEL,
     dtype: 'fp32',
     train: 'bundled:nli-tiny/train',
-    validation: { validation: 'bundled:nli-tiny/validation' },
+    validation: {},
     maxLength: 128,
     batchSize: 32,
     extractBatchSize: 32,
@@ -152,7 +160,32 @@ export function newRunDir(now = new Date()): string {
  * is never silently paired with a random-weight model.
  */
 export function interactiveFinetuneConfig(): FinetuneConfig {
-  return { ...defaultFinetuneConfig(), model: BUNDLED_MODEL };
+  // The validation set is spelled out so the setup screen shows it (and the user can change it).
+  return { ...defaultFinetuneConfig(), model: BUNDLED_MODEL, validation: { validation: BUNDLED_VALIDATION } };
+}
+
+const BUNDLED_TRAIN = 'bundled:nli-tiny/train';
+const BUNDLED_VALIDATION = 'bundled:nli-tiny/validation';
+/** The set a held-out --validation-split is evaluated as. */
+export const HELD_OUT_NAME = 'validation';
+
+/**
+ * The named validation sources a run evaluates: those given; with none, the bundled training split's own
+ * validation split, and for any other training data none (never the bundled set for a user's data).
+ */
+export function validationSources(config: FinetuneConfig): Record<string, string> {
+  if (Object.keys(config.validation).length > 0 || config.validationSplit !== undefined) return config.validation;
+  return config.train === BUNDLED_TRAIN ? { validation: BUNDLED_VALIDATION } : {};
+}
+
+/** The names of every set a run evaluates (the held-out split included), before any data is read. */
+export function validationNames(config: FinetuneConfig): string[] {
+  const names = Object.keys(validationSources(config));
+  if (config.validationSplit !== undefined) {
+    if (names.includes(HELD_OUT_NAME)) throw usageError(`holds out the set named '${HELD_OUT_NAME}', and --validation already names one; rename that one (NAME=SOURCE)`, '--validation-split');
+    names.push(HELD_OUT_NAME);
+  }
+  return names;
 }
 
 /** Field name → the flag that sets it, so validation errors can name the flag. */
@@ -162,6 +195,8 @@ export const CONFIG_FLAGS: Record<keyof FinetuneConfig, string> = {
   dtype: '--dtype',
   train: '--train',
   validation: '--validation',
+  validationSplit: '--validation-split',
+  labelNames: '--label-names',
   maxLength: '--max-length',
   batchSize: '--batch-size',
   extractBatchSize: '--extract-batch-size',
@@ -261,6 +296,13 @@ export function parseConfigField<K extends keyof FinetuneConfig>(field: K, text:
       if (!Number.isFinite(n) || n <= 0 || n > 10) fail('must be a number in (0, 10]');
       return n as FinetuneConfig[K];
     }
+    case 'validationSplit': {
+      const n = Number(value);
+      if (!Number.isFinite(n) || n <= 0 || n >= 1) fail('must be a number in (0, 1)');
+      return n as FinetuneConfig[K];
+    }
+    case 'labelNames':
+      return parseLabelNames(value) as FinetuneConfig[K];
     case 'dropout':
     case 'warmupRatio': {
       const n = Number(value);

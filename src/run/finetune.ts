@@ -12,8 +12,9 @@ import { checkpointFolder } from '../checkpoint/folder-store.ts';
 import { recoverReplacedDir } from '../io/atomic.ts';
 import { defaultTrainConfig, fit, evaluate, validateTrainConfig, type TrainConfig } from '../train/index.ts';
 import type { Emit, Metrics, RunResults, TrainerControl } from '../train/events.ts';
-import { resolveEpochs, type FinetuneConfig } from './config.ts';
-import { loadRunSplit, type RunSplit } from './splits.ts';
+import { resolveEpochs, validationNames, type FinetuneConfig } from './config.ts';
+import { loadRunData, offlineOption } from './run-data.ts';
+import type { RunSplit } from './splits.ts';
 import { fitStandardization, standardize, type Standardization } from '../features/standardize.ts';
 import { RUN_CONFIG_FILE, writeRunConfig } from './run-config.ts';
 import { writeRunOutputs, type SplitExtraction } from './outputs.ts';
@@ -45,16 +46,13 @@ export async function runFinetune(requested: FinetuneConfig, io: FinetuneIO): Pr
     throw usageError(`${outputDir} already holds a run; pass --resume to continue it, --overwrite-output-dir to replace it, or choose another --output-dir`, '--output-dir');
   }
   const { backend: tfBackend } = await initTf(config.tfBackend);
-  if (config.resume) await checkResume(config, trainConfig(config, Object.keys(config.validation)), outputDir, checkpointDir, tfBackend);
+  const evaluated = validationNames(config);
+  if (config.resume) await checkResume(config, trainConfig(config, evaluated), outputDir, checkpointDir, tfBackend);
 
-  const train = await loadSplit(config.train, config, config.maxTrainSamples);
+  const { train, validation, sources } = await loadRunData(config);
   const labelNames = train.labelNames;
   // The labels are known now: a setting that does not fit them (--class-weights) fails before extraction.
-  validateTrainConfig(trainConfig(config, Object.keys(config.validation)), labelNames.length, Object.keys(config.validation));
-  const validation: Record<string, RunSplit> = {};
-  for (const [name, source] of Object.entries(config.validation)) {
-    validation[name] = await loadSplit(source, config, config.maxEvalSamples, labelNames);
-  }
+  validateTrainConfig(trainConfig(config, evaluated), labelNames.length, evaluated);
 
   const extractor = await loadExtractor(config);
   // A TransferKit model as backbone applies its own pooling and max length; record (and cache by) those.
@@ -64,7 +62,8 @@ export async function runFinetune(requested: FinetuneConfig, io: FinetuneIO): Pr
   let prepared: PreparedEncoder | null = null;
   try {
     const device = 'device' in extractor ? String((extractor as { device: string }).device) : 'cpu';
-    io.emit({ type: 'run-start', config: describe(config, train, validation), device, tfBackend, labelNames });
+    io.emit({ type: 'run-start', config: describe(config, train, validation, sources), device, tfBackend, labelNames });
+    if (evaluated.length === 0) io.emit({ type: 'notice', message: 'no validation set: give --validation NAME=SOURCE, or --validation-split F to hold out a fraction of the training data' });
 
     const extraction: Record<string, SplitExtraction> = {};
     const top = unfreezeTopOf(config);
@@ -99,7 +98,7 @@ export async function runFinetune(requested: FinetuneConfig, io: FinetuneIO): Pr
         backbone: reference(extractor),
         pooling,
         maxLength: config.task === 'image-classification' ? null : config.maxLength,
-        data: { train: config.train, ...config.validation },
+        data: { train: config.train, ...sources },
         ...(stats ? { standardize: stats } : {}),
       }),
       resume: config.resume,
@@ -151,7 +150,8 @@ export async function runFinetune(requested: FinetuneConfig, io: FinetuneIO): Pr
         : {}),
     };
     delete (outcome as Partial<typeof fitted>).head;
-    await writeRunOutputs({ outcome, config, labelNames, backbone: reference(extractor), extraction, validation, probabilities, trainRows: train.inputs.length, standardize: config.standardize });
+    // results.json records where every evaluated set came from (the held-out one too).
+    await writeRunOutputs({ outcome, config: { ...config, validation: sources }, labelNames, backbone: reference(extractor), extraction, validation, probabilities, trainRows: train.inputs.length, standardize: config.standardize });
     return outcome;
   } finally {
     await prepared?.training.split.dispose();
@@ -183,10 +183,6 @@ async function clearRun(outputDir: string): Promise<void> {
   for (const entry of entries) if (/^predictions-.+\.jsonl$/.test(entry)) await rm(join(outputDir, entry), { force: true });
 }
 
-async function loadSplit(source: string, config: FinetuneConfig, maxSamples: number | undefined, labelNames?: string[]): Promise<RunSplit> {
-  return loadRunSplit(config.task, source, { maxSamples, lenient: config.lenient, offline: offlineOption(config), ...(labelNames ? { labelNames } : {}) });
-}
-
 /** 'auto' → [CLS] for text, the family's pooling for images; text has no pooler_output to offer. */
 function resolvePooling(config: FinetuneConfig, extractor: unknown): Pooling {
   const requested = config.pooling === 'auto' ? undefined : config.pooling;
@@ -196,11 +192,6 @@ function resolvePooling(config: FinetuneConfig, extractor: unknown): Pooling {
   }
   if (requested === 'pooler') throw usageError('text backbones give cls or mean pooling', '--pooling');
   return requested ?? 'cls';
-}
-
-/** --offline forces offline mode; without it the loaders read HF_HUB_OFFLINE themselves. */
-function offlineOption(config: FinetuneConfig): true | undefined {
-  return config.offline ? true : undefined;
 }
 
 function requireLabels(data: RunSplit): Int32Array {
@@ -287,12 +278,12 @@ export function trainConfig(config: FinetuneConfig, validationNames: string[]): 
   };
 }
 
-function describe(config: FinetuneConfig, train: RunSplit, validation: Record<string, RunSplit>): Record<string, unknown> {
+function describe(config: FinetuneConfig, train: RunSplit, validation: Record<string, RunSplit>, sources: Record<string, string>): Record<string, unknown> {
   return {
     ...(config.task === 'text-classification' ? {} : { task: config.task }),
     model: config.model,
     train: `${config.train} (${train.inputs.length})`,
-    validation: Object.fromEntries(Object.entries(validation).map(([name, d]) => [name, `${config.validation[name]} (${d.inputs.length})`])),
+    validation: Object.fromEntries(Object.entries(validation).map(([name, d]) => [name, `${sources[name]} (${d.inputs.length})`])),
     head: config.head,
     pooling: config.pooling,
     ...(config.task === 'text-classification' ? { maxLength: config.maxLength } : {}),

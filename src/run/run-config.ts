@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inputError } from '../errors.ts';
 import { atomicWriteFile } from '../io/atomic.ts';
-import { defaultFinetuneConfig, type FinetuneConfig } from './config.ts';
+import { CONFIG_FLAGS, defaultFinetuneConfig, type FinetuneConfig } from './config.ts';
 
 /** The settings a run was started with, kept beside its checkpoints so `--resume` needs no other flag. */
 export const RUN_CONFIG_FILE = 'run-config.json';
@@ -11,9 +11,6 @@ export async function writeRunConfig(outputDir: string, config: FinetuneConfig):
   const { resume: _resume, overwrite: _overwrite, force: _force, ...settings } = config;
   await atomicWriteFile(join(outputDir, RUN_CONFIG_FILE), JSON.stringify(settings, null, 2) + '\n');
 }
-
-/** Settings with no default (absent unless given): kept from the file as they are, checked where used. */
-const OPTIONAL_SETTINGS = ['tfBackend', 'maxTrainSamples', 'maxEvalSamples', 'classWeights'];
 
 /**
  * The saved settings of the run in `outputDir` over today's defaults (a field added since falls back to
@@ -37,7 +34,8 @@ export async function readRunConfig(outputDir: string): Promise<FinetuneConfig |
   if (typeof saved !== 'object' || saved === null || Array.isArray(saved)) throw inputError('expected a JSON object of run settings', { file });
   const merged: Record<string, unknown> = { ...defaults };
   for (const [key, value] of Object.entries(saved)) {
-    if (!(key in defaults) && !OPTIONAL_SETTINGS.includes(key)) continue;
+    // Optional settings (tfBackend, maxTrainSamples, labelNames, …) have no default but are settings all the same.
+    if (!(key in defaults) && !(key in CONFIG_FLAGS)) continue;
     const expected = typeof (defaults as unknown as Record<string, unknown>)[key];
     if (expected !== 'undefined' && typeof value !== expected && !(key === 'unfreezeTop' && value === 'all')) throw inputError(`setting '${key}' should be a ${expected}, got ${JSON.stringify(value)}`, { file });
     merged[key] = value;

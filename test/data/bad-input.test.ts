@@ -53,7 +53,7 @@ const cases: Case[] = [
     name: 'no text column',
     file: () => fixture('columns.tsv', 'a\tb\tlabel\nx\ty\tneutral\n'),
     line: 1,
-    message: 'no text column found (looked for text, sentence, premise, sentence1, question); the file has columns: a, b, label; name it with --text-column',
+    message: 'no text column found (looked for text, sentence, question, or a pair such as premise and hypothesis); the file has columns: a, b, label; name it with --text-column',
   },
   {
     name: 'a --label-column that does not exist',
@@ -110,7 +110,7 @@ const cases: Case[] = [
     file: () => fixture('sentiment.tsv', 'text\tlabel\ngood\tpos\nbad\tneg\nmeh\tmixed\n'),
     options: { labelNames: ['neg', 'pos'] },
     line: 4,
-    message: "unknown label 'mixed' in column 'label'; expected one of neg, pos (or 0-1); set the classes with --label-names",
+    message: "unknown label 'mixed' in column 'label'; expected one of neg, pos (or 0-1); correct the row, pass --lenient to skip it, or --label-names to widen the set",
   },
   {
     name: 'misspelt label against the given names (as eval reads with the model\'s labels)',
