@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransferKitError } from '../../src/errors.ts';
 import { CIFAR10_LABELS, loadImageDataset } from '../../src/data/images/index.ts';
 import type { RawImageLike } from '../../src/core/index.ts';
+import { titleUnless } from '../helpers/shared.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const cifarSample = resolve(repoRoot, '../shared/data/cifar10-sample');
 const haveSample = existsSync(cifarSample);
-if (!haveSample) console.warn(`skipping CIFAR-10 sample tests: ${cifarSample} is absent`);
 
 let dir: string;
 beforeAll(() => {
@@ -151,7 +151,7 @@ describe('image folders', () => {
   });
 });
 
-describe.skipIf(!haveSample)('shared CIFAR-10 sample (../shared/data/cifar10-sample)', () => {
+describe.skipIf(!haveSample)(titleUnless(haveSample, 'shared CIFAR-10 sample (../shared/data/cifar10-sample)', cifarSample), () => {
   it('reads train (2,000) and test (1,000) JPEGs: 32x32, ten classes, 200 / 100 per class', async () => {
     for (const [split, perClass] of [
       ['train', 200],

@@ -3,11 +3,11 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTextDataset, MNLI_LABELS } from '../../src/data/index.ts';
 import type { TextDataset } from '../../src/data/types.ts';
+import { titleUnless } from '../helpers/shared.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const shared = resolve(repoRoot, '../shared/data');
 const present = existsSync(resolve(shared, 'mnli')) && existsSync(resolve(shared, 'snli'));
-if (!present) console.warn(`skipping shared NLI data tests: ${shared} is absent`);
 
 function labelCounts(dataset: TextDataset): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -54,7 +54,7 @@ const expected: { file: string; rows: number; counts: Record<string, number>; fi
   },
 ];
 
-describe.skipIf(!present)('shared MNLI / SNLI files (../shared/data)', () => {
+describe.skipIf(!present)(titleUnless(present, 'shared MNLI / SNLI files (../shared/data)', `${shared}/mnli or /snli`), () => {
   for (const { file, rows, counts, firstLine, first } of expected) {
     it(`reads ${file}: ${rows} rows with the README's label counts`, async () => {
       const dataset = await loadTextDataset(resolve(shared, file), { requireLabels: true });

@@ -57,10 +57,11 @@ describe('finetune → predict → eval → attention', () => {
     for (const name of ['dev', 'again']) {
       const m = results.eval[name];
       expect(m.n).toBe(600);
-      expect(m.accuracy).toBeGreaterThanOrEqual(0);
-      expect(m.accuracy).toBeLessThanOrEqual(1);
-      expect(m.macro_f1).toBeGreaterThanOrEqual(0);
-      expect(Number.isFinite(m.loss)).toBe(true);
+      // It learns: the bundled validation set is balanced (chance 1/3); this seeded run measured 0.385
+      // (seeds 1 and 7: 0.387, 0.382). 0.365 is chance + 1.6 standard errors of a no-skill head on 600 rows.
+      expect(m.accuracy).toBeGreaterThan(0.365);
+      expect(m.loss).toBeLessThan(Math.log(3));
+      expect(m.macro_f1).toBeGreaterThan(0.3);
       expect(m.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(600);
     }
     // Two names for the same data: the same numbers.

@@ -13,7 +13,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
-if (!hasTmux) console.warn('train-tmux e2e skipped: tmux is not installed (.ci/run installs it; or apt-get install tmux)');
 
 const socket = `transferkit-e2e-${process.pid}`;
 const COLUMNS = 110;
@@ -86,7 +85,7 @@ function startTrain(work: string, session: string, extraFlags: string[] = [], co
   return { outputDir, exitFile, sendKeys: (...keys: string[]) => tmux('send-keys', '-t', session, ...keys) };
 }
 
-describe.skipIf(!hasTmux)('transferkit train in a terminal (tmux)', () => {
+describe.skipIf(!hasTmux)(hasTmux ? 'transferkit train in a terminal (tmux)' : 'transferkit train in a terminal (tmux) — skipped: tmux is not installed (.ci/run installs it; or apt-get install tmux)', () => {
   let work: string;
 
   beforeAll(() => {
