@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { inputError, usageError } from '../errors.ts';
 import { resolveColumns, type ColumnChoice, type ColumnMapping } from './columns.ts';
 import { deriveLabelNames, labelIndex, readLabelCell } from './labels.ts';
-import { problem, type Cell, type RecordSource, type RowProblem } from './records.ts';
+import { ANY_COLUMN, problem, type Cell, type RecordSource, type RowProblem } from './records.ts';
 import { SkipLog } from './skipped.ts';
 import { closest } from '../core/suggest.ts';
 import type { TextDataset } from './types.ts';
@@ -50,7 +50,12 @@ export async function buildTextDataset(source: string, inputs: RecordSource[], o
     hasLabels ||= mapping.label !== null;
     columns ??= { text: mapping.names.text, pair: mapping.names.pair };
     // Names declared in the file (HF ClassLabel) count as given, unless the user or the source named them.
-    if (!given && mapping.label !== null) given = input.classLabels?.[mapping.names.label!];
+    if (!given && mapping.label !== null) {
+      // Names the file declares badly are refused, not replaced silently by names made up from the data.
+      const declared = input.classLabelProblems?.[mapping.names.label!] ?? input.classLabelProblems?.[ANY_COLUMN];
+      if (declared) throw inputError(`${declared}; name the classes with --label-names`, { file: input.file });
+      given = input.classLabels?.[mapping.names.label!];
+    }
     const select = [mapping.text, mapping.pair ?? mapping.text, mapping.label ?? mapping.text];
     const reject = (line: number, why: RowProblem) => {
       if (!options.lenient) throw inputError(why.message, { file: input.file, line });

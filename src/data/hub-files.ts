@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { HubSpec } from './hub-spec.ts';
 
@@ -57,23 +57,17 @@ export async function listSnapshotFiles(snapshot: string): Promise<string[]> {
 }
 
 /**
- * Snapshot folders of a cached repo to look in offline: the one `refs/<revision>` points at, else
- * every snapshot, newest first (files fetched by other tools may lack the ref).
+ * The snapshot folder of a cached repo that `refs/<revision>` points at. Without the ref it is not known
+ * which snapshot (if any) is that revision: then `snapshot` is null and `unreferenced` lists the commits
+ * there are, for the message (taking the newest of any revision would be a silent guess).
  */
-export async function cachedSnapshots(storageFolder: string, revision: string): Promise<string[]> {
+export async function cachedSnapshot(storageFolder: string, revision: string): Promise<{ snapshot: string | null; ref: string; unreferenced: string[] }> {
   const snapshots = join(storageFolder, 'snapshots');
+  const ref = join(storageFolder, 'refs', revision);
   try {
-    const commit = (await readFile(join(storageFolder, 'refs', revision), 'utf8')).trim();
-    return [join(snapshots, commit)];
+    const commit = (await readFile(ref, 'utf8')).trim();
+    return { snapshot: join(snapshots, commit), ref, unreferenced: [] };
   } catch {
-    // No ref: fall through to whatever snapshots exist.
+    return { snapshot: null, ref, unreferenced: await readdir(snapshots).catch(() => [] as string[]) };
   }
-  let names: string[];
-  try {
-    names = await readdir(snapshots);
-  } catch {
-    return [];
-  }
-  const dated = await Promise.all(names.map(async (name) => ({ path: join(snapshots, name), time: (await stat(join(snapshots, name))).mtimeMs })));
-  return dated.sort((a, b) => b.time - a.time).map((entry) => entry.path);
 }

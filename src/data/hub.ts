@@ -6,7 +6,7 @@ import { hubApiError } from '../hub/errors.ts';
 import { hubSettings, type HubSettings } from '../hub/settings.ts';
 import { atomicWriteFile } from '../io/atomic.ts';
 import { buildTextDataset } from './build.ts';
-import { availableSplits, cachedSnapshots, listSnapshotFiles, matchSplitFiles, splitFolders } from './hub-files.ts';
+import { availableSplits, cachedSnapshot, listSnapshotFiles, matchSplitFiles, splitFolders } from './hub-files.ts';
 import { parseHubSpec, type HubSpec } from './hub-spec.ts';
 import { openParquet } from './parquet.ts';
 import type { LoadTextOptions, TextDataset } from './types.ts';
@@ -71,13 +71,18 @@ const storageFolder = (spec: HubSpec, settings: HubSettings) =>
 /** Local paths of the split's shards in the cache; an input error saying where it looked if absent. */
 async function findCached(source: string, spec: HubSpec, settings: HubSettings, why: 'offline' | 'unreachable'): Promise<string[]> {
   const folder = storageFolder(spec, settings);
-  const snapshots = await cachedSnapshots(folder, REVISION);
-  for (const snapshot of snapshots) {
+  const { snapshot, ref, unreferenced } = await cachedSnapshot(folder, REVISION);
+  const reason = why === 'offline' ? 'offline (HF_HUB_OFFLINE or --offline) and' : `the hub at ${settings.endpoint} is unreachable and`;
+  if (snapshot) {
     const files = matchSplitFiles(await listSnapshotFiles(snapshot), spec);
     if (files.length > 0) return files.map((file) => join(snapshot, file));
+  } else if (unreferenced.length > 0) {
+    throw inputError(
+      `${reason} the cache has no ${ref}, so none of its snapshots (${unreferenced.join(', ')}) is known to be revision ${REVISION}; load it once online, or write the commit you want into that file`,
+      { file: source },
+    );
   }
-  const looked = snapshots.length > 0 ? snapshots.join(', ') : join(folder, 'snapshots');
-  const reason = why === 'offline' ? 'offline (HF_HUB_OFFLINE or --offline) and' : `the hub at ${settings.endpoint} is unreachable and`;
+  const looked = snapshot ?? join(folder, 'snapshots');
   throw inputError(`${reason} the split is not in the Hugging Face cache; looked in ${looked} for ${splitPatterns(spec)}`, {
     file: source,
   });

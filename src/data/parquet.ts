@@ -1,6 +1,6 @@
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { inputError } from '../errors.ts';
-import type { RecordSource } from './records.ts';
+import { ANY_COLUMN, type RecordSource } from './records.ts';
 
 /**
  * Opens a Parquet file (Hugging Face datasets layout: one column per feature, ClassLabel as integers)
@@ -25,7 +25,7 @@ export async function openParquet(file: string, options: { binary?: boolean } = 
     file,
     columns,
     headerless: false,
-    classLabels: huggingFaceClassLabels(metadata.key_value_metadata),
+    ...huggingFaceClassLabels(metadata.key_value_metadata),
     total,
     async *records(select, onProgress) {
       const names = select.map((i) => columns[i]);
@@ -50,22 +50,28 @@ export async function openParquet(file: string, options: { binary?: boolean } = 
 
 /**
  * Files written by Hugging Face `datasets` carry their features as JSON under the `huggingface` key:
- * `{"info": {"features": {"label": {"_type": "ClassLabel", "names": [...]}}}}`. Malformed metadata is
- * ignored (the labels are then named from the data), since it only adds names.
+ * `{"info": {"features": {"label": {"_type": "ClassLabel", "names": [...]}}}}`. Metadata that is broken
+ * is reported per column (or for the whole file), so the reader refuses it where it would name the labels
+ * rather than silently naming them from the data.
  */
-function huggingFaceClassLabels(metadata: { key: string; value?: string }[] | undefined): Record<string, string[]> | undefined {
+function huggingFaceClassLabels(metadata: { key: string; value?: string }[] | undefined): Pick<RecordSource, 'classLabels' | 'classLabelProblems'> {
   const raw = metadata?.find((entry) => entry.key === 'huggingface')?.value;
-  if (!raw) return undefined;
+  if (!raw) return {};
+  let features: Record<string, { _type?: string; names?: unknown }> | undefined;
   try {
-    const features = (JSON.parse(raw) as { info?: { features?: Record<string, { _type?: string; names?: unknown }> } }).info?.features;
-    const labels: Record<string, string[]> = {};
-    for (const [name, feature] of Object.entries(features ?? {})) {
-      if (feature?._type === 'ClassLabel' && Array.isArray(feature.names) && feature.names.every((n) => typeof n === 'string')) {
-        labels[name] = feature.names as string[];
-      }
-    }
-    return Object.keys(labels).length > 0 ? labels : undefined;
-  } catch {
-    return undefined;
+    features = (JSON.parse(raw) as { info?: { features?: Record<string, { _type?: string; names?: unknown }> } }).info?.features;
+  } catch (error) {
+    return { classLabelProblems: { [ANY_COLUMN]: `the file's Hugging Face metadata is not valid JSON (${(error as Error).message})` } };
   }
+  const labels: Record<string, string[]> = {};
+  const problems: Record<string, string> = {};
+  for (const [name, feature] of Object.entries(features ?? {})) {
+    if (feature?._type !== 'ClassLabel') continue;
+    if (Array.isArray(feature.names) && feature.names.every((n) => typeof n === 'string')) labels[name] = feature.names as string[];
+    else problems[name] = `the file's Hugging Face metadata declares column '${name}' a ClassLabel but gives no list of names`;
+  }
+  return {
+    ...(Object.keys(labels).length > 0 ? { classLabels: labels } : {}),
+    ...(Object.keys(problems).length > 0 ? { classLabelProblems: problems } : {}),
+  };
 }

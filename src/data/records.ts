@@ -18,10 +18,15 @@ export interface RecordSource {
   headerless: boolean;
   /** Class names a column declares itself (Hugging Face ClassLabel metadata in Parquet), by column. */
   classLabels?: Record<string, string[]>;
+  /** Why a column's declared class names cannot be used (ANY_COLUMN: the whole declaration is unreadable). */
+  classLabelProblems?: Record<string, string>;
   /** Total progress units (bytes for text files, rows for Parquet), when known. */
   total?: number;
   /** Rows in file order, in batches, with cells for the given column indices only. */
   records(select: number[], onProgress?: (done: number) => void): AsyncIterable<RawRecord[]>;
 }
+
+/** Key of classLabelProblems for a problem that concerns every column. */
+export const ANY_COLUMN = '*';
 
 export const problem = (reason: string, message: string): RowProblem => ({ reason, message });
