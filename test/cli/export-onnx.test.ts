@@ -66,7 +66,7 @@ describe('transferkit export-onnx', () => {
 
     const missing = await run(['--checkpoint', join(scratch.dir, 'nope'), '--out', join(scratch.dir, 'x')], cache);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toBe(`error: ${join(scratch.dir, 'nope')}: not a TransferKit checkpoint: manifest.json is missing\n`);
+    expect(missing.stderr).toBe(`error: ${join(scratch.dir, 'nope')}: checkpoint folder does not exist\n`);
     expect(existsSync(join(scratch.dir, 'x'))).toBe(false);
   });
 

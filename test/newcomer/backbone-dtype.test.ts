@@ -19,7 +19,7 @@ describe('backbone dtype', () => {
     const other = await makeTestBert(run.dir, 'other', { seed: 7 });
     await copyFile(join(other.dir, 'onnx', 'model.onnx'), join(model, 'onnx', 'model_quantized.onnx'));
 
-    const base = { ...defaultFinetuneConfig(), model, epochs: 1, maxTrainSamples: 90, maxEvalSamples: 60, maxLength: 32, tfBackend: 'cpu' };
+    const base = { ...defaultFinetuneConfig(), model, epochs: 1, maxTrainSamples: 40, maxEvalSamples: 20, maxLength: 32, tfBackend: 'cpu' };
     const q8 = await runFinetune({ ...base, dtype: 'q8', outputDir: join(run.dir, 'q8') }, { emit: () => {} });
     const manifest = JSON.parse(await readFile(join(q8.checkpoint!, 'manifest.json'), 'utf8'));
     expect(manifest.backbone.dtype).toBe('q8');
@@ -35,7 +35,7 @@ describe('backbone dtype', () => {
     expect(fp32.reference.dtype).toBe('fp32');
     expect(fp32.identity).not.toBe(manifest.backbone.identity);
     await fp32.dispose();
-  });
+  }, 300_000);
 
   it('finetune --dtype takes the ONNX variants and refuses others, naming the flag', () => {
     expect(configFromFlags({ dtype: 'q8' }).dtype).toBe('q8');
