@@ -3,7 +3,7 @@ import { parseFlags } from '../args.ts';
 import { configFromFlags, FINETUNE_FLAG_OPTIONS } from '../finetune-flags.ts';
 import { resolve } from 'node:path';
 import { TransferKitError, usageError } from '../../src/errors.ts';
-import { parseConfigField, taskDefaults } from '../../src/run/config.ts';
+import { parseConfigField, taskDefaults, validationSources } from '../../src/run/config.ts';
 
 const help = `Usage: transferkit finetune [flags]
 
@@ -144,10 +144,12 @@ const finetune: Command = {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
-    if (useInk) process.stdout.write(formatAfterView(outcome, config));
+    // Next: suggests the sets the run evaluated (the bundled training set's own validation split included).
+    const ran = { ...config, validation: validationSources(config) };
+    if (useInk) process.stdout.write(formatAfterView(outcome, ran));
     else if (!values.json) {
       let text = `\n${formatResultsTable(outcome)}\nresults: ${outcome.resultsFile}\n`;
-      if (outcome.checkpoint) text += `checkpoint: ${outcome.checkpoint}\n\n${formatNextSteps(outcome.checkpointDir, config)}`;
+      if (outcome.checkpoint) text += `checkpoint: ${outcome.checkpoint}\n\n${formatNextSteps(outcome.checkpointDir, ran)}`;
       process.stdout.write(text);
     }
     if (pushTo !== undefined && !outcome.interrupted && outcome.checkpoint) {

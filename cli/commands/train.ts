@@ -3,7 +3,7 @@ import type { Command } from '../command.ts';
 import { parseFlags } from '../args.ts';
 import { configFromFlags, FINETUNE_FLAG_OPTIONS } from '../finetune-flags.ts';
 import { runtimeError, TransferKitError } from '../../src/errors.ts';
-import { interactiveFinetuneConfig, type FinetuneConfig } from '../../src/run/config.ts';
+import { interactiveFinetuneConfig, validationSources, type FinetuneConfig } from '../../src/run/config.ts';
 import type { runFinetune as RunFinetune } from '../../src/run/finetune.ts';
 import { TrainerControl } from '../../src/train/events.ts';
 
@@ -99,7 +99,7 @@ async function runInteractive(initial: FinetuneConfig, skipSetup: boolean): Prom
     run = runFinetune(config, { emit: store.push, control })
       .then((outcome) => {
         store.finish(outcome);
-        return formatAfterView(outcome, config);
+        return formatAfterView(outcome, { ...config, validation: validationSources(config) });
       })
       .catch((error: unknown) => {
         if (store.snapshot().phase !== 'failed') store.push({ type: 'error', error: asTransferKitError(error) });

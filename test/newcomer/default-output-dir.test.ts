@@ -40,6 +40,8 @@ describe('default output folders', () => {
     expect(b).toBeDefined();
     expect(a).not.toBe(b);
     for (const dir of [a!, b!]) expect(existsSync(join(scratch.dir, dir, 'results.json'))).toBe(true);
+    // The bundled training set is validated on its own validation split, and Next: suggests that set.
+    expect(tuned.stdout).toMatch(/Next:[\s\S]*--data bundled:nli-tiny\/validation/);
   });
 
   it('--resume without --output-dir is a usage error naming --output-dir', async () => {
