@@ -6,11 +6,11 @@ import { loadImageBackbone } from '../../src/backbones/load-image.ts';
 import { makeResNetModel } from '../../src/fixtures/resnet.ts';
 import { scratchFolder } from '../helpers/tiny-model.ts';
 import { CLASS_COLOURS, writeClassFolders } from './image-data.ts';
+import { titleUnless } from '../helpers/shared.ts';
 
 const resnet8 = resolve(import.meta.dirname, '../../../shared/models/resnet8-cifar10');
 const cifar = resolve(import.meta.dirname, '../../../shared/data/cifar10-sample');
 const haveShared = existsSync(resnet8) && existsSync(cifar);
-if (!haveShared) console.warn(`skipping ResNet8 parity: ${resnet8} or ${cifar} is absent`);
 
 /** What a user of plain Transformers.js writes: RawImage.read, AutoImageProcessor, AutoModel, the chosen output. */
 async function plainTransformersJs(dir: string, files: string[], pool: (out: Record<string, Tensor>) => Float32Array): Promise<Float32Array> {
@@ -75,7 +75,7 @@ describe('image backbone parity with plain Transformers.js', () => {
     await backbone.dispose();
   });
 
-  it.skipIf(!haveShared)('ResNet8 (real weights): pooled features equal plain Transformers.js on CIFAR-10 images', async () => {
+  it.skipIf(!haveShared)(titleUnless(haveShared, 'ResNet8 (real weights): pooled features equal plain Transformers.js on CIFAR-10 images', `${resnet8} or ${cifar}`), async () => {
     const sample = readdirSync(join(cifar, 'test', 'cat')).slice(0, 8).map((f) => join(cifar, 'test', 'cat', f));
     const backbone = await loadImageBackbone(resnet8, { device: 'cpu' });
     const ours = await backbone.extract(sample, { pooling: backbone.resolvePooling(), maxLength: 0, batchSize: 3 });

@@ -4,13 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { runFinetune } from '../../src/run/finetune.ts';
 import { taskDefaults } from '../../src/run/config.ts';
 import { scratchRun } from '../helpers/tiny-model.ts';
+import { titleUnless } from '../helpers/shared.ts';
 
 const resnet8 = resolve(import.meta.dirname, '../../../shared/models/resnet8-cifar10');
 const cifar = resolve(import.meta.dirname, '../../../shared/data/cifar10-sample');
 const haveShared = existsSync(resnet8) && existsSync(cifar);
-if (!haveShared) console.warn(`skipping the ResNet8 accuracy test: ${resnet8} or ${cifar} is absent`);
 
-describe.skipIf(!haveShared)('transfer learning on real weights: ResNet8 on the CIFAR-10 sample (../shared)', () => {
+describe.skipIf(!haveShared)(titleUnless(haveShared, 'transfer learning on real weights: ResNet8 on the CIFAR-10 sample (../shared)', `${resnet8} or ${cifar}`), () => {
   const scratch = scratchRun('tk-resnet8-');
 
   it('default image settings reach >= 76% test accuracy (a logistic-regression probe gets 78.4%)', async () => {
