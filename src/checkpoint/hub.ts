@@ -4,7 +4,7 @@ import { getRepoFolderName, HubApiError, listFiles, modelInfo } from '@huggingfa
 import { inputError, runtimeError } from '../errors.ts';
 import { atomicWriteFile } from '../io/atomic.ts';
 import { MANIFEST_FILE } from './manifest.ts';
-import { cachedSnapshots } from '../data/hub-files.ts';
+import { cachedSnapshot } from '../data/hub-files.ts';
 import { describeNetworkError, downloadToCache } from '../hub/download.ts';
 import { hubApiError } from '../hub/errors.ts';
 import type { HubRepoRef } from '../hub/repo-ref.ts';
@@ -75,9 +75,12 @@ const storageFolder = (ref: HubRepoRef, settings: HubSettings) => join(settings.
 
 async function cachedCheckpoint(ref: HubRepoRef, settings: HubSettings, why: string): Promise<string> {
   const folder = storageFolder(ref, settings);
-  const snapshots = await cachedSnapshots(folder, ref.revision);
-  const found = snapshots.find((snapshot) => existsSync(join(snapshot, MANIFEST_FILE)));
-  if (found) return found;
-  const looked = snapshots.length > 0 ? snapshots.join(', ') : join(folder, 'snapshots');
+  const { snapshot, ref: refFile, unreferenced } = await cachedSnapshot(folder, ref.revision);
+  if (snapshot && existsSync(join(snapshot, MANIFEST_FILE))) return snapshot;
+  if (!snapshot && unreferenced.length > 0) {
+    // Taking the newest snapshot of any revision would be a silent guess (issue 10).
+    throw inputError(`${why} the cache has no ${refFile}, so none of its snapshots (${unreferenced.join(', ')}) is known to be ${ref.repo}@${ref.revision}; run transferkit pull ${ref.repo} once online, or write the commit you want into that file`);
+  }
+  const looked = snapshot ?? join(folder, 'snapshots');
   throw inputError(`${why} checkpoint ${ref.repo}@${ref.revision} is not in the Hugging Face cache (looked in ${looked}); run transferkit pull ${ref.repo} once online`);
 }

@@ -57,7 +57,8 @@ export async function listSnapshotFiles(snapshot: string): Promise<string[]> {
 }
 
 /**
- * The snapshot folder of a cached repo that `refs/<revision>` points at. Without the ref it is not known
+ * The snapshot folder of a cached repo that `refs/<revision>` points at (or that a commit revision names
+ * itself). Without the ref it is not known
  * which snapshot (if any) is that revision: then `snapshot` is null and `unreferenced` lists the commits
  * there are, for the message (taking the newest of any revision would be a silent guess).
  */
@@ -68,6 +69,8 @@ export async function cachedSnapshot(storageFolder: string, revision: string): P
     const commit = (await readFile(ref, 'utf8')).trim();
     return { snapshot: join(snapshots, commit), ref, unreferenced: [] };
   } catch {
-    return { snapshot: null, ref, unreferenced: await readdir(snapshots).catch(() => [] as string[]) };
+    const commits = await readdir(snapshots).catch(() => [] as string[]);
+    if (commits.includes(revision)) return { snapshot: join(snapshots, revision), ref, unreferenced: [] };
+    return { snapshot: null, ref, unreferenced: commits };
   }
 }
