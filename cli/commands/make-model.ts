@@ -72,9 +72,7 @@ const makeModel: Command = {
     if (extra.length > 0) throw usageError(`unexpected argument '${extra[0]}'`);
     if (kind === 'resnet') return makeResNet(values);
     if (kind === 'vit') return makeViT(values);
-    const outDir = requireFlag(values.out, '--out');
-    const { checkOutputDir } = await import('../../src/export/output-path.ts');
-    await checkOutputDir(outDir, '--out');
+    const outDir = await checkedOut(values);
     const hidden = intFlag(values.hidden, '--hidden', 768);
     const heads = intFlag(values.heads, '--heads', 12);
     if (hidden % heads !== 0) throw usageError(`must be divisible by --heads (${heads}), got ${hidden}`, '--hidden');
@@ -109,14 +107,26 @@ const makeModel: Command = {
   },
 };
 
-/** `make-model resnet`: tiny by default; `--preset resnet50` (or the size flags) for bench sizes. */
-async function makeResNet(values: Record<string, string | boolean | undefined>): Promise<number> {
+/** --out, required and a folder (or a path one can be made at). */
+async function checkedOut(values: Record<string, string | boolean | undefined>): Promise<string> {
   const outDir = requireFlag(values.out as string | undefined, '--out');
   const { checkOutputDir } = await import('../../src/export/output-path.ts');
   await checkOutputDir(outDir, '--out');
+  return outDir;
+}
+
+/** --preset NAME among `presets`; `tiny` when not given. */
+function pickPreset<P>(name: unknown, presets: { tiny: P } & Record<string, P>): P {
+  const key = name === undefined ? 'tiny' : String(name);
+  if (!Object.hasOwn(presets, key)) throw usageError(`must be ${Object.keys(presets).join(' or ')}, got '${key}'`, '--preset');
+  return presets[key];
+}
+
+/** `make-model resnet`: tiny by default; `--preset resnet50` (or the size flags) for bench sizes. */
+async function makeResNet(values: Record<string, string | boolean | undefined>): Promise<number> {
+  const outDir = await checkedOut(values);
   const { makeResNetModel, TINY_RESNET, RESNET50 } = await import('../../src/fixtures/resnet.ts');
-  const preset = values.preset === undefined || values.preset === 'tiny' ? TINY_RESNET : values.preset === 'resnet50' ? RESNET50 : null;
-  if (!preset) throw usageError(`must be tiny or resnet50, got '${String(values.preset)}'`, '--preset');
+  const preset = pickPreset(values.preset, { tiny: TINY_RESNET, resnet50: RESNET50 });
   const sizes = (flag: string, text: unknown, fallback: number[]) => {
     if (text === undefined) return fallback;
     const list = String(text).split(',').map(Number);
@@ -148,12 +158,9 @@ async function makeResNet(values: Record<string, string | boolean | undefined>):
 
 /** `make-model vit`: tiny by default; `--preset vit-base` (or the size flags) for bench sizes. */
 async function makeViT(values: Record<string, string | boolean | undefined>): Promise<number> {
-  const outDir = requireFlag(values.out as string | undefined, '--out');
-  const { checkOutputDir } = await import('../../src/export/output-path.ts');
-  await checkOutputDir(outDir, '--out');
+  const outDir = await checkedOut(values);
   const { makeViTModel, TINY_VIT, VIT_BASE } = await import('../../src/fixtures/vit.ts');
-  const preset = values.preset === undefined || values.preset === 'tiny' ? TINY_VIT : values.preset === 'vit-base' ? VIT_BASE : null;
-  if (!preset) throw usageError(`must be tiny or vit-base, got '${String(values.preset)}'`, '--preset');
+  const preset = pickPreset(values.preset, { tiny: TINY_VIT, 'vit-base': VIT_BASE });
   const int = (flag: string, fallback: number) => intFlag(values[flag] as string | undefined, `--${flag}`, fallback);
   const options = {
     outDir,

@@ -8,8 +8,7 @@ import { taskDefaults } from '../../src/run/config.ts';
 import { runFinetune } from '../../src/run/finetune.ts';
 import { scratchFolder } from '../helpers/tiny-model.ts';
 import { CLASS_COLOURS, writeClassFolders } from './image-data.ts';
-
-const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+import { maxAbsDiff, plainTransformersJs } from './plain-transformers.ts';
 
 describe('make-model vit: a generated ViT through Transformers.js and TransferKit', () => {
   const scratch = scratchFolder('tk-vit-');
@@ -37,14 +36,13 @@ describe('make-model vit: a generated ViT through Transformers.js and TransferKi
     await model.dispose();
   });
 
-  it('cls (the ViT default) and mean pooling equal a plain Transformers.js call (max abs diff <= 1e-5)', async () => {
-    const model = await AutoModel.from_pretrained(modelDir, { device: 'cpu', dtype: 'fp32', local_files_only: true });
-    const processor = await AutoImageProcessor.from_pretrained(modelDir, { local_files_only: true });
-    const { pixel_values } = await processor(await Promise.all(files.map((f) => RawImage.read(f))));
-    const hidden = ((await model({ pixel_values })) as Record<string, Tensor>).last_hidden_state;
-    await model.dispose();
-    const [batch, positions, dim] = hidden.dims;
-    const data = hidden.data as Float32Array;
+  it('cls (the ViT default), mean and pooler pooling equal a plain Transformers.js call (max abs diff <= 1e-5)', async () => {
+    let dims: number[] = [];
+    const data = await plainTransformersJs(modelDir, files, (out) => {
+      dims = out.last_hidden_state.dims;
+      return out.last_hidden_state.data as Float32Array;
+    });
+    const [batch, positions, dim] = dims;
     const theirCls = Float32Array.from({ length: batch * dim }, (_, i) => data[Math.floor(i / dim) * positions * dim + (i % dim)]);
     const theirMean = Float32Array.from({ length: batch * dim }, (_, i) => {
       const [b, h] = [Math.floor(i / dim), i % dim];
@@ -58,7 +56,9 @@ describe('make-model vit: a generated ViT through Transformers.js and TransferKi
     expect(backbone.resolvePooling()).toBe('cls');
     const cls = await backbone.extract(files, { pooling: 'cls', maxLength: 0, batchSize: 5 });
     const mean = await backbone.extract(files, { pooling: 'mean', maxLength: 0 });
+    const pooler = await backbone.extract(files, { pooling: 'pooler', maxLength: 0 });
     await backbone.dispose();
+    expect(maxAbsDiff(pooler.data, await plainTransformersJs(modelDir, files, (out) => out.pooler_output.data as Float32Array))).toBeLessThanOrEqual(1e-5);
     expect(cls.rows).toBe(files.length);
     expect(maxAbsDiff(cls.data, theirCls)).toBeLessThanOrEqual(1e-5);
     expect(maxAbsDiff(mean.data, theirMean)).toBeLessThanOrEqual(1e-5);
