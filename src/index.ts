@@ -24,6 +24,7 @@ export { makeBertModel, ensureTinyBert, TINY_BERT, type BertOptions } from './fi
 export { loadImageBackbone, type LoadImageBackboneOptions } from './backbones/load-image.ts';
 export { ImageBackbone } from './backbones/image.ts';
 export { makeResNetModel, TINY_RESNET, RESNET50, type ResNetOptions } from './fixtures/resnet.ts';
+export { makeViTModel, TINY_VIT, VIT_BASE, type ViTOptions } from './fixtures/vit.ts';
 export { fitStandardization, standardize, type Standardization } from './features/standardize.ts';
 
 // features

@@ -2,7 +2,7 @@ import type { Command } from '../command.ts';
 import { intFlag, parseFlags, requireFlag } from '../args.ts';
 import { usageError } from '../../src/errors.ts';
 
-const help = `Usage: transferkit make-model bert|resnet --out DIR [flags]
+const help = `Usage: transferkit make-model bert|resnet|vit --out DIR [flags]
 
 Writes a seeded random BERT in Hugging Face / Transformers.js layout: config.json, tokenizer.json,
 tokenizer_config.json, special_tokens_map.json, vocab.txt and onnx/model.onnx (opset 17, the graph
@@ -27,9 +27,16 @@ Examples:
   transferkit make-model resnet --out models/tiny-resnet
   # needs about 100 MB of disk: ResNet-50 size, 224x224
   transferkit make-model resnet --out models/resnet50 --preset resnet50
+  # a tiny ViT (32x32 input, patch 8, hidden 32, 2 layers, for tests)
+  transferkit make-model vit --out models/tiny-vit
+  # needs about 350 MB of disk: ViT-Base/16 size, 224x224
+  transferkit make-model vit --out models/vit-base --preset vit-base
 
 ResNet flags: --preset tiny|resnet50  --image-size N  --embedding-size N  --hidden-sizes 256,512,...
   --depths 3,4,6,3  --layer-type basic|bottleneck  --seed N
+
+ViT flags: --preset tiny|vit-base  --image-size N  --patch-size N (must divide the image size)
+  --hidden N  --layers N  --heads N (must divide --hidden)  --intermediate N  --seed N
 `;
 
 const makeModel: Command = {
@@ -54,18 +61,18 @@ const makeModel: Command = {
         'hidden-sizes': { type: 'string' },
         depths: { type: 'string' },
         'layer-type': { type: 'string' },
+        'patch-size': { type: 'string' },
       },
       true,
     );
     const [kind, ...extra] = positionals;
-    if (kind !== 'bert' && kind !== 'resnet') {
-      throw usageError(kind === undefined ? 'missing model kind; usage: transferkit make-model bert|resnet --out DIR' : `unknown model kind '${kind}'; supported: bert, resnet`);
+    if (kind !== 'bert' && kind !== 'resnet' && kind !== 'vit') {
+      throw usageError(kind === undefined ? 'missing model kind; usage: transferkit make-model bert|resnet|vit --out DIR' : `unknown model kind '${kind}'; supported: bert, resnet, vit`);
     }
     if (extra.length > 0) throw usageError(`unexpected argument '${extra[0]}'`);
     if (kind === 'resnet') return makeResNet(values);
-    const outDir = requireFlag(values.out, '--out');
-    const { checkOutputDir } = await import('../../src/export/output-path.ts');
-    await checkOutputDir(outDir, '--out');
+    if (kind === 'vit') return makeViT(values);
+    const outDir = await checkedOut(values);
     const hidden = intFlag(values.hidden, '--hidden', 768);
     const heads = intFlag(values.heads, '--heads', 12);
     if (hidden % heads !== 0) throw usageError(`must be divisible by --heads (${heads}), got ${hidden}`, '--hidden');
@@ -100,14 +107,26 @@ const makeModel: Command = {
   },
 };
 
-/** `make-model resnet`: tiny by default; `--preset resnet50` (or the size flags) for bench sizes. */
-async function makeResNet(values: Record<string, string | boolean | undefined>): Promise<number> {
+/** --out, required and a folder (or a path one can be made at). */
+async function checkedOut(values: Record<string, string | boolean | undefined>): Promise<string> {
   const outDir = requireFlag(values.out as string | undefined, '--out');
   const { checkOutputDir } = await import('../../src/export/output-path.ts');
   await checkOutputDir(outDir, '--out');
+  return outDir;
+}
+
+/** --preset NAME among `presets`; `tiny` when not given. */
+function pickPreset<P>(name: unknown, presets: { tiny: P } & Record<string, P>): P {
+  const key = name === undefined ? 'tiny' : String(name);
+  if (!Object.hasOwn(presets, key)) throw usageError(`must be ${Object.keys(presets).join(' or ')}, got '${key}'`, '--preset');
+  return presets[key];
+}
+
+/** `make-model resnet`: tiny by default; `--preset resnet50` (or the size flags) for bench sizes. */
+async function makeResNet(values: Record<string, string | boolean | undefined>): Promise<number> {
+  const outDir = await checkedOut(values);
   const { makeResNetModel, TINY_RESNET, RESNET50 } = await import('../../src/fixtures/resnet.ts');
-  const preset = values.preset === undefined || values.preset === 'tiny' ? TINY_RESNET : values.preset === 'resnet50' ? RESNET50 : null;
-  if (!preset) throw usageError(`must be tiny or resnet50, got '${String(values.preset)}'`, '--preset');
+  const preset = pickPreset(values.preset, { tiny: TINY_RESNET, resnet50: RESNET50 });
   const sizes = (flag: string, text: unknown, fallback: number[]) => {
     if (text === undefined) return fallback;
     const list = String(text).split(',').map(Number);
@@ -133,6 +152,35 @@ async function makeResNet(values: Record<string, string | boolean | undefined>):
   const { dir } = await makeResNetModel(options);
   process.stdout.write(
     `wrote ${dir}: ResNet ${options.layerType} depths ${depths.join(',')}, widths ${hiddenSizes.join(',')}, ${options.imageSize}x${options.imageSize} (${((Date.now() - started) / 1000).toFixed(1)}s)\n`,
+  );
+  return 0;
+}
+
+/** `make-model vit`: tiny by default; `--preset vit-base` (or the size flags) for bench sizes. */
+async function makeViT(values: Record<string, string | boolean | undefined>): Promise<number> {
+  const outDir = await checkedOut(values);
+  const { makeViTModel, TINY_VIT, VIT_BASE } = await import('../../src/fixtures/vit.ts');
+  const preset = pickPreset(values.preset, { tiny: TINY_VIT, 'vit-base': VIT_BASE });
+  const int = (flag: string, fallback: number) => intFlag(values[flag] as string | undefined, `--${flag}`, fallback);
+  const options = {
+    outDir,
+    imageSize: int('image-size', preset.imageSize),
+    patchSize: int('patch-size', preset.patchSize),
+    hidden: int('hidden', preset.hidden),
+    layers: int('layers', preset.layers),
+    heads: int('heads', preset.heads),
+    intermediate: int('intermediate', preset.intermediate),
+    initializerRange: preset.initializerRange,
+    seed: intFlag(values.seed as string | undefined, '--seed', 0, 0),
+  };
+  if (options.hidden % options.heads !== 0) throw usageError(`must be divisible by --heads (${options.heads}), got ${options.hidden}`, '--hidden');
+  if (options.imageSize % options.patchSize !== 0) throw usageError(`must divide --image-size (${options.imageSize}), got ${options.patchSize}`, '--patch-size');
+  if (options.seed > 0xffffffff) throw usageError(`must be below 2^32, got ${options.seed}`, '--seed');
+  const started = Date.now();
+  const { dir } = await makeViTModel(options);
+  const patches = (options.imageSize / options.patchSize) ** 2;
+  process.stdout.write(
+    `wrote ${dir}: ViT ${options.layers} layers, hidden ${options.hidden}, ${options.heads} heads, ${options.imageSize}x${options.imageSize} in ${patches} patches of ${options.patchSize} (${((Date.now() - started) / 1000).toFixed(1)}s)\n`,
   );
   return 0;
 }

@@ -3,13 +3,13 @@ import type { Command } from '../command.ts';
 import { parseFlags } from '../args.ts';
 import { configFromFlags, FINETUNE_FLAG_OPTIONS } from '../finetune-flags.ts';
 import { runtimeError, TransferKitError } from '../../src/errors.ts';
-import { interactiveFinetuneConfig, validationSources, type FinetuneConfig } from '../../src/run/config.ts';
+import { interactiveFinetuneConfig, parseConfigField, validationSources, type FinetuneConfig } from '../../src/run/config.ts';
 import type { runFinetune as RunFinetune } from '../../src/run/finetune.ts';
 import { TrainerControl } from '../../src/train/events.ts';
 
 const help = `Usage: transferkit train [finetune flags] [--yes]
 
-The interactive terminal trainer. A setup screen shows the run's fields (model, data, head, pooling,
+The interactive terminal trainer. A setup screen shows the run's fields (task, model, data, head, pooling,
 learning rate, epochs, batch size, max length, seed, train and eval sample limits, output dir),
 pre-filled from the flags and the defaults and checked as you type (↑/↓ move, type to edit, ←/→ change
 a choice, Enter start, Esc cancel with exit code 0 as nothing was run; Ctrl-C there exits 130).
@@ -29,6 +29,7 @@ it runs as \`transferkit finetune\` with the same flags (plain progress lines, t
 NO_COLOR turns colours off.
 
 Flags: the same as \`transferkit finetune\` (see its --help), e.g.
+  --task text-classification|image-classification (its defaults fill the screen; images start with no model or data)
   --model M  --train SOURCE  --validation NAME=SOURCE (repeatable)  --head linear|mlp  --pooling cls|mean
   --lr X  --epochs N  --batch-size N  --max-length N  --seed N  --output-dir DIR  --max-train-samples N
   --yes      skip the setup screen and start with the flags' values
@@ -37,6 +38,9 @@ Flags: the same as \`transferkit finetune\` (see its --help), e.g.
 Examples:
   transferkit train
   transferkit train --epochs 10 --batch-size 16 --output-dir runs/tiny
+  # needs ../shared (the ResNet8 model and CIFAR-10 sample beside the repository)
+  transferkit train --task image-classification --model ../shared/models/resnet8-cifar10 \\
+                    --train ../shared/data/cifar10-sample/train --validation test=../shared/data/cifar10-sample/test --output-dir runs/cifar
   # needs the network once: downloads bert-base-cased (434 MB) and GLUE MNLI from the Hugging Face hub
   transferkit train --model bert-base-cased --train glue/mnli:train --validation matched=glue/mnli:validation_matched \\
                     --validation mismatched=glue/mnli:validation_mismatched --max-train-samples 20000 --output-dir runs/mnli
@@ -52,7 +56,10 @@ const train: Command = {
   help,
   async run(argv) {
     const { values } = parseFlags(argv, TRAIN_FLAG_OPTIONS);
-    const initial = configFromFlags(values, interactiveFinetuneConfig());
+    // --task picks the defaults the setup screen starts from; the screen can still switch it.
+    const given = values as Record<string, unknown>;
+    const task = given.task !== undefined ? parseConfigField('task', String(given.task)) : 'text-classification';
+    const initial = configFromFlags(values, interactiveFinetuneConfig(task));
     const { canUseInk } = await import('../../src/report/ink/index.ts');
     // --json / --no-ui ask for finetune's machine-readable or plain output: nothing interactive.
     const interactive = canUseInk(process.stdout, process.env) && Boolean(process.stdin.isTTY) && !values.json && !values['no-ui'];

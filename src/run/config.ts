@@ -155,13 +155,27 @@ export function newRunDir(now = new Date()): string {
 }
 
 /**
- * The interactive trainer's starting point: the bundled model preselected, so `transferkit train` runs
- * offline at once; a scripted finetune defaults to the pretrained bert-base-cased instead, so real data
- * is never silently paired with a random-weight model.
+ * The interactive trainer's starting point: for text the bundled model preselected, so `transferkit train`
+ * runs offline at once; a scripted finetune defaults to the pretrained bert-base-cased instead, so real data
+ * is never silently paired with a random-weight model. Images have no bundled model or data: the task's
+ * defaults with the model left empty, for the setup screen to ask for.
  */
-export function interactiveFinetuneConfig(): FinetuneConfig {
+export function interactiveFinetuneConfig(task: Task = 'text-classification'): FinetuneConfig {
   // The validation set is spelled out so the setup screen shows it (and the user can change it).
-  return { ...defaultFinetuneConfig(), model: BUNDLED_MODEL, validation: { validation: BUNDLED_VALIDATION } };
+  if (task === 'text-classification') return { ...defaultFinetuneConfig(), model: BUNDLED_MODEL, validation: { validation: BUNDLED_VALIDATION } };
+  return { ...taskDefaults(task), model: '' };
+}
+
+/**
+ * `current` moved from one task's defaults to another's: every field still equal to its value in
+ * `before` takes its value in `after`; fields set by hand (flags, typing) stay.
+ */
+export function followTaskDefaults<T extends object>(current: T, before: T, after: T): T {
+  const next = { ...current };
+  for (const key of Object.keys(after) as (keyof T)[]) {
+    if (JSON.stringify(current[key]) === JSON.stringify(before[key])) next[key] = after[key];
+  }
+  return next;
 }
 
 const BUNDLED_TRAIN = 'bundled:nli-tiny/train';

@@ -1,29 +1,17 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { AutoImageProcessor, AutoModel, RawImage, type Tensor } from '@huggingface/transformers';
+import { RawImage } from '@huggingface/transformers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadImageBackbone } from '../../src/backbones/load-image.ts';
 import { makeResNetModel } from '../../src/fixtures/resnet.ts';
 import { scratchFolder } from '../helpers/tiny-model.ts';
 import { CLASS_COLOURS, writeClassFolders } from './image-data.ts';
 import { titleUnless } from '../helpers/shared.ts';
+import { maxAbsDiff, plainTransformersJs } from './plain-transformers.ts';
 
 const resnet8 = resolve(import.meta.dirname, '../../../shared/models/resnet8-cifar10');
 const cifar = resolve(import.meta.dirname, '../../../shared/data/cifar10-sample');
 const haveShared = existsSync(resnet8) && existsSync(cifar);
-
-/** What a user of plain Transformers.js writes: RawImage.read, AutoImageProcessor, AutoModel, the chosen output. */
-async function plainTransformersJs(dir: string, files: string[], pool: (out: Record<string, Tensor>) => Float32Array): Promise<Float32Array> {
-  const model = await AutoModel.from_pretrained(dir, { device: 'cpu', dtype: 'fp32', local_files_only: true });
-  const processor = await AutoImageProcessor.from_pretrained(dir, { local_files_only: true });
-  const { pixel_values } = await processor(await Promise.all(files.map((f) => RawImage.read(f))));
-  const out = (await model({ pixel_values })) as Record<string, Tensor>;
-  const pooled = pool(out);
-  await model.dispose();
-  return pooled;
-}
-
-const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
 describe('image backbone parity with plain Transformers.js', () => {
   const scratch = scratchFolder('tk-image-backbone-');

@@ -1,6 +1,6 @@
 /** Constructors for ONNX messages built from scratch (generated fixtures, added graph outputs). */
 import { utf8, type Chunk } from './protobuf.ts';
-import { AttributeType, DataType, type AttributeProto, type Dimension, type NodeProto, type TensorProto, type ValueInfoProto } from './model.ts';
+import { AttributeType, DataType, type AttributeProto, type Dimension, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from './model.ts';
 
 export type AttributeValue = number | string | number[] | TensorProto | { float: number };
 
@@ -53,4 +53,9 @@ export function tensorValueInfo(name: string, elemType: number, dims: Array<numb
     typeof d === 'number' ? { value: d, unknown: [] } : typeof d === 'string' ? { param: d, unknown: [] } : { unknown: [] },
   );
   return { name, type: { tensorType: { elemType, shape, shapeUnknown: [], unknown: [] }, unknown: [] }, unknown: [] };
+}
+
+/** A model as torch.onnx.export writes it for the generated fixtures: IR 8, default domain at opset 17 (or `opset`). */
+export function opset17Model(graph: GraphProto, opset = 17): ModelProto {
+  return { irVersion: 8, opsetImport: [{ domain: '', version: opset }], producerName: 'transferkit', producerVersion: '1', graph, unknown: [] };
 }

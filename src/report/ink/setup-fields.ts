@@ -2,9 +2,13 @@ import { TransferKitError } from '../../errors.ts';
 import {
   BUNDLED_MODEL,
   CONFIG_FLAGS,
+  followTaskDefaults,
+  interactiveFinetuneConfig,
   parseConfigField,
   parseValidationSpecs,
+  TASKS,
   type FinetuneConfig,
+  type Task,
 } from '../../run/config.ts';
 
 /** What to do with a run already in the output dir: refuse to touch it (`new`), continue it, or replace it. */
@@ -12,6 +16,7 @@ export const EXISTING_RUN_CHOICES = ['new', 'resume', 'overwrite'] as const;
 
 /** The fields the setup screen edits, in screen order. */
 export type SetupKey =
+  | 'task'
   | 'model'
   | 'train'
   | 'validation'
@@ -33,14 +38,23 @@ export interface SetupField {
   hint: string;
   /** Choice fields cycle with ←/→ instead of taking typed text. */
   choices?: readonly string[];
+  /** Choices that depend on the task (pooling: images add the family's own `auto` and `pooler`). */
+  choicesByTask?: Partial<Record<Task, readonly string[]>>;
 }
 
 export const SETUP_FIELDS: readonly SetupField[] = [
-  { key: 'model', label: 'Model', hint: `hub id, folder, checkpoint; ${BUNDLED_MODEL} = offline demo` },
-  { key: 'train', label: 'Train data', hint: 'file (tsv/csv/jsonl/parquet) or hub spec' },
+  { key: 'task', label: 'Task', hint: '←/→ to change; fields still at their defaults follow the task', choices: TASKS },
+  { key: 'model', label: 'Model', hint: `hub id, folder, checkpoint; ${BUNDLED_MODEL} = offline demo (text)` },
+  { key: 'train', label: 'Train data', hint: 'file (tsv/csv/jsonl/parquet), image class folders, or hub spec' },
   { key: 'validation', label: 'Validation', hint: 'NAME=SOURCE, comma-separated for several sets' },
   { key: 'head', label: 'Head', hint: '←/→ to change', choices: ['linear', 'mlp'] },
-  { key: 'pooling', label: 'Pooling', hint: '←/→ to change', choices: ['cls', 'mean'] },
+  {
+    key: 'pooling',
+    label: 'Pooling',
+    hint: "←/→ to change; images: auto = the model family's own",
+    choices: ['cls', 'mean'],
+    choicesByTask: { 'image-classification': ['auto', 'pooler', 'cls', 'mean'] },
+  },
   { key: 'lr', label: 'Learning rate', hint: 'head learning rate' },
   { key: 'epochs', label: 'Epochs', hint: '' },
   { key: 'batchSize', label: 'Batch size', hint: 'head-training batch' },
@@ -54,9 +68,24 @@ export const SETUP_FIELDS: readonly SetupField[] = [
 
 export type SetupValues = Record<SetupKey, string>;
 
+/** The choices a field cycles through with the task now selected (undefined for a text field). */
+export function fieldChoices(field: SetupField, values: SetupValues): readonly string[] | undefined {
+  return field.choicesByTask?.[values.task as Task] ?? field.choices;
+}
+
+const isTask = (text: string): text is Task => (TASKS as readonly string[]).includes(text);
+
+/** The values after one field is set to `text`; a new task moves the fields still at the old task's defaults to the new one's. */
+export function editSetupValues(values: SetupValues, key: SetupKey, text: string): SetupValues {
+  const next = { ...values, [key]: text };
+  if (key !== 'task' || !isTask(text) || !isTask(values.task) || text === values.task) return next;
+  return { ...followTaskDefaults(values, setupValuesFrom(interactiveFinetuneConfig(values.task)), setupValuesFrom(interactiveFinetuneConfig(text))), task: text };
+}
+
 /** The config's values as the text the fields start with. */
 export function setupValuesFrom(config: FinetuneConfig): SetupValues {
   return {
+    task: config.task,
     model: config.model,
     train: config.train,
     validation: Object.entries(config.validation)
@@ -123,7 +152,10 @@ export function setupErrors(values: SetupValues, checks: SetupChecks = {}): Part
 
 /** The config to run: `base` (flags and defaults for everything the screen does not show) with the fields applied. */
 export function configFromSetup(values: SetupValues, base: FinetuneConfig): FinetuneConfig {
-  const config = { ...base } as unknown as Record<string, unknown>;
+  // Fields the screen does not show (standardize) follow a task changed on the screen, unless a flag set them.
+  const task = values.task as Task;
+  const start = isTask(task) && task !== base.task ? followTaskDefaults(base, interactiveFinetuneConfig(base.task), interactiveFinetuneConfig(task)) : base;
+  const config = { ...start } as unknown as Record<string, unknown>;
   for (const { key } of SETUP_FIELDS) {
     if (key === 'existing') continue;
     const parsed = parseSetupField(key, values[key]);

@@ -34,7 +34,8 @@ describe('setup screen', () => {
     const { lastFrame } = mount();
     const frame = await waitForFrame(lastFrame, 'new training run');
     const defaults = defaultFinetuneConfig();
-    expect(frame).toMatch(/› Model\s+bundled:tiny-bert/);
+    expect(frame).toMatch(/› Task\s+‹ text-classification ›/);
+    expect(frame).toMatch(/ Model\s+bundled:tiny-bert/);
     expect(frame).toMatch(/Train data\s+bundled:nli-tiny\/train/);
     expect(frame).toMatch(/Validation\s+validation=bundled:nli-tiny\/validation/);
     expect(frame).toMatch(/Head\s+‹ linear ›/);
@@ -59,7 +60,7 @@ describe('setup screen', () => {
   it('validates as you type, shows the error next to the field, and blocks Enter until fixed', async () => {
     const { lastFrame, stdin, onStart } = mount();
     await waitForFrame(lastFrame, 'new training run');
-    await down(stdin, 5); // Learning rate
+    await down(stdin, 6); // Learning rate
     stdin.write(KEYS.ctrlU);
     await settle();
     stdin.write('abc');
@@ -103,7 +104,7 @@ describe('setup screen', () => {
   it('checks validation specs and the optional sample limit', async () => {
     const { lastFrame, stdin, onStart } = mount();
     await waitForFrame(lastFrame, 'new training run');
-    await down(stdin, 2); // Validation
+    await down(stdin, 3); // Validation
     stdin.write(KEYS.ctrlU);
     await settle();
     stdin.write('m=a.tsv, m=b.tsv');
@@ -128,7 +129,7 @@ describe('setup screen', () => {
     const { lastFrame, stdin, onStart } = mount({ ...interactiveFinetuneConfig(), maxEvalSamples: 50 });
     let frame = await waitForFrame(lastFrame, 'new training run');
     expect(frame).toMatch(/Max eval samples\s+50/);
-    await down(stdin, 11); // Max eval samples
+    await down(stdin, 12); // Max eval samples
     frame = await waitForFrame(lastFrame, '› Max eval samples');
     expect(frame).toContain('per validation set; empty = all');
     stdin.write('x');
@@ -143,7 +144,9 @@ describe('setup screen', () => {
   });
 
   it("the model field's hint names what it takes in words", async () => {
-    const { lastFrame } = mount();
+    const { lastFrame, stdin } = mount();
+    await waitForFrame(lastFrame, 'new training run');
+    await down(stdin, 1);
     const frame = await waitForFrame(lastFrame, '› Model');
     expect(frame).toContain('hub id, folder, checkpoint; bundled:tiny-bert = offline demo');
     expect(frame).not.toContain('bundled:tiny-bert: bundled');
@@ -152,7 +155,7 @@ describe('setup screen', () => {
   it('cycles choice fields with the arrow keys and ignores typing there', async () => {
     const { lastFrame, stdin, onStart } = mount();
     await waitForFrame(lastFrame, 'new training run');
-    await down(stdin, 3); // Head
+    await down(stdin, 4); // Head
     stdin.write(KEYS.right);
     await waitForFrame(lastFrame, '‹ mlp ›');
     stdin.write('zzz');
@@ -168,10 +171,10 @@ describe('setup screen', () => {
   it('applies backspaces, text and Enter that arrive as one chunk (fast typing, tmux send-keys)', async () => {
     const { lastFrame, stdin, onStart } = mount();
     await waitForFrame(lastFrame, 'new training run');
-    await down(stdin, 12); // Output dir: runs/latest
+    await down(stdin, 13); // Output dir: runs/latest
     stdin.write('\u007f\u007f\u007f\u007f\u007f\u007fmine');
     await waitForFrame(lastFrame, 'runs/mine');
-    await down(stdin, 3); // past Existing run, round to Train data
+    await down(stdin, 4); // past Existing run and Task, round to Train data
     stdin.write('x\r');
     await waitFor(() => onStart.mock.calls.length === 1, () => 'onStart');
     expect(onStart.mock.calls[0][0]).toMatchObject({ outputDir: 'runs/mine', train: 'bundled:nli-tiny/trainx' });
@@ -216,5 +219,58 @@ describe('setup screen', () => {
     second.stdin.write(KEYS.ctrlC);
     await waitFor(() => second.onCancel.mock.calls.length === 1, () => 'onCancel');
     expect(second.onCancel).toHaveBeenCalledWith('interrupt');
+  });
+
+  it('offers the task; switching to images moves the fields still at the text defaults to the image ones and the run config follows', async () => {
+    const { lastFrame, stdin, onStart } = mount();
+    await waitForFrame(lastFrame, 'new training run');
+    await down(stdin, 6); // Learning rate: typed by hand, so it stays
+    stdin.write(KEYS.ctrlU);
+    await settle();
+    stdin.write('0.02');
+    await waitForFrame(lastFrame, '0.02');
+    await down(stdin, 9); // round to Task
+    stdin.write(KEYS.right);
+    let frame = await waitForFrame(lastFrame, '‹ image-classification ›');
+    // No bundled image model or data: those fields empty out and ask for a value.
+    expect(frame).toMatch(/Model\s+✗ must not be empty/);
+    expect(frame).toMatch(/Train data\s+✗ must not be empty/);
+    expect(frame).toMatch(/Pooling\s+‹ auto ›/);
+    expect(frame).toMatch(/Epochs\s+auto/);
+    expect(frame).toMatch(/Learning rate\s+0\.02/);
+    await down(stdin, 1);
+    stdin.write('models/vit');
+    await down(stdin, 1);
+    stdin.write('images/train');
+    await down(stdin, 1);
+    stdin.write('test=images/test');
+    await down(stdin, 2); // Pooling: images add pooler
+    stdin.write(KEYS.right);
+    frame = await waitForFrame(lastFrame, '‹ pooler ›', 'Press Enter to start training');
+    stdin.write(KEYS.enter);
+    await waitFor(() => onStart.mock.calls.length === 1, () => 'onStart');
+    expect(onStart.mock.calls[0][0]).toMatchObject({
+      task: 'image-classification',
+      model: 'models/vit',
+      train: 'images/train',
+      validation: { test: 'images/test' },
+      pooling: 'pooler',
+      epochs: 'auto',
+      lr: 0.02,
+      standardize: true, // not on the screen: follows the task
+    });
+  });
+
+  it('switching back to text restores the text defaults; a config from --task image-classification starts on images', async () => {
+    const { lastFrame, stdin, onStart } = mount(interactiveFinetuneConfig('image-classification'));
+    let frame = await waitForFrame(lastFrame, '‹ image-classification ›');
+    expect(frame).toMatch(/Pooling\s+‹ auto ›/);
+    stdin.write(KEYS.left);
+    frame = await waitForFrame(lastFrame, '‹ text-classification ›', 'Press Enter to start training');
+    expect(frame).toMatch(/Model\s+bundled:tiny-bert/);
+    expect(frame).toMatch(/Pooling\s+‹ cls ›/);
+    stdin.write(KEYS.enter);
+    await waitFor(() => onStart.mock.calls.length === 1, () => 'onStart');
+    expect(onStart.mock.calls[0][0]).toMatchObject({ ...interactiveFinetuneConfig(), task: 'text-classification', standardize: false });
   });
 });

@@ -3,6 +3,8 @@ import { useState } from 'react';
 import type { FinetuneConfig } from '../../../run/config.ts';
 import {
   configFromSetup,
+  editSetupValues,
+  fieldChoices,
   SETUP_FIELDS,
   setupErrors,
   setupValuesFrom,
@@ -69,7 +71,8 @@ export function useSetupForm({ initial, onStart, onCancel, checks }: SetupFormOp
   useInput((input, key) => {
     const { values, focus } = form.current;
     const field = SETUP_FIELDS[focus];
-    const edit = (text: string) => update({ values: { ...values, [field.key]: text }, blocked: false });
+    const edit = (text: string) => update({ values: editSetupValues(values, field.key, text), blocked: false });
+    const choices = fieldChoices(field, values);
     if ((key.ctrl && input === 'c') || key.escape) {
       onCancel(key.escape ? 'escape' : 'interrupt');
       return;
@@ -86,11 +89,11 @@ export function useSetupForm({ initial, onStart, onCancel, checks }: SetupFormOp
       update({ focus: (focus + 1) % SETUP_FIELDS.length });
       return;
     }
-    if (field.choices) {
+    if (choices) {
       if (key.leftArrow || key.rightArrow || input === ' ') {
-        const at = field.choices.indexOf(values[field.key]);
+        const at = choices.indexOf(values[field.key]);
         const step = key.leftArrow ? -1 : 1;
-        edit(field.choices[(Math.max(at, 0) + step + field.choices.length) % field.choices.length]);
+        edit(choices[(Math.max(at, 0) + step + choices.length) % choices.length]);
       }
       return;
     }
