@@ -34,7 +34,7 @@ describe('default output folders', () => {
     const tuned = await runCli(scratch.dir, ['finetune', '--model', 'bundled:tiny-bert', ...small]);
     expect(tuned.stderr).not.toMatch(/error/);
     expect(tuned.code).toBe(0);
-    const folder = (result: { stdout: string; stderr: string }) => /outputDir=(runs\/\S+)/.exec(result.stdout + result.stderr)?.[1];
+    const folder = (result: { stdout: string; stderr: string }) => /output dir (runs\/[^\s;|]+)/.exec(result.stdout + result.stderr)?.[1];
     const [a, b] = [folder(trained), folder(tuned)];
     expect(a).toBeDefined();
     expect(b).toBeDefined();
