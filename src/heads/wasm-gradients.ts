@@ -20,6 +20,7 @@ let registered = false;
  * same gradient with explicit transposes on wasm and cpu; native backends keep the flags (free there).
  */
 function registerFastMatMulGradient(): void {
+  const original = tf.getGradient('BatchMatMul');
   tf.registerGradient({
     kernelName: 'BatchMatMul',
     inputsToSave: ['a', 'b'],
@@ -27,21 +28,13 @@ function registerFastMatMulGradient(): void {
       const [a, b] = saved as [tf.Tensor, tf.Tensor];
       const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
       const dyT = dy as tf.Tensor;
-      if (!['wasm', 'cpu'].includes(tf.getBackend())) return flagged(dyT, a, b, transposeA, transposeB);
+      if (!['wasm', 'cpu'].includes(tf.getBackend())) return original!.gradFunc(dy, saved, attrs);
       if (!transposeA && !transposeB) return { a: () => tf.matMul(dyT, swap(b)), b: () => tf.matMul(swap(a), dyT) };
       if (!transposeA && transposeB) return { a: () => tf.matMul(dyT, b), b: () => tf.matMul(swap(dyT), a) };
       if (transposeA && !transposeB) return { a: () => tf.matMul(b, swap(dyT)), b: () => tf.matMul(a, dyT) };
       return { a: () => tf.matMul(swap(b), swap(dyT)), b: () => tf.matMul(swap(dyT), swap(a)) };
     },
   });
-}
-
-/** TF.js's original gradient (tfjs-core gradients/BatchMatMul_grad). */
-function flagged(dy: tf.Tensor, a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean) {
-  if (!transposeA && !transposeB) return { a: () => tf.matMul(dy, b, false, true), b: () => tf.matMul(a, dy, true, false) };
-  if (!transposeA && transposeB) return { a: () => tf.matMul(dy, b, false, false), b: () => tf.matMul(dy, a, true, false) };
-  if (transposeA && !transposeB) return { a: () => tf.matMul(b, dy, false, true), b: () => tf.matMul(a, dy, false, false) };
-  return { a: () => tf.matMul(b, dy, true, true), b: () => tf.matMul(dy, a, true, true) };
 }
 
 /** The last two axes swapped (a materialised copy). */
