@@ -1,55 +1,29 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NamedVariable } from '../heads/head.ts';
+import { OptimizerCore, slotNames, type OptimizerConfig } from './optimizer-core.ts';
 
-export type OptimizerKind = 'adamw' | 'adam' | 'sgd';
-
-export interface OptimizerConfig {
-  kind: OptimizerKind;
-  weightDecay: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  momentum: number;
-}
-
-/** The optimizer's state as named tensors plus a step counter: what optimizer.bin holds. */
-export interface OptimizerState {
-  kind: OptimizerKind;
-  step: number;
-  /**
-   * Updates each parameter has had, where that differs from `step`: backbone layers unfrozen at a later
-   * epoch start their Adam bias correction at 1, as a parameter group added then does in PyTorch.
-   */
-  paramSteps?: Record<string, number>;
-  slots: { name: string; shape: number[]; data: Float32Array }[];
-}
+export type { OptimizerConfig, OptimizerKind, OptimizerState } from './optimizer-core.ts';
 
 /**
  * AdamW (decoupled weight decay, Loshchilov & Hutter; PyTorch's torch.optim.AdamW), Adam and SGD with
  * momentum (weight decay as L2 added to the gradient, as in PyTorch). Written here rather than using
- * tf.train so that every slot is a named variable we can checkpoint and restore bit for bit.
+ * tf.train so that every slot is a named variable we can checkpoint and restore bit for bit. The
+ * step counting, per-step scalars and the saved state are OptimizerCore's, shared with the
+ * Float32Array optimizer of the ONNX Runtime engine (array-optimizer.ts).
  */
-export class Optimizer {
-  readonly config: OptimizerConfig;
+export class Optimizer extends OptimizerCore<tf.Variable> {
   private readonly params: NamedVariable[];
-  private readonly slots = new Map<string, tf.Variable>();
-  private steps = 0;
-  private readonly paramSteps = new Map<string, number>();
 
   constructor(config: OptimizerConfig, params: NamedVariable[]) {
-    this.config = config;
+    super(config, params.map((p) => p.name));
     this.params = params;
     for (const { name, variable } of params) {
-      for (const slot of this.slotNames()) {
+      for (const slot of slotNames(config)) {
         const zeros = tf.zerosLike(variable);
         this.slots.set(`${name}/${slot}`, tf.variable(zeros, false));
         zeros.dispose();
       }
     }
-  }
-
-  get step(): number {
-    return this.steps;
   }
 
   /**
@@ -59,8 +33,8 @@ export class Optimizer {
    * nothing it did not create.
    */
   apply(grads: Map<string, tf.Tensor>, baseLr: number, maxGradNorm: number): void {
-    this.steps++;
-    const { kind, weightDecay, beta1, beta2, epsilon, momentum } = this.config;
+    this.countStep();
+    const { kind, beta1, beta2, epsilon, momentum } = this.config;
     const active = this.params.filter((p) => grads.has(p.name));
     tf.tidy(() => {
       // The clip factor stays a scalar tensor folded into the per-parameter scalars below, so clipping
@@ -69,12 +43,7 @@ export class Optimizer {
       const squares = new Map(needSquares ? active.map((p) => [p.name, tf.square(grads.get(p.name)!)]) : []);
       const scale = maxGradNorm > 0 ? clipScale([...squares.values()], maxGradNorm) : tf.scalar(1);
       for (const { name, variable, decay, lrScale } of active) {
-        const t = (this.paramSteps.get(name) ?? 0) + 1;
-        this.paramSteps.set(name, t);
-        const biasCorrection1 = 1 - beta1 ** t;
-        const sqrtBiasCorrection2 = Math.sqrt(1 - beta2 ** t);
-        const lr = baseLr * (lrScale ?? 1);
-        const wd = decay ? weightDecay : 0;
+        const { lr, wd, biasCorrection1, sqrtBiasCorrection2 } = this.stepScalars(name, baseLr, lrScale, decay);
         let g = grads.get(name)!;
         let gScale: tf.Scalar = scale;
         let square = squares.get(name);
@@ -109,38 +78,25 @@ export class Optimizer {
     });
   }
 
-  async exportState(): Promise<OptimizerState> {
-    const slots = [];
-    for (const [name, variable] of this.slots) {
-      slots.push({ name, shape: variable.shape.slice(), data: (await variable.data()) as Float32Array });
-    }
-    const paramSteps = Object.fromEntries([...this.paramSteps].filter(([, steps]) => steps !== this.steps));
-    return { kind: this.config.kind, step: this.steps, ...(Object.keys(paramSteps).length > 0 ? { paramSteps } : {}), slots };
+  protected async readSlot(slot: tf.Variable): Promise<Float32Array> {
+    return (await slot.data()) as Float32Array;
   }
 
-  /** Restores a state exported from an optimizer of the same kind over the same variables. */
-  importState(state: OptimizerState): void {
-    if (state.kind !== this.config.kind) throw new Error(`optimizer state is for '${state.kind}', not '${this.config.kind}'`);
-    const byName = new Map(state.slots.map((s) => [s.name, s]));
-    for (const [name, variable] of this.slots) {
-      const slot = byName.get(name);
-      if (!slot) throw new Error(`optimizer state has no slot '${name}'`);
-      if (slot.data.length !== variable.size) throw new Error(`optimizer slot '${name}' has ${slot.data.length} values, expected ${variable.size}`);
-      tf.tidy(() => variable.assign(tf.tensor(slot.data, variable.shape)));
-    }
-    this.steps = state.step;
-    this.paramSteps.clear();
-    for (const { name } of this.params) this.paramSteps.set(name, state.paramSteps?.[name] ?? state.step);
+  protected writeSlot(slot: tf.Variable, data: Float32Array): void {
+    tf.tidy(() => slot.assign(tf.tensor(data, slot.shape)));
+  }
+
+  protected slotSize(slot: tf.Variable): number {
+    return slot.size;
+  }
+
+  protected slotShape(slot: tf.Variable): number[] {
+    return slot.shape.slice();
   }
 
   dispose(): void {
     for (const v of this.slots.values()) v.dispose();
     this.slots.clear();
-  }
-
-  private slotNames(): string[] {
-    if (this.config.kind === 'sgd') return this.config.momentum > 0 ? ['momentum'] : [];
-    return ['m', 'v'];
   }
 }
 
