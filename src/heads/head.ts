@@ -145,8 +145,17 @@ function uniqueSuffix(): number {
 }
 
 function dropoutMask(rows: number, cols: number, rate: number, rng: Rng): tf.Tensor2D {
+  return tf.tensor2d(dropoutMaskValues(rows, cols, rate, rng), [rows, cols]);
+}
+
+/**
+ * An inverted-dropout mask [rows, cols] (0, or 1/(1-rate) to keep the expectation), drawn row-major from
+ * `rng`; the ONNX Runtime engine feeds the same masks, drawn in forward()'s order, so both engines drop
+ * the same units.
+ */
+export function dropoutMaskValues(rows: number, cols: number, rate: number, rng: Rng): Float32Array {
   const keep = 1 / (1 - rate);
   const mask = new Float32Array(rows * cols);
   for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < rate ? 0 : keep;
-  return tf.tensor2d(mask, [rows, cols]);
+  return mask;
 }

@@ -35,7 +35,7 @@ async function trainBoth(kind: OptimizerKind, maxGradNorm: number) {
   for (let step = 0; step < 5; step++) {
     const grads = { kernel: random(rng, 12, 2), bias: random(rng, 4, 2) };
     onArrays.apply(new Map(Object.entries(grads)), 0.01, maxGradNorm);
-    tf.tidy(() => onTensors.apply(new Map([['kernel', tf.tensor2d(grads.kernel, [3, 4])], ['bias', tf.tensor1d(grads.bias)]]), 0.01, maxGradNorm));
+    tf.tidy(() => onTensors.apply(new Map<string, tf.Tensor>([['kernel', tf.tensor2d(grads.kernel, [3, 4])], ['bias', tf.tensor1d(grads.bias)]]), 0.01, maxGradNorm));
   }
   const tensors = { kernel: (await variables[0]!.variable.data()) as Float32Array, bias: (await variables[1]!.variable.data()) as Float32Array };
   return { arrays, tensors, init, onArrays, onTensors, dispose: () => (onTensors.dispose(), variables.forEach((v) => v.variable.dispose())) };

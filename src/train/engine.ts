@@ -1,0 +1,35 @@
+/**
+ * Who computes a training step of the backbone layers: TF.js autodiff (the reference, and the engine
+ * wherever tfjs-node or a GPU backend is installed) or ONNX Runtime running a differentiated
+ * training-step graph (train/ort). Same trainer, events, checkpoints, resume and export; only the step
+ * differs. fit() holds one engine while the layers train.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { PreparedBatch } from '../backbones/split/split-encoder.ts';
+import type { Rng } from '../core/index.ts';
+
+export const TRAIN_ENGINES = ['auto', 'ort', 'tfjs'] as const;
+export type TrainEngineChoice = (typeof TRAIN_ENGINES)[number];
+
+export interface EngineStepOptions {
+  lr: number;
+  maxGradNorm: number;
+  /** Per-class loss weights, as values (the ort engine) and as a tensor (the TF.js one); null: all 1. */
+  classWeights: Float32Array | null;
+  classWeightsTensor: tf.Tensor1D | null;
+}
+
+export interface StepResult {
+  loss: number;
+  correct: number;
+}
+
+export interface TrainingEngine {
+  /** 'tfjs wasm', 'ort cpu': what the header, results.json and the bench name. */
+  readonly name: string;
+  /** One optimizer step on one batch of the backbone's input (the lower part's states, or token ids). */
+  step(batch: PreparedBatch, labels: Int32Array, dropoutRng: Rng, options: EngineStepOptions): Promise<StepResult>;
+  /** Leaves the TF.js variables and optimizer holding the trained values (before a save, an evaluation, the end). */
+  flush(): Promise<void>;
+  dispose(): Promise<void>;
+}

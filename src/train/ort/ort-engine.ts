@@ -1,0 +1,161 @@
+/**
+ * The ONNX Runtime training engine: each step runs the training-step graph (forward, loss and every
+ * weight's gradient, from the reverse-mode differentiator) in ONNX Runtime on the backbone's device,
+ * then AdamW on Float32Arrays. The weights and the optimizer state live here while the layers train;
+ * flush() writes them back into the TF.js variables and optimizer, which checkpoints, evaluation and
+ * export read, so everything but the step is the TF.js engine's code.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Tensor } from 'onnxruntime-node';
+import type { PreparedBatch, SplitEncoder } from '../../backbones/split/split-encoder.ts';
+import type { ResolvedDevice } from '../../backbones/device.ts';
+import type { Pooling, Rng } from '../../core/index.ts';
+import { layerShapes, type HeadSpec } from '../../heads/config.ts';
+import { dropoutMaskValues, type NamedVariable } from '../../heads/head.ts';
+import { ArrayOptimizer } from '../array-optimizer.ts';
+import type { Optimizer } from '../optimizers.ts';
+import type { EngineStepOptions, StepResult, TrainingEngine } from '../engine.ts';
+import { padToSequence, StepSessions, type Differentiate, type StepKind } from './step-sessions.ts';
+import { STEP } from './training-graph.ts';
+
+export interface StepInputs {
+  labels: Int32Array;
+  /** Per-class loss weights (null: all 1). */
+  classWeights: Float32Array | null;
+  /** Inverted-dropout masks of the MLP head's hidden layers, by layer name ('dense_0'). */
+  dropout?: Map<string, Float32Array>;
+}
+
+export interface StepOutputs {
+  loss: number;
+  /** [rows, classes] */
+  logits: Float32Array;
+  /** [rows, hidden] */
+  pooled: Float32Array;
+  /** Gradient of the loss for each weight, by the optimizer's name ('train' only; empty for 'forward'). */
+  grads: Map<string, Float32Array>;
+}
+
+export class OrtEngine implements TrainingEngine {
+  readonly name: string;
+  private readonly sessions: StepSessions;
+  private readonly dim: number;
+  private readonly padId: number;
+  private readonly weights = new Map<string, { data: Float32Array; dims: number[] }>();
+  private attached: { params: NamedVariable[]; optimizer: Optimizer; arrays: ArrayOptimizer } | null = null;
+
+  constructor(
+    split: SplitEncoder,
+    private readonly head: HeadSpec,
+    pooling: Pooling,
+    differentiate: Differentiate,
+    device: ResolvedDevice,
+  ) {
+    const { names, shape } = split.top;
+    const weightDims = new Map(split.top.variables().map(({ name, variable }) => [name, variable.shape.slice()]));
+    const position = names.embeddings ? weightDims.get(names.embeddings.position)![0] : Infinity;
+    if (pooling !== 'cls' && pooling !== 'mean') throw new Error(`the ort engine pools by cls or mean, not '${pooling}'`);
+    this.sessions = new StepSessions({ names, hidden: shape.hidden, heads: shape.heads, layerNormEps: shape.layerNormEps, weightDims, head, pooling }, device, differentiate, position);
+    this.dim = shape.hidden;
+    this.padId = split.base.tokenizer.padId;
+    this.name = `ort ${device}`;
+  }
+
+  /** Builds and differentiates one step graph (no session): throws where this model or head cannot train on ONNX Runtime. */
+  check(rows: number): void {
+    this.sessions.graph('train', rows, this.sessions.bucket(1));
+  }
+
+  /** Uses these values for the weights (by optimizer name) from now on. */
+  setWeights(values: Iterable<{ name: string; data: Float32Array; dims: number[] }>): void {
+    for (const { name, data, dims } of values) this.weights.set(name, { data, dims });
+  }
+
+  async step(batch: PreparedBatch, labels: Int32Array, dropoutRng: Rng, options: EngineStepOptions): Promise<StepResult> {
+    if (!this.attached) throw new Error('the ort engine trains after attach()');
+    const out = await this.compute('train', batch, { labels, classWeights: options.classWeights, dropout: this.dropoutMasks(batch.rows, dropoutRng) });
+    this.attached.arrays.apply(out.grads, options.lr, options.maxGradNorm);
+    return { loss: out.loss, correct: countCorrect(out.logits, labels, this.head.numClasses) };
+  }
+
+  /**
+   * Takes over the TF.js variables' values and the optimizer's state: from here on the engine's copies
+   * are the ones that train, until flush() hands them back.
+   */
+  async attach(params: NamedVariable[], optimizer: Optimizer): Promise<void> {
+    const arrays = [];
+    for (const { name, variable, decay, lrScale } of params) {
+      const data = Float32Array.from((await variable.data()) as Float32Array);
+      this.weights.set(name, { data, dims: variable.shape.slice() });
+      arrays.push({ name, data, shape: variable.shape.slice(), decay, ...(lrScale === undefined ? {} : { lrScale }) });
+    }
+    const optimizerArrays = new ArrayOptimizer(optimizer.config, arrays);
+    optimizerArrays.importState(await optimizer.exportState());
+    this.attached = { params, optimizer, arrays: optimizerArrays };
+  }
+
+  async flush(): Promise<void> {
+    if (!this.attached) return;
+    const { params, optimizer, arrays } = this.attached;
+    for (const { name, variable } of params) tf.tidy(() => variable.assign(tf.tensor(this.weights.get(name)!.data, variable.shape)));
+    optimizer.importState(await arrays.exportState());
+  }
+
+  /** One run of the step graph on a batch (padded to its sequence bucket here): loss, logits, pooled features and, for 'train', the gradients. */
+  async compute(kind: StepKind, batch: PreparedBatch, inputs: StepInputs): Promise<StepOutputs> {
+    const seq = this.sessions.bucket(batch.seq);
+    const padded = padToSequence(batch, seq, this.dim, this.padId);
+    const { session, gradients } = await this.sessions.get(kind, batch.rows, seq);
+    const ort = (await import('onnxruntime-node')).default;
+    const feeds: Record<string, Tensor> = {};
+    const wanted = new Set(session.inputNames);
+    const feed = (name: string, make: () => Tensor) => {
+      if (wanted.has(name)) feeds[name] = make();
+    };
+    const { rows } = batch;
+    feed(STEP.mask, () => new ort.Tensor('float32', padded.mask, [rows, seq]));
+    if (padded.hidden) feed(STEP.hidden, () => new ort.Tensor('float32', padded.hidden!, [rows, seq, this.dim]));
+    if (padded.ids) {
+      feed(STEP.inputIds, () => new ort.Tensor('int64', BigInt64Array.from(padded.ids!, BigInt), [rows, seq]));
+      feed(STEP.tokenTypeIds, () => new ort.Tensor('int64', BigInt64Array.from(padded.types!, BigInt), [rows, seq]));
+    }
+    feed(STEP.labels, () => new ort.Tensor('int64', BigInt64Array.from(inputs.labels, BigInt), [rows]));
+    feed(STEP.classWeights, () => new ort.Tensor('float32', inputs.classWeights ?? new Float32Array(this.head.numClasses).fill(1), [this.head.numClasses]));
+    for (const [layer, mask] of inputs.dropout ?? []) feed(STEP.dropoutMask(layer), () => new ort.Tensor('float32', mask, [rows, mask.length / rows]));
+    for (const [name, { data, dims }] of this.weights) feed(name, () => new ort.Tensor('float32', data, dims));
+    const missing = session.inputNames.find((name) => !(name in feeds));
+    if (missing) throw new Error(`the ort engine has no value for the step graph's input '${missing}'`);
+    const result = await session.run(feeds);
+    const grads = new Map<string, Float32Array>();
+    for (const [weight, output] of gradients) grads.set(weight, result[output]!.data as Float32Array);
+    return {
+      loss: (result[STEP.loss]!.data as Float32Array)[0]!,
+      logits: result[STEP.logits]!.data as Float32Array,
+      pooled: result[STEP.pooled]!.data as Float32Array,
+      grads,
+    };
+  }
+
+  async dispose(): Promise<void> {
+    await this.sessions.release();
+  }
+
+  /** The masks Head.forward would draw for this batch from this generator, in its order. */
+  private dropoutMasks(rows: number, rng: Rng): Map<string, Float32Array> {
+    const masks = new Map<string, Float32Array>();
+    if (this.head.type !== 'mlp' || this.head.dropout <= 0) return masks;
+    for (const { name, outputs } of layerShapes(this.head).slice(0, -1)) masks.set(name, dropoutMaskValues(rows, outputs, this.head.dropout, rng));
+    return masks;
+  }
+}
+
+/** Rows whose largest logit (the first, on ties: tf.argMax's rule) is the label. */
+export function countCorrect(logits: Float32Array, labels: Int32Array, classes: number): number {
+  let correct = 0;
+  for (let r = 0; r < labels.length; r++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (logits[r * classes + c]! > logits[r * classes + best]!) best = c;
+    if (best === labels[r]) correct++;
+  }
+  return correct;
+}

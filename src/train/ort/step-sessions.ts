@@ -1,0 +1,99 @@
+/**
+ * ONNX Runtime sessions of the training-step graph, one per (kind, rows, sequence bucket) and built on
+ * first use: the graph is only nodes (the weights are inputs), so building one costs milliseconds, and
+ * sequence lengths rounded up to a multiple of SEQUENCE_BUCKET keep the count of distinct shapes small.
+ * A `train` session outputs the loss, logits and every weight's gradient; a `forward` one the pooled
+ * features and logits (evaluation).
+ */
+import type { InferenceSession } from 'onnxruntime-node';
+import type { PreparedBatch } from '../../backbones/split/split-encoder.ts';
+import type { ResolvedDevice } from '../../backbones/device.ts';
+import { encodeModel, type GraphProto, type ModelProto } from '../../backbones/onnx/model.ts';
+import { buildTrainingGraph, STEP, type TrainingGraphSpec } from './training-graph.ts';
+
+/** Padded sequence lengths are multiples of this (capped by the position table when embeddings train). */
+export const SEQUENCE_BUCKET = 16;
+
+/** The reverse-mode differentiator's entry point (onnx-grad): adds gradient outputs, returns wrt → output name. */
+export type Differentiate = (graph: GraphProto, request: { loss: string; wrt: string[] }) => Map<string, string>;
+
+export type StepKind = 'train' | 'forward';
+
+export interface StepSession {
+  session: InferenceSession;
+  /** Weight input name → its gradient output ('train' sessions). */
+  gradients: Map<string, string>;
+  rows: number;
+  seq: number;
+}
+
+export type GraphShape = Omit<TrainingGraphSpec, 'batch' | 'seq' | 'dropout'>;
+
+export class StepSessions {
+  private readonly cache = new Map<string, Promise<StepSession>>();
+
+  constructor(
+    private readonly shape: GraphShape,
+    private readonly device: ResolvedDevice,
+    private readonly differentiate: Differentiate,
+    /** The longest sequence the graph may see (the position table's length when the embeddings train). */
+    private readonly maxSequence = Infinity,
+  ) {}
+
+  /** The bucketed length for a batch whose longest example has `seq` tokens. */
+  bucket(seq: number): number {
+    return Math.max(seq, Math.min(Math.ceil(seq / SEQUENCE_BUCKET) * SEQUENCE_BUCKET, this.maxSequence));
+  }
+
+  get(kind: StepKind, rows: number, seq: number): Promise<StepSession> {
+    const key = `${kind}:${rows}x${seq}`;
+    let pending = this.cache.get(key);
+    if (!pending) {
+      pending = this.create(kind, rows, seq);
+      this.cache.set(key, pending);
+      // A failed build is not cached: the error reaches the caller, a later call tries again.
+      pending.catch(() => this.cache.delete(key));
+    }
+    return pending;
+  }
+
+  /** Builds (and differentiates) the graph without a session: how `auto` learns whether the ort engine can run this model. */
+  graph(kind: StepKind, rows: number, seq: number): { model: ModelProto; weights: string[]; gradients: Map<string, string> } {
+    const { model, weights } = buildTrainingGraph({ ...this.shape, batch: rows, seq, dropout: kind === 'train' });
+    const gradients = kind === 'train' ? this.differentiate(model.graph, { loss: STEP.loss, wrt: weights }) : new Map<string, string>();
+    return { model, weights, gradients };
+  }
+
+  async release(): Promise<void> {
+    const sessions = await Promise.allSettled(this.cache.values());
+    this.cache.clear();
+    for (const s of sessions) if (s.status === 'fulfilled') await s.value.session.release();
+  }
+
+  private async create(kind: StepKind, rows: number, seq: number): Promise<StepSession> {
+    const ort = (await import('onnxruntime-node')).default;
+    const { model, gradients } = this.graph(kind, rows, seq);
+    const session = await ort.InferenceSession.create(encodeModel(model), { executionProviders: [this.device], graphOptimizationLevel: 'all' });
+    return { session, gradients, rows, seq };
+  }
+}
+
+/** A prepared batch right-padded to `seq` tokens: zero hidden states / padding ids, mask 0. */
+export function padToSequence(batch: PreparedBatch, seq: number, dim: number, padId: number): PreparedBatch {
+  if (seq === batch.seq) return batch;
+  const { rows } = batch;
+  const widen = <T extends Float32Array | Int32Array>(data: T, width: number, fill: number): T => {
+    const out = new (data.constructor as new (n: number) => T)(rows * seq * width);
+    out.fill(fill);
+    for (let r = 0; r < rows; r++) out.set(data.subarray(r * batch.seq * width, (r + 1) * batch.seq * width) as T, r * seq * width);
+    return out;
+  };
+  return {
+    rows,
+    seq,
+    mask: widen(batch.mask, 1, 0),
+    ...(batch.hidden ? { hidden: widen(batch.hidden, dim, 0) } : {}),
+    ...(batch.ids ? { ids: widen(batch.ids, 1, padId) } : {}),
+    ...(batch.types ? { types: widen(batch.types, 1, 0) } : {}),
+  };
+}

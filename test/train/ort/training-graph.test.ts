@@ -1,0 +1,40 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TextBackbone } from '../../../src/backbones/types.ts';
+import { initTf } from '../../../src/heads/backend.ts';
+import { scratchRun } from '../../helpers/tiny-model.ts';
+import { maxAbsDiff } from '../../backbones/onnx/ort-session.ts';
+import { CLASS_WEIGHTS, HEADS, LABELS, stepFixture, tinyBackbone, tfjsForward } from './step-fixture.ts';
+
+const run = scratchRun('transferkit-ort-graph-');
+let base: TextBackbone;
+const noGradients = () => {
+  throw new Error('a forward session needs no gradients');
+};
+
+beforeAll(async () => {
+  await initTf('cpu');
+  base = await tinyBackbone(run.dir);
+});
+afterAll(() => base?.dispose());
+
+describe('training-step graph forward (ONNX Runtime) vs the TF.js engine, same weights and batch', () => {
+  for (const k of [1, 2, 'all'] as const) {
+    for (const [headName, spec] of Object.entries(HEADS)) {
+      for (const pooling of ['cls', 'mean'] as const) {
+        it(`k=${k}, ${headName} head, ${pooling} pooling: loss and logits within 1e-5`, async () => {
+          const f = await stepFixture(base, k, spec, pooling, noGradients);
+          try {
+            const reference = tfjsForward(f, pooling);
+            const out = await f.engine.compute('forward', f.batch, { labels: LABELS, classWeights: CLASS_WEIGHTS });
+            expect(Math.abs(out.loss - reference.loss)).toBeLessThan(1e-5);
+            expect(maxAbsDiff(out.logits, reference.logits)).toBeLessThan(1e-5);
+            // Not a trivial agreement: the examples' logits differ from one another.
+            expect(maxAbsDiff(reference.logits.subarray(0, 3), reference.logits.subarray(3, 6))).toBeGreaterThan(1e-3);
+          } finally {
+            await f.dispose();
+          }
+        });
+      }
+    }
+  }
+});
