@@ -1,0 +1,178 @@
+/**
+ * The differentiator on real encoder layers: the top k layers cut out of a generated BERT (both graph
+ * shapes: opset 17 with LayerNormalization, opset 14 with the decomposed LayerNorm and onnx::MatMul_*
+ * names), a masked mean-pool + linear (Gemm) head and a cross-entropy loss with per-example weights,
+ * differentiated with respect to every layer weight and the head. ONNX Runtime's gradients must equal TF.js
+ * autodiff of src/backbones/tfjs/bert-encoder.ts on the same weights and batch (max relative difference
+ * ≤ 1e-4 per weight, relative to the largest reference value of that weight's gradient).
+ */
+import * as tf from '@tensorflow/tfjs';
+import * as ort from 'onnxruntime-node';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { findBertStructure, type BertStructure } from '../../../src/backbones/onnx/bert-structure.ts';
+import { makeNode, opset17Model, tensorValueInfo } from '../../../src/backbones/onnx/build.ts';
+import { exposeTensors } from '../../../src/backbones/onnx/hidden-state-outputs.ts';
+import { DataType, decodeModel, emptyGraph, encodeModel, initializerTensor, type GraphProto, type ModelProto, type NodeProto } from '../../../src/backbones/onnx/model.ts';
+import { TfBertTop, trainedInitializers, type EncoderTopNames } from '../../../src/backbones/tfjs/bert-encoder.ts';
+import { readInitializers } from '../../../src/backbones/tfjs/onnx-weights.ts';
+import { Rng } from '../../../src/core/index.ts';
+import { addGradients } from '../../../src/train/onnx-grad/index.ts';
+import { PADDED_PAIR_BATCH, runBert } from '../../backbones/onnx/ort-session.ts';
+import { makeTestBert, scratchFolder } from '../../helpers/tiny-model.ts';
+import { maxRelativeDifference } from './grad-harness.ts';
+
+const [LAYERS, HIDDEN, HEADS, CLASSES] = [2, 32, 4, 3];
+const inputs = PADDED_PAIR_BATCH;
+const [batch, seq] = [inputs.inputIds.length, inputs.inputIds[0]!.length];
+const LABELS = [2, 0];
+const EXAMPLE_WEIGHTS = [0.7, 1.3];
+const scratch = scratchFolder('transferkit-onnx-grad-');
+
+interface Fixture {
+  model: ModelProto;
+  structure: BertStructure;
+  /** ORT's hidden state entering each layer. */
+  layerInputs: Float32Array[];
+}
+
+async function fixture(style: 'opset17' | 'opset14'): Promise<Fixture> {
+  const naming = style === 'opset17' ? 'torch' : 'opaque';
+  const { dir } = await makeTestBert(scratch.dir, style, { layers: LAYERS, hidden: HIDDEN, heads: HEADS, intermediate: 64, vocabSize: 600, seed: 11, initializerRange: 0.1, nodeNaming: naming, graphStyle: style });
+  const bytes = await readFile(join(dir, 'onnx', 'model.onnx'));
+  const model = decodeModel(bytes);
+  const structure = findBertStructure(model.graph);
+  const probe = decodeModel(bytes);
+  exposeTensors(probe, structure.layers.map((l, i) => ({ tensor: l.input, output: `layer_input.${i}` })), HIDDEN);
+  const states = await runBert(encodeModel(probe), inputs);
+  return { model, structure, layerInputs: structure.layers.map((_, i) => states[`layer_input.${i}`]!.data) };
+}
+
+/** The nodes computing `output` from `hiddenIn` and the graph inputs (the attention mask), with their weights. */
+function cutLayers(source: GraphProto, hiddenIn: string, output: string): GraphProto {
+  const producer = new Map<string, NodeProto>();
+  for (const node of source.node) for (const out of node.output) producer.set(out, node);
+  const keep = new Set<NodeProto>();
+  const stack = [output];
+  const seen = new Set<string>();
+  while (stack.length > 0) {
+    const tensor = stack.pop()!;
+    if (seen.has(tensor) || tensor === hiddenIn) continue;
+    seen.add(tensor);
+    const node = producer.get(tensor);
+    if (node && !keep.has(node)) {
+      keep.add(node);
+      stack.push(...node.input.filter(Boolean));
+    }
+  }
+  const graph = emptyGraph('encoder-top');
+  graph.node = source.node.filter((n) => keep.has(n)).map((n) => ({ ...n, input: n.input.map((i) => (i === hiddenIn ? 'hidden' : i)) }));
+  graph.initializer = source.initializer.filter((init) => seen.has(initializerTensor(init).name));
+  graph.input = [tensorValueInfo('hidden', DataType.FLOAT, ['batch_size', 'sequence_length', HIDDEN]), tensorValueInfo('attention_mask', DataType.INT64, ['batch_size', 'sequence_length'])];
+  return graph;
+}
+
+/** Masked mean-pool, linear head (Gemm), cross-entropy weighted per example: Σ wᵢ·CEᵢ / Σ wᵢ. */
+function addHead(graph: GraphProto, top: string): void {
+  const c = (name: string, values: number[]) => makeNode('Constant', [], [name], name, { value: { name: '', dims: [values.length], dataType: DataType.INT64, rawData: new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer), unknown: [] } });
+  graph.node.push(
+    c('head/axes2', [2]),
+    c('head/axes1', [1]),
+    makeNode('Unsqueeze', ['attention_mask', 'head/axes2'], ['head/mask3'], 'head/Unsqueeze'),
+    makeNode('Cast', ['head/mask3'], ['head/maskf'], 'head/Cast', { to: DataType.FLOAT }),
+    makeNode('Mul', [top, 'head/maskf'], ['head/masked'], 'head/Mul'),
+    makeNode('ReduceSum', ['head/masked', 'head/axes1'], ['head/sum'], 'head/ReduceSum', { keepdims: 0 }),
+    makeNode('ReduceSum', ['head/maskf', 'head/axes1'], ['head/count'], 'head/ReduceSum_1', { keepdims: 0 }),
+    makeNode('Div', ['head/sum', 'head/count'], ['pooled'], 'head/Div'),
+    makeNode('Gemm', ['pooled', 'head.kernel', 'head.bias'], ['logits'], 'head/Gemm'),
+    makeNode('SoftmaxCrossEntropyLoss', ['logits', 'labels'], ['head/ce'], 'head/SoftmaxCrossEntropyLoss', { reduction: 'none' }),
+    makeNode('Mul', ['head/ce', 'example_weights'], ['head/weighted'], 'head/Mul_1'),
+    makeNode('ReduceSum', ['head/weighted'], ['head/total'], 'head/ReduceSum_2', { keepdims: 0 }),
+    makeNode('ReduceSum', ['example_weights'], ['head/weight_sum'], 'head/ReduceSum_3', { keepdims: 0 }),
+    makeNode('Div', ['head/total', 'head/weight_sum'], ['loss'], 'head/Div_1'),
+  );
+  graph.input.push(
+    tensorValueInfo('labels', DataType.INT64, ['batch_size']),
+    tensorValueInfo('example_weights', DataType.FLOAT, ['batch_size']),
+    tensorValueInfo('head.kernel', DataType.FLOAT, [HIDDEN, CLASSES]),
+    tensorValueInfo('head.bias', DataType.FLOAT, [CLASSES]),
+  );
+  graph.output = [tensorValueInfo('loss', DataType.FLOAT, [])];
+}
+
+function tfLoss(top: TfBertTop, hidden: tf.Tensor3D, mask: tf.Tensor2D, kernel: tf.Tensor, bias: tf.Tensor): tf.Scalar {
+  const h = top.forward(hidden, mask);
+  const maskF = tf.expandDims(tf.cast(mask, 'float32'), 2);
+  const pooled = tf.div(tf.sum(tf.mul(h, maskF), 1), tf.sum(maskF, 1));
+  const logits = tf.add(tf.matMul(pooled, kernel), bias);
+  const ce = tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(tf.tensor1d(LABELS, 'int32'), CLASSES)), 1));
+  const w = tf.tensor1d(EXAMPLE_WEIGHTS);
+  return tf.div(tf.sum(tf.mul(ce, w)), tf.sum(w)) as tf.Scalar;
+}
+
+describe('differentiating real BERT encoder layers (ONNX Runtime vs TF.js autodiff)', () => {
+  const fixtures: Record<string, Fixture> = {};
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+    fixtures.opset17 = await fixture('opset17');
+    fixtures.opset14 = await fixture('opset14');
+  });
+
+  for (const [style, k] of [['opset17', 1], ['opset17', 2], ['opset14', 1]] as const) {
+    it(`${style}, top ${k} layer(s): every weight's gradient within 1e-4 of TF.js`, async () => {
+      const f = fixtures[style]!;
+      const first = LAYERS - k;
+      const names: EncoderTopNames = { embeddings: null, layers: f.structure.layers.slice(first) };
+      const graph = cutLayers(f.model.graph, f.structure.layers[first]!.input, f.structure.layers[LAYERS - 1]!.outputNorm.output);
+      addHead(graph, f.structure.layers[LAYERS - 1]!.outputNorm.output);
+      const layerWeights = trainedInitializers(names);
+      expect(layerWeights.length).toBe(16 * k);
+      const wrt = [...layerWeights, 'head.kernel', 'head.bias'];
+      const gradNames = addGradients(graph, { loss: 'loss', wrt });
+
+      const rng = new Rng(5);
+      const kernel = Float32Array.from({ length: HIDDEN * CLASSES }, () => rng.uniform(-0.3, 0.3));
+      const bias = Float32Array.from({ length: CLASSES }, () => rng.uniform(-0.1, 0.1));
+      const hidden = f.layerInputs[first]!;
+      const session = await ort.InferenceSession.create(encodeModel(opset17Model(graph)));
+      const result = await session.run({
+        hidden: new ort.Tensor('float32', hidden, [batch, seq, HIDDEN]),
+        attention_mask: new ort.Tensor('int64', BigInt64Array.from(inputs.attentionMask.flat().map(BigInt)), [batch, seq]),
+        labels: new ort.Tensor('int64', BigInt64Array.from(LABELS.map(BigInt)), [batch]),
+        example_weights: new ort.Tensor('float32', Float32Array.from(EXAMPLE_WEIGHTS), [batch]),
+        'head.kernel': new ort.Tensor('float32', kernel, [HIDDEN, CLASSES]),
+        'head.bias': new ort.Tensor('float32', bias, [CLASSES]),
+      });
+      await session.release();
+
+      const weights = readInitializers(f.model, layerWeights);
+      const top = TfBertTop.fromWeights({ hidden: HIDDEN, heads: HEADS, layerNormEps: 1e-12 }, names, (name) => weights.get(name)!);
+      const headVars = [tf.variable(tf.tensor2d(kernel, [HIDDEN, CLASSES])), tf.variable(tf.tensor1d(bias))];
+      const x = tf.tensor3d(hidden, [batch, seq, HIDDEN]);
+      const mask = tf.tensor2d(inputs.attentionMask.flat(), [batch, seq]);
+      const vars = [...top.variables().map((v) => v.variable), ...headVars];
+      const { value, grads } = tf.variableGrads(() => tfLoss(top, x, mask, headVars[0]!, headVars[1]!), vars);
+
+      expect(Math.abs((result.loss!.data as Float32Array)[0]! - value.dataSync()[0]!)).toBeLessThan(1e-5);
+      const varNames = [...top.variables().map((v) => v.name), 'head.kernel', 'head.bias'];
+      const ortGrad = (name: string) => result[gradNames.get(name)!]!.data as Float32Array;
+      const tfGrad = (i: number) => grads[vars[i]!.name]!.dataSync() as Float32Array;
+      const largest = (a: Float32Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      const overall = Math.max(...varNames.map((_, i) => largest(tfGrad(i))));
+      // A key bias adds the same q·b to every score of a softmax row, so its exact gradient is 0: both sides
+      // must be rounding noise (≤ 1e-6 × the largest gradient); a relative difference of two noises means nothing.
+      const keyBiases = new Set(names.layers.map((l) => l.key.bias));
+      const differences = varNames.map((name, i) => {
+        if (keyBiases.has(name)) return { name, difference: Math.max(largest(ortGrad(name)), largest(tfGrad(i))) / overall / 1e-2 };
+        return { name, difference: maxRelativeDifference(ortGrad(name), tfGrad(i)) };
+      });
+      const worst = differences.reduce((a, b) => (b.difference > a.difference ? b : a));
+      expect(worst.difference, `worst: ${worst.name}`).toBeLessThanOrEqual(1e-4);
+      // The gradients are not all zero (a loss the weights do not reach would pass trivially).
+      expect(Math.max(...(result[gradNames.get(names.layers[0]!.query.kernel)!]!.data as Float32Array).map(Math.abs))).toBeGreaterThan(1e-6);
+      tf.dispose([x, mask, value, ...Object.values(grads), ...headVars]);
+      top.dispose();
+    });
+  }
+});
