@@ -141,7 +141,7 @@ export class OrtEngine implements TrainingEngine {
   }
 
   /** The masks Head.forward would draw for this batch from this generator, in its order. */
-  private dropoutMasks(rows: number, rng: Rng): Map<string, Float32Array> {
+  dropoutMasks(rows: number, rng: Rng): Map<string, Float32Array> {
     const masks = new Map<string, Float32Array>();
     if (this.head.type !== 'mlp' || this.head.dropout <= 0) return masks;
     for (const { name, outputs } of layerShapes(this.head).slice(0, -1)) masks.set(name, dropoutMaskValues(rows, outputs, this.head.dropout, rng));
