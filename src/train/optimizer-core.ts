@@ -80,7 +80,8 @@ export abstract class OptimizerCore<Slot> {
   async exportState(): Promise<OptimizerState> {
     const slots = [];
     for (const [name, slot] of this.slots) slots.push({ name, shape: this.slotShape(slot), data: await this.readSlot(slot) });
-    const paramSteps = Object.fromEntries([...this.paramSteps].filter(([, steps]) => steps !== this.steps));
+    // A parameter not updated yet (a backbone layer before --unfreeze-at-epoch) has had 0 updates, not `step`.
+    const paramSteps = Object.fromEntries(this.paramNames.map((name) => [name, this.paramSteps.get(name) ?? 0] as const).filter(([, steps]) => steps !== this.steps));
     return { kind: this.config.kind, step: this.steps, ...(Object.keys(paramSteps).length > 0 ? { paramSteps } : {}), slots };
   }
 

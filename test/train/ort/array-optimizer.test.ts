@@ -66,3 +66,27 @@ describe('ArrayOptimizer (Float32Array) vs the TF.js Optimizer', () => {
     dispose();
   });
 });
+
+describe('optimizer state of a parameter that has not trained yet (a backbone layer before --unfreeze-at-epoch)', () => {
+  it('records 0 updates for it, so that exported and imported its first update is bias-corrected as a first one', async () => {
+    const config: OptimizerConfig = { kind: 'adamw', weightDecay: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, momentum: 0 };
+    const params = (): ArrayParam[] => [
+      { name: 'head', data: Float32Array.of(1, 1), shape: [2], decay: false },
+      { name: 'layer', data: Float32Array.of(1, 1), shape: [2], decay: false },
+    ];
+    const continued = params();
+    const optimizer = new ArrayOptimizer(config, continued);
+    for (let step = 0; step < 3; step++) optimizer.apply(new Map([['head', Float32Array.of(0.5, -0.5)]]), 0.1, 0);
+    const state = await optimizer.exportState();
+    expect(state.paramSteps).toEqual({ layer: 0 });
+    const resumed = params();
+    const restored = new ArrayOptimizer(config, resumed);
+    restored.importState(state);
+    const both = new Map([['head', Float32Array.of(0.5, -0.5)], ['layer', Float32Array.of(0.2, -0.3)]]);
+    optimizer.apply(both, 0.1, 0);
+    restored.apply(both, 0.1, 0);
+    // Adam's first update moves each weight by lr · sign(g).
+    expect(Array.from(continued[1]!.data)).toEqual([Math.fround(0.9), Math.fround(1.1)]);
+    expect(resumed[1]!.data).toEqual(continued[1]!.data);
+  });
+});
