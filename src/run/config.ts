@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { MODEL_DTYPES, type DeviceChoice, type ModelDtype, type Pooling } from '../core/index.ts';
 import { usageError } from '../errors.ts';
 import { parseLabelNames } from '../data/flags.ts';
+import { TRAIN_ENGINES, type TrainEngineChoice } from '../train/engine.ts';
 
 import { BUNDLED_MODEL } from '../fixtures/bert.ts';
 
@@ -77,6 +78,8 @@ export interface FinetuneConfig {
   /** Bytes of disk the lower part's hidden states may take (e.g. 2GB); beyond it they are recomputed every epoch. */
   cacheBudget: number;
   cacheDtype: 'float16' | 'float32';
+  /** What trains the backbone layers: ONNX Runtime's training-step graph, TF.js autodiff, or auto (ort where its graph builds). */
+  trainEngine: TrainEngineChoice;
   /** Resume even on another TF.js backend than the run was trained on (its numbers then drift slightly). */
   force: boolean;
 }
@@ -116,6 +119,7 @@ export function defaultFinetuneConfig(): FinetuneConfig {
     backboneLrRatio: 0.1,
     cacheBudget: 4 * 2 ** 30,
     cacheDtype: 'float16',
+    trainEngine: 'auto',
     force: false,
   };
 }
@@ -242,6 +246,7 @@ export const CONFIG_FLAGS: Record<keyof FinetuneConfig, string> = {
   backboneLrRatio: '--backbone-lr-ratio',
   cacheBudget: '--cache-budget',
   cacheDtype: '--cache-dtype',
+  trainEngine: '--train-engine',
   force: '--force',
 };
 
@@ -254,6 +259,7 @@ const CHOICES: Partial<Record<keyof FinetuneConfig, readonly string[]>> = {
   optimizer: ['adamw', 'adam', 'sgd'],
   scheduler: ['linear', 'cosine', 'constant'],
   cacheDtype: ['float16', 'float32'],
+  trainEngine: TRAIN_ENGINES,
 };
 
 const POSITIVE_INTEGERS: (keyof FinetuneConfig)[] = ['maxLength', 'batchSize', 'extractBatchSize', 'epochs', 'maxTrainSamples', 'maxEvalSamples'];

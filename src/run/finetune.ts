@@ -141,7 +141,8 @@ export async function runFinetune(requested: FinetuneConfig, io: FinetuneIO): Pr
               layers: prepared.training.split.describeTrained(),
               unfreeze_at_epoch: config.unfreezeAtEpoch,
               lr_ratio: config.backboneLrRatio,
-              engine: `tfjs ${fitted.tfBackend}`,
+              // The head-only epochs before --unfreeze-at-epoch train in TF.js; the layers' engine is fit's choice.
+              engine: fitted.trainEngine ?? `tfjs ${fitted.tfBackend}`,
               cache_bytes: prepared.cachedBytes,
               cache_dtype: config.cacheDtype,
               recomputed: prepared.recomputed,
@@ -293,6 +294,7 @@ function describe(config: FinetuneConfig, train: RunSplit, validation: Record<st
     lr: config.lr,
     seed: config.seed,
     ...(config.classWeights ? { classWeights: config.classWeights } : {}),
+    ...(unfreezeTopOf(config) !== null ? { unfreezeTop: config.unfreezeTop, trainEngine: config.trainEngine } : {}),
     outputDir: config.outputDir,
   };
 }

@@ -82,7 +82,7 @@ export async function prepareEncoder(
     features[name] = headAlone ? await split.features(lower, pooling) : { rows, dim: split.dim, data: new Float32Array(rows * split.dim) };
   }
   const { train, ...validation } = inputs;
-  return { training: { split, pooling, train: train!, validation }, features, cachedBytes, recomputed };
+  return { training: { split, pooling, train: train!, validation, engine: config.trainEngine }, features, cachedBytes, recomputed };
 }
 
 function isTextBackbone(extractor: FeatureExtractor): extractor is TextBackbone {

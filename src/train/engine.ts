@@ -29,6 +29,8 @@ export interface TrainingEngine {
   readonly name: string;
   /** One optimizer step on one batch of the backbone's input (the lower part's states, or token ids). */
   step(batch: PreparedBatch, labels: Int32Array, dropoutRng: Rng, options: EngineStepOptions): Promise<StepResult>;
+  /** Pooled [rows, hidden] features of a batch with the current weights, where the engine computes them faster than the TF.js top. */
+  pooled?(batch: PreparedBatch): Promise<Float32Array>;
   /** Leaves the TF.js variables and optimizer holding the trained values (before a save, an evaluation, the end). */
   flush(): Promise<void>;
   dispose(): Promise<void>;

@@ -18,6 +18,8 @@ import { trainStep } from './step.ts';
 import type { LowerInputs, SplitEncoder } from '../backbones/split/split-encoder.ts';
 import type { NamedVariable } from '../heads/head.ts';
 import { checkResumeBackend, checkResumeTraining } from './resume-check.ts';
+import type { TrainEngineChoice, TrainingEngine } from './engine.ts';
+import { chooseTrainingEngine } from './engine-choice.ts';
 
 export interface LabelledFeatures {
   features: FeatureMatrix;
@@ -56,12 +58,16 @@ export interface EncoderTraining {
   pooling: Pooling;
   train: LowerInputs;
   validation: Record<string, LowerInputs>;
+  /** What computes the layers' training steps (default 'auto': ONNX Runtime where its graph builds). */
+  engine?: TrainEngineChoice;
 }
 
 export interface FitResult extends RunResults {
   /** The trained head (final weights); the caller disposes it. */
   head: Head;
   tfBackend: string;
+  /** The engine that trained the backbone layers ('ort cpu', 'tfjs wasm'); absent when none trained. */
+  trainEngine?: string;
 }
 
 /**
@@ -125,6 +131,8 @@ export async function fit(options: FitOptions): Promise<FitResult> {
 
   const classWeightValues = config.classWeights === 'balanced' ? balancedClassWeights(train.labels, labelNames.length) : config.classWeights;
   const classWeights = classWeightValues ? tf.tensor1d(classWeightValues) : null;
+  // Chosen at the first step that trains the layers; it holds their weights until flushed.
+  let engine: TrainingEngine | null = null;
   const startedAt = performance.now();
   const secondsSoFar = () => state.elapsedSeconds + (performance.now() - startedAt) / 1000;
   let examplesThisProcess = 0;
@@ -134,6 +142,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
 
   const save = async (slot: CheckpointSlot, reason: 'best' | 'last' | 'manual' | 'interrupt', withResume: boolean) => {
     if (!options.checkpoints) return undefined;
+    await engine?.flush();
     const path = await options.checkpoints.save(slot, {
       head,
       labelNames,
@@ -151,9 +160,11 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   // Once the backbone layers have trained, the validation features are recomputed through them.
   const encoderTouched = () => encoder !== undefined && state.globalStep > stepsPerEpoch * unfreezeAt;
   const evaluateAll = async () => {
+    await engine?.flush();
     const out: Record<string, Metrics> = {};
     for (const name of validationNames) {
-      const features = encoderTouched() ? await encoder!.split.features(encoder!.validation[name]!, encoder!.pooling, config.evalBatchSize) : validation[name].features;
+      const pool = engine?.pooled?.bind(engine);
+      const features = encoderTouched() ? await encoder!.split.features(encoder!.validation[name]!, encoder!.pooling, config.evalBatchSize, pool) : validation[name].features;
       out[name] = await evaluate(head, features, validation[name].labels, labelNames, config.evalBatchSize);
     }
     return out;
@@ -213,7 +224,19 @@ export async function fit(options: FitOptions): Promise<FitResult> {
           const prepared = await encoder.split.prepare(encoder.train, indices);
           const labels = Int32Array.from(indices, (i) => train.labels[i]!);
           batch = { rows: labels.length };
-          ({ loss, correct } = await trainStep(optimizer, [...head.variables(), ...encoderVariables], labels, () => head.forward(encoder.split.pooled(prepared, encoder.pooling), dropoutRng), stepOptions));
+          engine ??= await chooseTrainingEngine({
+            choice: encoder.engine ?? 'auto',
+            split: encoder.split,
+            head,
+            spec,
+            pooling: encoder.pooling,
+            params: [...head.variables(), ...encoderVariables],
+            optimizer,
+            tfBackend: backend,
+            batchSize: config.batchSize,
+            emit,
+          });
+          ({ loss, correct } = await engine.step(prepared, labels, dropoutRng, { ...stepOptions, classWeights: classWeightValues ? Float32Array.from(classWeightValues) : null, classWeightsTensor: classWeights }));
         } else {
           const rows = gatherBatch(train.features, train.labels, order, start, end);
           batch = rows;
@@ -253,12 +276,14 @@ export async function fit(options: FitOptions): Promise<FitResult> {
         emit({ type: 'early-stop', epoch: epoch + 1, monitor: config.earlyStopping.monitor, best: state.earlyStopping.best ?? NaN });
       }
     }
+    await engine?.flush();
   } catch (error) {
     if (head !== options.initialHead) head.dispose();
     throw error;
   } finally {
     classWeights?.dispose();
     optimizer.dispose();
+    await engine?.dispose();
   }
 
   const seconds = secondsSoFar();
@@ -278,7 +303,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     ...(lastCheckpoint ? { lastCheckpoint } : {}),
   };
   emit({ type: 'run-end', results });
-  return { ...results, head, tfBackend: backend };
+  return { ...results, head, tfBackend: backend, ...(engine ? { trainEngine: engine.name } : {}) };
 }
 
 function checkInputs({ train, validation, labelNames }: FitOptions): void {

@@ -14,13 +14,13 @@ describe('finetune with backbone layers (--unfreeze-top)', () => {
   const run = scratchRun('transferkit-unfreeze-');
   const config = () => ({ ...defaultFinetuneConfig(), model: run.model, epochs: 2, batchSize: 64, maxTrainSamples: 192, maxEvalSamples: 64, pooling: 'mean' as const, tfBackend: 'wasm' });
 
-  it('top 1: trains layer 2 from cached lower states, saves it by ONNX initializer name, and predict/eval reproduce the results', async () => {
+  it('top 1: trains layer 2 from cached lower states (ONNX Runtime engine, the auto choice), saves it by ONNX initializer name, and predict/eval reproduce the results', async () => {
     const events: RunEvent[] = [];
     const outcome = await runFinetune({ ...config(), unfreezeTop: 1, unfreezeAtEpoch: 1, outputDir: join(run.dir, 'top1') }, { emit: (e) => events.push(e) });
     const starts = events.filter((e) => e.type === 'epoch-start');
     expect(starts.map((e) => (e as { backboneTraining?: string | null }).backboneTraining)).toEqual([null, 'layer 2']);
     const results = JSON.parse(await readFile(outcome.resultsFile, 'utf8'));
-    expect(results.backbone_training).toMatchObject({ unfreeze_top: 1, layers: 'layer 2', engine: 'tfjs wasm', cache_dtype: 'float16', recomputed: [] });
+    expect(results.backbone_training).toMatchObject({ unfreeze_top: 1, layers: 'layer 2', engine: 'ort cpu', cache_dtype: 'float16', recomputed: [] });
     expect(results.backbone_training.cache_bytes).toBeGreaterThan(0);
 
     const overrides = await readBackboneOverrides(outcome.lastCheckpoint!);

@@ -142,19 +142,27 @@ export class SplitEncoder {
     return tf.div(tf.sum(tf.mul(h, tf.expandDims(mask, 2)), 1), tf.sum(mask, 1, true));
   }
 
-  /** Pooled features of a whole split with the current weights (evaluation, prediction). */
-  async features(inputs: LowerInputs, pooling: Pooling, batchSize = 64): Promise<FeatureMatrix> {
+  /**
+   * Pooled features of a whole split with the current weights (evaluation, prediction); `pool` computes
+   * a batch's instead of the TF.js top (the ONNX Runtime training engine's forward graph).
+   */
+  async features(inputs: LowerInputs, pooling: Pooling, batchSize = 64, pool?: (batch: PreparedBatch) => Promise<Float32Array>): Promise<FeatureMatrix> {
     const n = inputs.encoded.length;
     const data = new Float32Array(n * this.dim);
     for (const indices of planBatches(inputs.encoded.map((e) => e.ids.length), { batchSize, bucketing: true })) {
       const prepared = await this.prepare(inputs, indices);
-      const pooled = tf.tidy(() => this.pooled(prepared, pooling));
-      const values = (await pooled.data()) as Float32Array;
-      pooled.dispose();
+      const values = pool ? await pool(prepared) : await this.pooledValues(prepared, pooling);
       indices.forEach((i, r) => data.set(values.subarray(r * this.dim, (r + 1) * this.dim), i * this.dim));
       await new Promise(setImmediate);
     }
     return { rows: n, dim: this.dim, data };
+  }
+
+  private async pooledValues(prepared: PreparedBatch, pooling: Pooling): Promise<Float32Array> {
+    const pooled = tf.tidy(() => this.pooled(prepared, pooling));
+    const values = (await pooled.data()) as Float32Array;
+    pooled.dispose();
+    return values;
   }
 
   /** FeatureExtractor.extract for inference: no cache, each batch runs the lower part then the top. */

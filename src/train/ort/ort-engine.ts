@@ -94,6 +94,11 @@ export class OrtEngine implements TrainingEngine {
     this.attached = { params, optimizer, arrays: optimizerArrays };
   }
 
+  /** Evaluation's features: the step graph's forward session (no gradients, no dropout). */
+  async pooled(batch: PreparedBatch): Promise<Float32Array> {
+    return (await this.compute('forward', batch, { labels: new Int32Array(batch.rows), classWeights: null })).pooled;
+  }
+
   async flush(): Promise<void> {
     if (!this.attached) return;
     const { params, optimizer, arrays } = this.attached;
