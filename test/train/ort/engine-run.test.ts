@@ -1,0 +1,57 @@
+/**
+ * The same seeded finetune with backbone layers on the bundled tiny model, once per engine: the ort
+ * engine's run ends with the TF.js engine's metrics (train and validation loss within 1e-4, the same
+ * accuracy), and each names its engine in results.json.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { defaultFinetuneConfig, runFinetune, type RunEvent } from '../../../src/index.ts';
+import { parseConfigField } from '../../../src/run/config.ts';
+import { scratchRun } from '../../helpers/tiny-model.ts';
+
+const run = scratchRun('transferkit-engine-run-');
+
+async function finetune(engine: 'ort' | 'tfjs', unfreezeTop: number | 'all', head: 'linear' | 'mlp') {
+  const events: RunEvent[] = [];
+  const config = {
+    ...defaultFinetuneConfig(),
+    model: run.model,
+    epochs: 2,
+    batchSize: 16,
+    maxTrainSamples: 64,
+    maxEvalSamples: 32,
+    pooling: 'mean' as const,
+    head,
+    tfBackend: 'wasm',
+    lr: 5e-3,
+    unfreezeTop,
+    trainEngine: engine,
+    outputDir: join(run.dir, `${engine}-${unfreezeTop}-${head}`),
+  };
+  const outcome = await runFinetune(config, { emit: (e) => events.push(e) });
+  const results = JSON.parse(await readFile(outcome.resultsFile, 'utf8'));
+  const notices = events.flatMap((e) => (e.type === 'notice' ? [e.message] : []));
+  return { outcome, results, notices };
+}
+
+describe('a seeded run trains the layers to the same metrics on either engine', () => {
+  for (const [unfreezeTop, head] of [[2, 'linear'], ['all', 'mlp']] as const) {
+    it(`unfreeze top ${unfreezeTop}, ${head} head: train and validation loss within 1e-4, same accuracy`, async () => {
+      const tfjs = await finetune('tfjs', unfreezeTop, head);
+      const ort = await finetune('ort', unfreezeTop, head);
+      expect(tfjs.results.backbone_training.engine).toBe('tfjs wasm');
+      expect(ort.results.backbone_training.engine).toBe('ort cpu');
+      expect(ort.notices.some((m) => /train on ort cpu$/.test(m))).toBe(true);
+      expect(Math.abs(ort.outcome.train.loss - tfjs.outcome.train.loss)).toBeLessThan(1e-4);
+      expect(ort.outcome.train.accuracy).toBe(tfjs.outcome.train.accuracy);
+      expect(Math.abs(ort.outcome.eval.validation!.loss - tfjs.outcome.eval.validation!.loss)).toBeLessThan(1e-4);
+      expect(ort.outcome.eval.validation!.accuracy).toBe(tfjs.outcome.eval.validation!.accuracy);
+    });
+  }
+
+  it('--train-engine takes ort, tfjs or auto, naming the flag otherwise', () => {
+    expect(parseConfigField('trainEngine', 'ort')).toBe('ort');
+    expect(() => parseConfigField('trainEngine', 'onnx')).toThrow(expect.objectContaining({ kind: 'usage', where: { flag: '--train-engine' } }));
+  });
+});
