@@ -15,7 +15,7 @@ import { dropoutMaskValues, type NamedVariable } from '../../heads/head.ts';
 import { ArrayOptimizer } from '../array-optimizer.ts';
 import type { Optimizer } from '../optimizers.ts';
 import type { EngineStepOptions, StepResult, TrainingEngine } from '../engine.ts';
-import { padToSequence, StepSessions, type Differentiate, type StepKind } from './step-sessions.ts';
+import { loadOrt, padToSequence, StepSessions, type Differentiate, type StepKind } from './step-sessions.ts';
 import { STEP } from './training-graph.ts';
 
 export interface StepInputs {
@@ -111,7 +111,7 @@ export class OrtEngine implements TrainingEngine {
     const seq = this.sessions.bucket(batch.seq);
     const padded = padToSequence(batch, seq, this.dim, this.padId);
     const { session, gradients } = await this.sessions.get(kind, batch.rows, seq);
-    const ort = (await import('onnxruntime-node')).default;
+    const ort = await loadOrt();
     const feeds: Record<string, Tensor> = {};
     const wanted = new Set(session.inputNames);
     const feed = (name: string, make: () => Tensor) => {

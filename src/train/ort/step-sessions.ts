@@ -71,11 +71,17 @@ export class StepSessions {
   }
 
   private async create(kind: StepKind, rows: number, seq: number): Promise<StepSession> {
-    const ort = (await import('onnxruntime-node')).default;
+    const ort = await loadOrt();
     const { model, gradients } = this.graph(kind, rows, seq);
     const session = await ort.InferenceSession.create(encodeModel(model), { executionProviders: [this.device], graphOptimizationLevel: 'all' });
     return { session, gradients, rows, seq };
   }
+}
+
+/** onnxruntime-node, loaded on first use (its default export is missing under some ESM loaders, e.g. tsx's). */
+export async function loadOrt(): Promise<typeof import('onnxruntime-node')> {
+  const mod = await import('onnxruntime-node');
+  return (mod as unknown as { default?: typeof mod }).default ?? mod;
 }
 
 /** A prepared batch right-padded to `seq` tokens: zero hidden states / padding ids, mask 0. */
