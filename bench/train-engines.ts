@@ -5,11 +5,12 @@
  *   - seconds per training step for K = 1, 2, 4, all: ort and tfjs steps interleaved, best of --reps
  *     (tfjs: --tfjs-reps-deep for K = 4 and all, whose wasm steps take minutes), each after a warm-up
  *     step; both start from the lower part's cached states, as a run within --cache-budget does;
- *   - seconds per epoch over 2,000 pairs for K = 1 and 2: measured for ort (the lower part's states
- *     timed apart), estimated for tfjs as its step time × 250 steps;
+ *   - seconds per epoch over 2,000 pairs for K = 1 and 2: for ort the mean of --epoch-sample steps on
+ *     batches drawn as an epoch draws them, times 250 steps, plus the lower part's states (computed once,
+ *     cached after) at the sampled pairs' rate; for tfjs its best step time × 250 (a wasm epoch takes hours);
  *   - peak RSS of an ort training process per K at batch 8 × 128 tokens (a child process each).
  *
- *   node bin/run-ts.js bench/train-engines.ts [--device cpu] [--ks 1,2,4,all] [--reps 3] [--tfjs-reps-deep 1] [--skip-epoch] [--skip-tfjs]
+ *   node bin/run-ts.js bench/train-engines.ts [--device cpu] [--ks 1,2,4,all] [--reps 3] [--tfjs-reps 3] [--tfjs-reps-deep 1] [--epoch-sample 24] [--skip-epoch]
  */
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -36,9 +37,10 @@ const { values } = parseArgs({
     device: { type: 'string', default: 'cpu' },
     ks: { type: 'string', default: '1,2,4,all' },
     reps: { type: 'string', default: '3' },
+    'tfjs-reps': { type: 'string', default: '3' },
     'tfjs-reps-deep': { type: 'string', default: '1' },
+    'epoch-sample': { type: 'string', default: '24' },
     'skip-epoch': { type: 'boolean' },
-    'skip-tfjs': { type: 'boolean' },
     'memory-probe': { type: 'string' },
   },
 });
@@ -136,7 +138,7 @@ const reps = Number(values.reps);
 const stepTimes = new Map<string, { ort: Timing; tfjs: Timing | null }>();
 for (const k of values.ks!.split(',').map(parseK)) {
   const deep = k === 'all' || k >= 4;
-  const tfjsReps = values['skip-tfjs'] ? 0 : deep ? Number(values['tfjs-reps-deep']) : reps;
+  const tfjsReps = Number(deep ? values['tfjs-reps-deep'] : values['tfjs-reps']);
   const t = await trainers(k, Array.from(order.subarray(0, BATCH * (reps + 1)), (i) => encoded[i]!));
   const batchAt = (s: number) => Int32Array.from({ length: BATCH }, (_, j) => s * BATCH + j);
   // Warm-up: every timed batch once through ort (one session per sequence bucket is built on first use), one through tfjs.
@@ -159,17 +161,19 @@ for (const k of values.ks!.split(',').map(parseK)) {
 }
 
 if (!values['skip-epoch']) {
+  const sample = Number(values['epoch-sample']);
+  const steps = Math.ceil(EPOCH_PAIRS / BATCH);
   for (const k of [1, 2]) {
-    const t = await trainers(k, encoded);
-    const started = performance.now();
-    const cpu = process.cpuUsage();
-    const steps = Math.ceil(EPOCH_PAIRS / BATCH);
-    for (let s = 0; s < steps; s++) await timeStep(t.ort, t, order.subarray(s * BATCH, (s + 1) * BATCH), s);
-    const used = process.cpuUsage(cpu);
-    const epoch = { wall: (performance.now() - started) / 1000, cpu: (used.user + used.system) / 1e6 };
+    const t = await trainers(k, Array.from(order.subarray(0, sample * BATCH), (i) => encoded[i]!));
+    const batchAt = (s: number) => Int32Array.from({ length: BATCH }, (_, j) => s * BATCH + j);
+    for (let s = 0; s < sample; s++) await timeStep(t.ort, t, batchAt(s), s); // builds every bucket's session
+    const times: Timing[] = [];
+    for (let s = 0; s < sample; s++) times.push(await timeStep(t.ort, t, batchAt(s), s));
+    const mean = { wall: times.reduce((a, x) => a + x.wall, 0) / sample, cpu: times.reduce((a, x) => a + x.cpu, 0) / sample };
+    const states = (t.statesSeconds * EPOCH_PAIRS) / (sample * BATCH);
     const tfjsStep = stepTimes.get(String(k))?.tfjs;
     console.log(
-      `K=${k} epoch over ${EPOCH_PAIRS} pairs (${steps} steps): ort ${epoch.wall.toFixed(0)} s wall / ${epoch.cpu.toFixed(0)} s cpu measured (+ ${t.statesSeconds.toFixed(0)} s wall once for the lower part's states, cached after); tfjs ~${tfjsStep ? `${(tfjsStep.wall * steps).toFixed(0)} s wall / ${(tfjsStep.cpu * steps).toFixed(0)} s cpu estimated (best step x ${steps})` : '-'}`,
+      `K=${k} epoch over ${EPOCH_PAIRS} pairs (${steps} steps of ${BATCH}): ort ${(mean.wall * steps).toFixed(0)} s wall / ${(mean.cpu * steps).toFixed(0)} s cpu (mean of ${sample} sampled steps x ${steps}) + ~${states.toFixed(0)} s wall once for the lower part's states (cached after); tfjs ~${tfjsStep ? `${(tfjsStep.wall * steps).toFixed(0)} s wall / ${(tfjsStep.cpu * steps).toFixed(0)} s cpu (best step x ${steps})` : '-'}`,
     );
     await t.dispose();
   }
