@@ -10,7 +10,7 @@
  *     cached after) at the sampled pairs' rate; for tfjs its best step time × 250 (a wasm epoch takes hours);
  *   - peak RSS of an ort training process per K at batch 8 × 128 tokens (a child process each).
  *
- *   node bin/run-ts.js bench/train-engines.ts [--device cpu] [--ks 1,2,4,all] [--reps 3] [--tfjs-reps 3] [--tfjs-reps-deep 1] [--epoch-sample 24] [--skip-epoch]
+ *   node bin/run-ts.js bench/train-engines.ts [--device cpu] [--ks 1,2,4,all] [--reps 3] [--tfjs-reps 3] [--tfjs-reps-deep 1] [--epoch-sample 24] [--skip-epoch] [--skip-memory]
  */
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -41,6 +41,7 @@ const { values } = parseArgs({
     'tfjs-reps-deep': { type: 'string', default: '1' },
     'epoch-sample': { type: 'string', default: '24' },
     'skip-epoch': { type: 'boolean' },
+    'skip-memory': { type: 'boolean' },
     'memory-probe': { type: 'string' },
   },
 });
@@ -180,7 +181,7 @@ if (!values['skip-epoch']) {
 }
 await base.dispose();
 
-for (const k of values.ks!.split(',')) {
+for (const k of values['skip-memory'] ? [] : values.ks!.split(',')) {
   try {
     const out = execFileSync(process.execPath, [new URL('../bin/run-ts.js', import.meta.url).pathname, new URL(import.meta.url).pathname, '--memory-probe', k, '--device', values.device!], { encoding: 'utf8', maxBuffer: 1 << 24 });
     const r = JSON.parse(out.trim().split('\n').pop()!);
