@@ -191,6 +191,20 @@ export const shapeCases: GradCase[] = [
     tf: (x) => tf.reshape(x.x!, [6, 4]),
   },
   {
+    name: 'Reshape to a run-time shape (Shape, Gather, Concat: integer paths pass through)',
+    inputs: [f('x', [2, 3, 4], { declared: ['batch', 'seq', 4] }), f('w', [4])],
+    nodes: [
+      node('Mul', ['x', 'w'], ['xw'], 'Mul'),
+      node('Shape', ['x'], ['shape'], 'Shape'),
+      ints('zero', [0]),
+      ints('minus1', [-1]),
+      node('Gather', ['shape', 'zero'], ['b'], 'Gather', { axis: 0 }),
+      node('Concat', ['b', 'minus1'], ['target'], 'Concat', { axis: 0 }),
+      node('Reshape', ['xw', 'target'], ['y'], 'Reshape'),
+    ],
+    tf: (x) => tf.reshape(tf.mul(x.x!, x.w!), [2, 12]),
+  },
+  {
     name: 'Transpose perm [1,2,0], then the default (reversed) perm',
     inputs: [f('x', [2, 3, 4])],
     nodes: [node('Transpose', ['x'], ['t'], 'Transpose', { perm: [1, 2, 0] }), node('Transpose', ['t'], ['y'], 'Transpose_1')],
