@@ -12,15 +12,16 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findBertStructure, type BertStructure } from '../../../src/backbones/onnx/bert-structure.ts';
-import { makeNode, opset17Model, tensorValueInfo } from '../../../src/backbones/onnx/build.ts';
+import { opset17Model } from '../../../src/backbones/onnx/build.ts';
 import { exposeTensors } from '../../../src/backbones/onnx/hidden-state-outputs.ts';
-import { DataType, decodeModel, emptyGraph, encodeModel, initializerTensor, type GraphProto, type ModelProto, type NodeProto } from '../../../src/backbones/onnx/model.ts';
+import { decodeModel, encodeModel, type ModelProto } from '../../../src/backbones/onnx/model.ts';
 import { TfBertTop, trainedInitializers, type EncoderTopNames } from '../../../src/backbones/tfjs/bert-encoder.ts';
 import { readInitializers } from '../../../src/backbones/tfjs/onnx-weights.ts';
 import { Rng } from '../../../src/core/index.ts';
 import { addGradients } from '../../../src/train/onnx-grad/index.ts';
 import { PADDED_PAIR_BATCH, runBert } from '../../backbones/onnx/ort-session.ts';
 import { makeTestBert, scratchFolder } from '../../helpers/tiny-model.ts';
+import { addHead, cutLayers } from './encoder-graph.ts';
 import { maxRelativeDifference } from './grad-harness.ts';
 
 const [LAYERS, HIDDEN, HEADS, CLASSES] = [2, 32, 4, 3];
@@ -49,58 +50,6 @@ async function fixture(style: 'opset17' | 'opset14'): Promise<Fixture> {
   return { model, structure, layerInputs: structure.layers.map((_, i) => states[`layer_input.${i}`]!.data) };
 }
 
-/** The nodes computing `output` from `hiddenIn` and the graph inputs (the attention mask), with their weights. */
-function cutLayers(source: GraphProto, hiddenIn: string, output: string): GraphProto {
-  const producer = new Map<string, NodeProto>();
-  for (const node of source.node) for (const out of node.output) producer.set(out, node);
-  const keep = new Set<NodeProto>();
-  const stack = [output];
-  const seen = new Set<string>();
-  while (stack.length > 0) {
-    const tensor = stack.pop()!;
-    if (seen.has(tensor) || tensor === hiddenIn) continue;
-    seen.add(tensor);
-    const node = producer.get(tensor);
-    if (node && !keep.has(node)) {
-      keep.add(node);
-      stack.push(...node.input.filter(Boolean));
-    }
-  }
-  const graph = emptyGraph('encoder-top');
-  graph.node = source.node.filter((n) => keep.has(n)).map((n) => ({ ...n, input: n.input.map((i) => (i === hiddenIn ? 'hidden' : i)) }));
-  graph.initializer = source.initializer.filter((init) => seen.has(initializerTensor(init).name));
-  graph.input = [tensorValueInfo('hidden', DataType.FLOAT, ['batch_size', 'sequence_length', HIDDEN]), tensorValueInfo('attention_mask', DataType.INT64, ['batch_size', 'sequence_length'])];
-  return graph;
-}
-
-/** Masked mean-pool, linear head (Gemm), cross-entropy weighted per example: Σ wᵢ·CEᵢ / Σ wᵢ. */
-function addHead(graph: GraphProto, top: string): void {
-  const c = (name: string, values: number[]) => makeNode('Constant', [], [name], name, { value: { name: '', dims: [values.length], dataType: DataType.INT64, rawData: new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer), unknown: [] } });
-  graph.node.push(
-    c('head/axes2', [2]),
-    c('head/axes1', [1]),
-    makeNode('Unsqueeze', ['attention_mask', 'head/axes2'], ['head/mask3'], 'head/Unsqueeze'),
-    makeNode('Cast', ['head/mask3'], ['head/maskf'], 'head/Cast', { to: DataType.FLOAT }),
-    makeNode('Mul', [top, 'head/maskf'], ['head/masked'], 'head/Mul'),
-    makeNode('ReduceSum', ['head/masked', 'head/axes1'], ['head/sum'], 'head/ReduceSum', { keepdims: 0 }),
-    makeNode('ReduceSum', ['head/maskf', 'head/axes1'], ['head/count'], 'head/ReduceSum_1', { keepdims: 0 }),
-    makeNode('Div', ['head/sum', 'head/count'], ['pooled'], 'head/Div'),
-    makeNode('Gemm', ['pooled', 'head.kernel', 'head.bias'], ['logits'], 'head/Gemm'),
-    makeNode('SoftmaxCrossEntropyLoss', ['logits', 'labels'], ['head/ce'], 'head/SoftmaxCrossEntropyLoss', { reduction: 'none' }),
-    makeNode('Mul', ['head/ce', 'example_weights'], ['head/weighted'], 'head/Mul_1'),
-    makeNode('ReduceSum', ['head/weighted'], ['head/total'], 'head/ReduceSum_2', { keepdims: 0 }),
-    makeNode('ReduceSum', ['example_weights'], ['head/weight_sum'], 'head/ReduceSum_3', { keepdims: 0 }),
-    makeNode('Div', ['head/total', 'head/weight_sum'], ['loss'], 'head/Div_1'),
-  );
-  graph.input.push(
-    tensorValueInfo('labels', DataType.INT64, ['batch_size']),
-    tensorValueInfo('example_weights', DataType.FLOAT, ['batch_size']),
-    tensorValueInfo('head.kernel', DataType.FLOAT, [HIDDEN, CLASSES]),
-    tensorValueInfo('head.bias', DataType.FLOAT, [CLASSES]),
-  );
-  graph.output = [tensorValueInfo('loss', DataType.FLOAT, [])];
-}
-
 function tfLoss(encoder: TfBertTop, hidden: tf.Tensor3D, mask: tf.Tensor2D, kernel: tf.Tensor, bias: tf.Tensor): tf.Scalar {
   const h = encoder.forward(hidden, mask);
   const maskF = tf.expandDims(tf.cast(mask, 'float32'), 2);
@@ -125,8 +74,8 @@ describe('differentiating real BERT encoder layers (ONNX Runtime vs TF.js autodi
       const first = k === 'all' ? 0 : LAYERS - k;
       const names: EncoderTopNames = { embeddings: k === 'all' ? f.structure.embeddings : null, layers: f.structure.layers.slice(first) };
       const top = f.structure.layers[LAYERS - 1]!.outputNorm.output;
-      const graph = k === 'all' ? { ...decodeModel(encodeModel(f.model)).graph, output: [] } : cutLayers(f.model.graph, f.structure.layers[first]!.input, top);
-      addHead(graph, top);
+      const graph = k === 'all' ? { ...decodeModel(encodeModel(f.model)).graph, output: [] } : cutLayers(f.model.graph, f.structure.layers[first]!.input, top, HIDDEN);
+      addHead(graph, top, HIDDEN, CLASSES);
       const layerWeights = trainedInitializers(names);
       expect(layerWeights.length).toBe(16 * names.layers.length + (k === 'all' ? 5 : 0));
       const wrt = [...layerWeights, 'head.kernel', 'head.bias'];
