@@ -59,6 +59,7 @@ const normalizeAxis = (axis: number, rank: number) => (axis < 0 ? axis + rank : 
 
 export class ShapeTable {
   readonly info = new Map<string, TensorInfo>();
+  private readonly shapeValues = new Map<string, Dim[]>();
   readonly index: GraphIndex;
   /** The graph's nodes in topological order. */
   readonly order: NodeProto[];
@@ -75,7 +76,10 @@ export class ShapeTable {
       const t = initializerTensor(init);
       this.info.set(t.name, { elemType: t.dataType, dims: t.dims.slice() });
     }
-    for (const node of this.order) this.inferNode(node);
+    for (const node of this.order) {
+      this.inferNode(node);
+      this.propagateValues(node);
+    }
   }
 
   get(name: string): TensorInfo | undefined {
@@ -90,9 +94,20 @@ export class ShapeTable {
   elemType(name: string): number {
     return this.info.get(name)?.elemType ?? 0;
   }
-  /** Values of a constant int tensor (Constant node or initializer), if it is one. */
+  /**
+   * What an integer tensor holds, where shape arithmetic makes it known: constants, and values computed
+   * from Shape (symbolic sizes such as `sequence_length`) through Gather, Unsqueeze, Concat, ... as
+   * exporters write dynamic Reshape targets and Slice ends.
+   */
+  values(name: string): Dim[] | undefined {
+    if (!name) return undefined;
+    return this.shapeValues.get(name) ?? this.index.constantInts(name);
+  }
+
+  /** Values of an integer tensor known to be constant numbers. */
   constantInts(name: string): number[] | undefined {
-    return name ? this.index.constantInts(name) : undefined;
+    const values = this.values(name);
+    return values?.every((v) => typeof v === 'number') ? (values as number[]) : undefined;
   }
 
   /** A rank the gradient rule cannot do without: a clear error when inference did not find it. */
@@ -150,7 +165,7 @@ export class ShapeTable {
         return this.set(out, DataType.INT64, this.reducedDims(node, inDims(0), [intAttr(node, 'axis', 0)]));
       case 'ConstantOfShape': {
         const value = attr(node, 'value')?.t;
-        const target = this.constantInts(node.input[0]!);
+        const target = this.values(node.input[0]!);
         const length = inDims(0)?.[0];
         return this.set(out, value?.dataType ?? DataType.FLOAT, target ?? (typeof length === 'number' ? Array<Dim>(length).fill(null) : undefined));
       }
@@ -173,7 +188,7 @@ export class ShapeTable {
         return;
       }
       case 'Reshape':
-        return this.set(out, inType(0), reshapeDims(inDims(0), this.constantInts(node.input[1]!), intAttr(node, 'allowzero', 0) === 1, inDims(1)));
+        return this.set(out, inType(0), reshapeDims(inDims(0), this.values(node.input[1]!), intAttr(node, 'allowzero', 0) === 1, inDims(1)));
       case 'Transpose': {
         const x = inDims(0);
         const perm = intsAttr(node, 'perm') ?? x?.map((_, i) => x.length - 1 - i);
@@ -198,9 +213,15 @@ export class ShapeTable {
       }
       case 'Slice': {
         const x = inDims(0);
-        const axes = node.input[3] ? this.constantInts(node.input[3]) : x?.map((_, i) => i);
-        const sliced = new Set(axes?.map((a) => normalizeAxis(a, x?.length ?? 0)));
-        return this.set(out, inType(0), x?.map((d, i) => (axes === undefined || sliced.has(i) ? null : d)));
+        const [starts, ends, steps] = [this.values(node.input[1]!), this.values(node.input[2]!), node.input[4] ? this.values(node.input[4]) : undefined];
+        const axes = node.input[3] ? this.constantInts(node.input[3]) : starts?.map((_, i) => i);
+        if (!x || !axes) return this.set(out, inType(0), x?.map(() => null));
+        const dims = x.slice();
+        axes.forEach((a, j) => {
+          const axis = normalizeAxis(a, x.length);
+          dims[axis] = slicedDim(x[axis]!, starts?.[j] ?? null, ends?.[j] ?? null, steps ? (steps[j] ?? null) : 1);
+        });
+        return this.set(out, inType(0), dims);
       }
       case 'Unsqueeze': {
         const x = inDims(0);
@@ -226,10 +247,10 @@ export class ShapeTable {
         return this.set(out, inType(0), [product(x.slice(0, axis)), product(x.slice(axis))]);
       }
       case 'Expand': {
-        const target = this.constantInts(node.input[1]!);
+        const target = this.values(node.input[1]!);
         const length = inDims(1)?.[0];
         const shape = target ?? (typeof length === 'number' ? Array<Dim>(length).fill(null) : undefined);
-        return this.set(out, inType(0), shape ? broadcastDims([inDims(0), shape.map((d) => (d === 1 ? null : d))]) : undefined);
+        return this.set(out, inType(0), shape ? broadcastDims([inDims(0), shape]) : undefined);
       }
       case 'OneHot': {
         const indices = inDims(0);
@@ -261,6 +282,49 @@ export class ShapeTable {
     }
   }
 
+  /** Tracks small integer tensors through the ops that exporters use for shape arithmetic. */
+  private propagateValues(node: NodeProto): void {
+    const out = node.output[0];
+    if (!out) return;
+    const input = (i: number) => this.values(node.input[i] ?? '');
+    let result: Dim[] | undefined;
+    switch (node.opType) {
+      case 'Shape': {
+        const x = this.dims(node.input[0]!);
+        if (x) result = x.slice(normalizeAxis(intAttr(node, 'start', 0), x.length), attr(node, 'end') ? normalizeAxis(intAttr(node, 'end', 0), x.length) : x.length);
+        break;
+      }
+      case 'Gather': {
+        const [data, indices] = [input(0), this.constantInts(node.input[1]!)];
+        if (data && indices && intAttr(node, 'axis', 0) === 0) result = indices.map((i) => data[i < 0 ? i + data.length : i] ?? null);
+        break;
+      }
+      case 'Unsqueeze':
+      case 'Squeeze':
+      case 'Reshape':
+      case 'Identity':
+      case 'Cast':
+        result = input(0);
+        break;
+      case 'Concat': {
+        const parts = node.input.map((_, i) => input(i));
+        if (parts.every(Boolean)) result = parts.flatMap((p) => p!);
+        break;
+      }
+      case 'Add':
+      case 'Sub':
+      case 'Mul':
+      case 'Div': {
+        const [a, b] = [input(0), input(1)];
+        if (a && b && (a.length === b.length || a.length === 1 || b.length === 1)) {
+          result = Array.from({ length: Math.max(a.length, b.length) }, (_, i) => arithmetic(node.opType, a[a.length === 1 ? 0 : i]!, b[b.length === 1 ? 0 : i]!));
+        }
+        break;
+      }
+    }
+    if (result && result.length <= MAX_TRACKED_VALUES) this.shapeValues.set(out, result);
+  }
+
   private reducedDims(node: NodeProto, x: Dim[] | undefined, axes = this.reduceAxes(node)): Dim[] | undefined {
     if (!x) return undefined;
     const keep = intAttr(node, 'keepdims', 1) === 1;
@@ -290,7 +354,36 @@ function matMulDims(a: Dim[] | undefined, b: Dim[] | undefined): Dim[] | undefin
   return [...batch, a[a.length - 2]!, b[b.length - 1]!];
 }
 
-function reshapeDims(x: Dim[] | undefined, target: number[] | undefined, allowZero: boolean, targetDims: Dim[] | undefined): Dim[] | undefined {
+const MAX_TRACKED_VALUES = 16;
+
+function arithmetic(op: string, a: Dim, b: Dim): Dim {
+  if (typeof a !== 'number' || typeof b !== 'number') return null;
+  if (op === 'Add') return a + b;
+  if (op === 'Sub') return a - b;
+  if (op === 'Mul') return a * b;
+  return b === 0 ? null : Math.trunc(a / b);
+}
+
+/**
+ * One axis of a Slice: exact for numbers (ONNX clamping rules); `0:n:1` with a symbolic end n is n (the
+ * position-ids slice to the sequence length: a longer sequence could not run at all); otherwise unknown.
+ */
+function slicedDim(dim: Dim, start: Dim, end: Dim, step: Dim): Dim {
+  if (typeof start === 'number' && typeof end === 'number' && typeof step === 'number' && typeof dim === 'number' && step !== 0) {
+    const wrap = (v: number) => (v < 0 ? v + dim : v);
+    if (step > 0) {
+      const [from, to] = [Math.min(Math.max(wrap(start), 0), dim), Math.min(Math.max(wrap(end), 0), dim)];
+      return Math.max(0, Math.ceil((to - from) / step));
+    }
+    const [from, to] = [Math.min(Math.max(wrap(start), 0), dim - 1), Math.min(Math.max(wrap(end), -1), dim - 1)];
+    return Math.max(0, Math.ceil((from - to) / -step));
+  }
+  if (start === 0 && step === 1 && typeof end === 'string') return end;
+  if (start === 0 && step === 1 && typeof end === 'number' && end >= Number.MAX_SAFE_INTEGER) return dim;
+  return null;
+}
+
+function reshapeDims(x: Dim[] | undefined, target: Dim[] | undefined, allowZero: boolean, targetDims: Dim[] | undefined): Dim[] | undefined {
   if (!target) {
     const length = targetDims?.[0];
     return typeof length === 'number' ? Array<Dim>(length).fill(null) : undefined;

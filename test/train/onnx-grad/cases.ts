@@ -9,7 +9,7 @@ const ints = (name: string, values: number[]) => node('Constant', [], [name], `$
 const scalarConst = (name: string, value: number) => floatTensor(name, [], Float32Array.of(value));
 
 type Binary = 'Add' | 'Sub' | 'Mul' | 'Div';
-const tfBinary: Record<Binary, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor> = { Add: tf.add, Sub: tf.sub, Mul: tf.mul, Div: tf.div };
+export const tfBinary: Record<Binary, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor> = { Add: tf.add, Sub: tf.sub, Mul: tf.mul, Div: tf.div };
 
 /** Each binary op with a broadcast on each side: [2,3,4] ∘ [3,1] and [4] ∘ [2,1,4] (b positive for Div). */
 const binaryCases: GradCase[] = (['Add', 'Sub', 'Mul', 'Div'] as const).flatMap((op) => [
@@ -59,6 +59,14 @@ export const elementwiseCases: GradCase[] = [
   unary('Sigmoid', tf.sigmoid),
   unary('Reciprocal', tf.reciprocal, 0.5, 2),
   unary('Identity', (x) => tf.mul(x, 1)),
+  unary('Abs', tf.abs),
+  {
+    name: 'Dropout at inference (ratio 0.3, no training_mode): identity',
+    inputs: [f('x', [2, 3])],
+    initializers: [scalarConst('ratio', 0.3)],
+    nodes: [node('Dropout', ['x', 'ratio'], ['y'], 'Dropout')],
+    tf: (x) => tf.mul(x.x!, 1),
+  },
   {
     name: 'Cast float → double → float (the gradient takes the float64 detour back)',
     inputs: [f('x', [3, 4])],
@@ -86,7 +94,7 @@ export const elementwiseCases: GradCase[] = [
   },
 ];
 
-const matmul = (name: string, a: number[], b: number[], declared?: { a?: (number | string | null)[]; b?: (number | string | null)[] }): GradCase => ({
+export const matmul = (name: string, a: number[], b: number[], declared?: { a?: (number | string | null)[]; b?: (number | string | null)[] }): GradCase => ({
   name: `MatMul ${name} ${JSON.stringify(a)}·${JSON.stringify(b)}`,
   inputs: [f('a', a, { declared: declared?.a }), f('b', b, { declared: declared?.b })],
   nodes: [node('MatMul', ['a', 'b'], ['y'], 'MatMul')],
@@ -128,7 +136,7 @@ export const matmulCases: GradCase[] = [
   gemm(1, 1, [3, 5]),
 ];
 
-function tfLayerNorm(x: tf.Tensor, axes: number[], eps: number): tf.Tensor {
+export function tfLayerNorm(x: tf.Tensor, axes: number[], eps: number): tf.Tensor {
   const { mean, variance } = tf.moments(x, axes, true);
   return tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps)));
 }
@@ -189,6 +197,20 @@ export const shapeCases: GradCase[] = [
     inputs: [f('x', [2, 3, 4])],
     nodes: [ints('s1', [0, -1]), ints('s2', [6, 4]), node('Reshape', ['x', 's1'], ['r'], 'Reshape'), node('Reshape', ['r', 's2'], ['y'], 'Reshape_1')],
     tf: (x) => tf.reshape(x.x!, [6, 4]),
+  },
+  {
+    name: 'Reshape to a run-time shape (Shape, Gather, Concat: integer paths pass through)',
+    inputs: [f('x', [2, 3, 4], { declared: ['batch', 'seq', 4] }), f('w', [4])],
+    nodes: [
+      node('Mul', ['x', 'w'], ['xw'], 'Mul'),
+      node('Shape', ['x'], ['shape'], 'Shape'),
+      ints('zero', [0]),
+      ints('minus1', [-1]),
+      node('Gather', ['shape', 'zero'], ['b'], 'Gather', { axis: 0 }),
+      node('Concat', ['b', 'minus1'], ['target'], 'Concat', { axis: 0 }),
+      node('Reshape', ['xw', 'target'], ['y'], 'Reshape'),
+    ],
+    tf: (x) => tf.reshape(tf.mul(x.x!, x.w!), [2, 12]),
   },
   {
     name: 'Transpose perm [1,2,0], then the default (reversed) perm',

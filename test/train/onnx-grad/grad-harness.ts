@@ -36,6 +36,8 @@ export interface GradCase {
   initializers?: TensorProto[];
   /** The same function in TF.js; int64 inputs arrive as int32 tensors, bool ones as bool. */
   tf: (x: Record<string, tf.Tensor>) => tf.Tensor;
+  /** Declared dims of the cotangent input (default: y's actual dims). */
+  declaredOutput?: (number | string | null)[];
   /** Finite-difference step (float32 loss): small enough for curvature, large enough for rounding. */
   step?: number;
 }
@@ -89,7 +91,7 @@ const isDifferentiated = (i: InputSpec) => (i.kind ?? 'float') === 'float' && i.
 export function buildGraph(c: GradCase, yDims: Dims): GraphProto {
   const graph = emptyGraph(c.name);
   const elem = { float: DataType.FLOAT, int64: DataType.INT64, bool: DataType.BOOL };
-  graph.input = [...c.inputs.map((i) => tensorValueInfo(i.name, elem[i.kind ?? 'float'], i.declared ?? i.dims)), tensorValueInfo('cotangent', DataType.FLOAT, yDims)];
+  graph.input = [...c.inputs.map((i) => tensorValueInfo(i.name, elem[i.kind ?? 'float'], i.declared ?? i.dims)), tensorValueInfo('cotangent', DataType.FLOAT, c.declaredOutput ?? yDims)];
   graph.node = [...c.nodes, makeNode('Mul', ['y', 'cotangent'], ['weighted'], 'harness/Mul'), makeNode('ReduceSum', ['weighted'], ['loss'], 'harness/ReduceSum', { keepdims: 0 })];
   graph.initializer = c.initializers ?? [];
   graph.output = [tensorValueInfo('loss', DataType.FLOAT, [])];

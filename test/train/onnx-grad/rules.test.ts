@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkGradients, type GradCase } from './grad-harness.ts';
 import { elementwiseCases, lossCases, matmulCases, normalizationCases, shapeCases } from './cases.ts';
+import { randomShapeCases } from './random-cases.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -18,6 +19,7 @@ const groups: Record<string, GradCase[]> = {
   normalization: normalizationCases,
   'shape ops and reductions': shapeCases,
   'cross-entropy losses': lossCases,
+  'random shapes (seeded)': randomShapeCases(2026, 4),
 };
 
 for (const [group, cases] of Object.entries(groups)) {
