@@ -40,6 +40,8 @@ Flags:
   --standardize             standardise features with the training set's mean/std (default for images;
                             kept in the checkpoint, applied by predict)
   --device auto|cpu|cuda|webgpu  backbone device (auto)   --tf-backend NAME  head backend
+  --train-engine auto|ort|tfjs  what trains backbone layers (--unfreeze-top): ONNX Runtime's training-step
+                            graph on --device, or TF.js autodiff; auto: ort where its graph builds (auto)
   --output-dir DIR          (a new runs/YYYYMMDD-HHMMSS)   --overwrite-output-dir   replace a run already there
   --max-train-samples N     --max-eval-samples N
   --resume                  continue the run in --output-dir (required) from its last checkpoint with the settings
