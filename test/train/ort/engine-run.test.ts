@@ -6,15 +6,14 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultFinetuneConfig, runFinetune, type RunEvent } from '../../../src/index.ts';
+import { defaultFinetuneConfig, runFinetune, TrainerControl, type RunEvent } from '../../../src/index.ts';
 import { parseConfigField } from '../../../src/run/config.ts';
 import { scratchRun } from '../../helpers/tiny-model.ts';
 
 const run = scratchRun('transferkit-engine-run-');
 
-async function finetune(engine: 'ort' | 'tfjs', unfreezeTop: number | 'all', head: 'linear' | 'mlp') {
-  const events: RunEvent[] = [];
-  const config = {
+function runConfig(engine: 'ort' | 'tfjs', unfreezeTop: number | 'all', head: 'linear' | 'mlp', outputDir = join(run.dir, `${engine}-${unfreezeTop}-${head}`)) {
+  return {
     ...defaultFinetuneConfig(),
     model: run.model,
     epochs: 2,
@@ -27,9 +26,13 @@ async function finetune(engine: 'ort' | 'tfjs', unfreezeTop: number | 'all', hea
     lr: 5e-3,
     unfreezeTop,
     trainEngine: engine,
-    outputDir: join(run.dir, `${engine}-${unfreezeTop}-${head}`),
+    outputDir,
   };
-  const outcome = await runFinetune(config, { emit: (e) => events.push(e) });
+}
+
+async function finetune(engine: 'ort' | 'tfjs', unfreezeTop: number | 'all', head: 'linear' | 'mlp') {
+  const events: RunEvent[] = [];
+  const outcome = await runFinetune(runConfig(engine, unfreezeTop, head), { emit: (e) => events.push(e) });
   const results = JSON.parse(await readFile(outcome.resultsFile, 'utf8'));
   const notices = events.flatMap((e) => (e.type === 'notice' ? [e.message] : []));
   return { outcome, results, notices };
@@ -49,6 +52,20 @@ describe('a seeded run trains the layers to the same metrics on either engine', 
       expect(ort.outcome.eval.validation!.accuracy).toBe(tfjs.outcome.eval.validation!.accuracy);
     });
   }
+
+  it("ort engine: stopped mid-epoch (checkpoint) and resumed, the run ends with the uninterrupted run's metrics", async () => {
+    const whole = await runFinetune(runConfig('ort', 2, 'mlp', join(run.dir, 'whole')), { emit: () => {} });
+    const control = new TrainerControl();
+    const stopped = await runFinetune(runConfig('ort', 2, 'mlp', join(run.dir, 'resumed')), {
+      emit: (e) => e.type === 'step' && e.epoch === 2 && e.step === 2 && control.stop(),
+      control,
+    });
+    expect(stopped.interrupted).toBe(true);
+    const resumed = await runFinetune({ ...runConfig('ort', 2, 'mlp', join(run.dir, 'resumed')), resume: true }, { emit: () => {} });
+    expect(resumed.train.steps).toBe(whole.train.steps);
+    expect(resumed.train.loss).toBe(whole.train.loss);
+    expect(resumed.eval.validation).toEqual(whole.eval.validation);
+  });
 
   it('--train-engine takes ort, tfjs or auto, naming the flag otherwise', () => {
     expect(parseConfigField('trainEngine', 'ort')).toBe('ort');
