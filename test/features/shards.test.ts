@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describeMissing, parseShard, shardChunks, shardOfChunk, shardsToRerun } from '../../src/features/shards.ts';
+import type { TransferKitError } from '../../src/errors.ts';
 import { ChunkLayout } from '../../src/features/cache-entry.ts';
 import { ENCODER_MODULES, encoderVersionOf, textEncoderVersion } from '../../src/encode/version.ts';
 
@@ -18,8 +19,16 @@ describe('shards', () => {
     expect(() => parseShard('auto', undefined, { JOB_COMPLETION_INDEX: '0' })).toThrow(/needs --shards N/);
     expect(() => parseShard('auto', '4', {})).toThrow(/JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX, SLURM_ARRAY_TASK_ID/);
     expect(() => parseShard('auto', '4', { SLURM_ARRAY_TASK_ID: '4' })).toThrow(/--array=0-3/);
-    expect(() => parseShard('1/4', '4')).toThrow(/--shards/);
-    expect(() => parseShard(undefined, '4')).toThrow(/--shards/);
+    const flagOf = (f: () => unknown) => {
+      try {
+        f();
+      } catch (error) {
+        return (error as TransferKitError).line;
+      }
+    };
+    expect(flagOf(() => parseShard('1/4', '4'))).toMatch(/^--shards: goes with --shard auto/);
+    expect(flagOf(() => parseShard(undefined, '4'))).toMatch(/^--shards: goes with --shard auto/);
+    expect(flagOf(() => parseShard('4/4', undefined))).toMatch(/^--shard: /);
   });
 
   it('cuts chunks into contiguous, disjoint ranges that cover every chunk, for any count', () => {
