@@ -3,8 +3,9 @@ import { intFlag, parseFlags, requireFlag } from '../args.ts';
 import { parseConfigField, taskDefaults } from '../../src/run/config.ts';
 import { parseShard } from '../../src/features/shards.ts';
 import { DEFAULT_CHUNK_ROWS } from '../../src/features/cache.ts';
+import type { ExtractOutcome } from '../../src/run/extract.ts';
 
-const help = `Usage: transferkit extract --model M --data SOURCE [--shard I/N | --shard auto --shards N] [flags]
+const help = `Usage: transferkit extract --model M --data SOURCE [--data SOURCE2 …] [--shard I/N | --shard auto --shards N] [flags]
 
 Fills the feature cache ($TRANSFERKIT_CACHE/features, default ~/.cache/transferkit/features) with the
 backbone's features of SOURCE, exactly as finetune would extract them, so a later finetune over the same
@@ -14,13 +15,16 @@ Kubernetes PVC): each chunk of ${DEFAULT_CHUNK_ROWS} rows is computed once, unde
 Sharding: --shard I/N extracts shard I (0-based) of N, a fixed contiguous range of the entry's chunks.
 --shard auto --shards N takes I from JOB_COMPLETION_INDEX (Kubernetes Indexed Job), AWS_BATCH_JOB_ARRAY_INDEX
 or SLURM_ARRAY_TASK_ID (number the array from 0). A finished shard run again computes nothing; a killed
-worker's shard is simply run again. Run one extract per data source (train and each validation set).
+worker's shard is simply run again. Give every source a finetune will read (--data repeated: the training
+set first, then each validation set); each is sharded on its own and the model loads once.
 \`transferkit cache status\` shows the coverage; a finetune over an entry a sharded run left incomplete names
 the missing shards (or computes them with --extract-missing).
 
 Flags (give the same values as the finetune that will read the features):
   --model M                 hub id, model folder, TransferKit checkpoint or bundled:tiny-bert (default bert-base-cased)
-  --data SOURCE             TSV/CSV/JSONL/Parquet file, hub spec (glue/mnli:train) or bundled:nli-tiny/train (required)
+  --data SOURCE             TSV/CSV/JSONL/Parquet file, hub spec (glue/mnli:train) or bundled:nli-tiny/train
+                            (required; repeatable: later sources take the first one's classes, as finetune's
+                            validation sets take the training set's)
   --task T                  text-classification (default) or image-classification
   --shard I/N | auto        which shard (default: the whole source)
   --shards N                the number of shards, with --shard auto
@@ -34,19 +38,20 @@ Flags (give the same values as the finetune that will read the features):
   --chunk-rows N            rows per chunk file of a new entry (${DEFAULT_CHUNK_ROWS}); an existing entry keeps its own
   --offline                 use only cached hub files (also HF_HUB_OFFLINE=1)
   --lenient                 skip bad rows (as finetune --lenient)
-  --json                    print the outcome as one JSON object
+  --json                    print the outcome as one JSON object per source
 
 Examples:
-  transferkit extract --model bundled:tiny-bert --data bundled:nli-tiny/train --shard 0/2
-  transferkit extract --model bundled:tiny-bert --data bundled:nli-tiny/train --shard 1/2
+  transferkit extract --model bundled:tiny-bert --data bundled:nli-tiny/train --data bundled:nli-tiny/validation --shard 0/2
+  transferkit extract --model bundled:tiny-bert --data bundled:nli-tiny/train --data bundled:nli-tiny/validation --shard 1/2
+  transferkit finetune --model bundled:tiny-bert --output-dir runs/from-shards
   transferkit cache status
   # what each pod of a Kubernetes Indexed Job with completions 8 runs (needs the network once for the model and data)
-  transferkit extract --model bert-base-cased --data glue/mnli:train --shard auto --shards 8
+  transferkit extract --model bert-base-cased --data glue/mnli:train --data glue/mnli:validation_matched --shard auto --shards 8
 `;
 
 const FLAGS = {
   model: { type: 'string' },
-  data: { type: 'string' },
+  data: { type: 'string', multiple: true },
   task: { type: 'string' },
   shard: { type: 'string' },
   shards: { type: 'string' },
@@ -68,7 +73,8 @@ const extract: Command = {
   help,
   async run(argv) {
     const { values } = parseFlags(argv, FLAGS);
-    const data = requireFlag(values.data, '--data');
+    const data = values.data ?? [];
+    if (data.length === 0) requireFlag(undefined, '--data');
     const shard = parseShard(values.shard, values.shards);
     const task = values.task === undefined ? 'text-classification' : parseConfigField('task', values.task);
     const base = taskDefaults(task);
@@ -91,36 +97,41 @@ const extract: Command = {
       lenient: values.lenient === true,
     };
     const [{ runExtract }, { progressPrinter }] = await Promise.all([import('../../src/run/extract.ts'), import('../../src/report/progress-line.ts')]);
+    const label = (source: string) => `extracting ${source} shard ${shard.index}/${shard.count}:`;
     // Made at the first report, after the data and model are loaded, so its rate is the extraction's own.
-    let printer: ((done: number, total: number) => void) | undefined;
-    const progress = (done: number, total: number) => (printer ??= progressPrinter(`extracting shard ${shard.index}/${shard.count}:`, 'rows'))(done, total);
-    const outcome = await runExtract(config, values.json ? undefined : progress);
-    const { chunks, startRow, endRow, computedRows } = outcome;
-    const fromCache = endRow - startRow - computedRows;
-    if (values.json) {
-      process.stdout.write(
-        `${JSON.stringify({
-          shard: `${shard.index}/${shard.count}`,
-          entry: outcome.entryDir,
-          rows: outcome.rows,
-          chunks: [chunks.first, chunks.end],
-          chunk_count: outcome.chunkCount,
-          start_row: startRow,
-          end_row: endRow,
-          computed_rows: computedRows,
-          cached_rows: fromCache,
-          seconds: outcome.seconds,
-          ...(outcome.rebuilt ? { rebuilt: outcome.rebuilt } : {}),
-        })}\n`,
-      );
-      return 0;
-    }
-    const range = endRow > startRow ? `rows ${startRow}-${endRow - 1} of ${outcome.rows} (chunks ${chunks.first}-${chunks.end - 1} of ${outcome.chunkCount})` : `no rows (${outcome.chunkCount} chunks for ${shard.count} shards)`;
-    const work = computedRows === 0 ? 'already complete, nothing computed' : `computed ${computedRows} rows (${(computedRows / outcome.seconds).toFixed(1)} rows/s), ${fromCache} from the cache`;
-    if (outcome.rebuilt) process.stderr.write(`note: recomputed unusable cache files: ${outcome.rebuilt}\n`);
-    process.stdout.write(`shard ${shard.index}/${shard.count}: ${range}: ${work}\nentry: ${outcome.entryDir}\n`);
+    const progress = (source: string) => {
+      let printer: ((done: number, total: number) => void) | undefined;
+      return (done: number, total: number) => (printer ??= progressPrinter(label(source), 'rows'))(done, total);
+    };
+    const outcomes = await runExtract(config, values.json ? undefined : progress);
+    for (const outcome of outcomes) process.stdout.write(values.json ? `${JSON.stringify(outcomeJson(outcome))}\n` : outcomeLine(outcome));
     return 0;
   },
 };
+
+function outcomeJson(o: ExtractOutcome) {
+  return {
+    source: o.source,
+    shard: `${o.shard.index}/${o.shard.count}`,
+    entry: o.entryDir,
+    rows: o.rows,
+    chunks: [o.chunks.first, o.chunks.end],
+    chunk_count: o.chunkCount,
+    start_row: o.startRow,
+    end_row: o.endRow,
+    computed_rows: o.computedRows,
+    cached_rows: o.endRow - o.startRow - o.computedRows,
+    seconds: o.seconds,
+    ...(o.rebuilt ? { rebuilt: o.rebuilt } : {}),
+  };
+}
+
+function outcomeLine(o: ExtractOutcome): string {
+  const { shard, chunks, startRow, endRow, computedRows } = o;
+  const range = endRow > startRow ? `rows ${startRow}-${endRow - 1} of ${o.rows} (chunks ${chunks.first}-${chunks.end - 1} of ${o.chunkCount})` : `no rows (${o.chunkCount} chunks for ${shard.count} shards)`;
+  const work = computedRows === 0 ? 'already complete, nothing computed' : `computed ${computedRows} rows (${(computedRows / o.seconds).toFixed(1)} rows/s), ${endRow - startRow - computedRows} from the cache`;
+  const note = o.rebuilt ? `  recomputed unusable cache files: ${o.rebuilt}\n` : '';
+  return `${o.source} shard ${shard.index}/${shard.count}: ${range}: ${work}\n${note}  entry ${o.entryDir}\n`;
+}
 
 export default extract;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { cachedFeatures, cachedShard, featureCacheKeyHash, type FeatureCacheKey, type MissingChunks } from '../../src/features/cache.ts';
 import { encodeChunk } from '../../src/features/chunk-file.ts';
+import { cacheStatus, formatCacheStatus } from '../../src/features/cache-report.ts';
 
 const key: FeatureCacheKey = { modality: 'text', backbone: 'fake@shared', preprocessing: '', encoder: 'text-test', pooling: 'cls', maxLength: 128, dataset: 'c'.repeat(64) };
 const dim = 2;
@@ -130,5 +131,20 @@ describe('feature cache shared by several writers', () => {
     expect(again.calls).toEqual([]);
     const entry = JSON.parse(await readFile(join(seen[0].entryDir, 'entry.json'), 'utf8'));
     expect(entry.chunkRows).toBe(2);
+  });
+
+  it('cache status reports coverage and missing shards from headers alone; verify also catches a changed feature byte', async () => {
+    const cacheDir = await tempCache();
+    const options = { key, rows: 10, dim, chunkRows: 2, cacheDir, compute: slowCounter().compute };
+    const { entryDir } = await cachedShard(options, { index: 0, count: 2 });
+    const flipped = join(entryDir, 'chunk-000001.f32');
+    const bytes = await readFile(flipped);
+    bytes[bytes.length - 1] ^= 0x01;
+    await writeFile(flipped, bytes);
+    const [status] = await cacheStatus(cacheDir);
+    expect(status).toMatchObject({ rows: 10, rowsCovered: 4, chunks: 5, chunksPresent: 2, complete: false, missing: ['rows 4-9 (shard 1/2)'], bad: [], shardPlans: [2] });
+    const [verified] = await cacheStatus(cacheDir, true);
+    expect(verified).toMatchObject({ rowsCovered: 2, missing: ['rows 2-9 (shard 0/2, 1/2)'], bad: ['chunk-000001.f32: checksum mismatch'] });
+    expect(formatCacheStatus(cacheDir, [verified])).toMatch(/rows 2\/10 \(20\.0%\)  chunks 1\/5 of 2 rows[^\n]*shards 2\n  missing: rows 2-9 \(shard 0\/2, 1\/2\)\n  bad: chunk-000001\.f32: checksum mismatch/);
   });
 });
