@@ -43,9 +43,8 @@ Flags (give the same values as the finetune that will read the features):
 Examples:
   transferkit extract --model bundled:tiny-bert --data bundled:nli-tiny/train --data bundled:nli-tiny/validation --shard 0/2
   transferkit extract --model bundled:tiny-bert --data bundled:nli-tiny/train --data bundled:nli-tiny/validation --shard 1/2
-  transferkit finetune --model bundled:tiny-bert --output-dir runs/from-shards
-  transferkit cache status
-  # what each pod of a Kubernetes Indexed Job with completions 8 runs (needs the network once for the model and data)
+  # then: transferkit cache status; transferkit finetune --model bundled:tiny-bert (it makes no backbone pass)
+  # each pod of a Kubernetes Indexed Job with completions 8 (needs the network once: bert-base-cased and GLUE MNLI)
   transferkit extract --model bert-base-cased --data glue/mnli:train --data glue/mnli:validation_matched --shard auto --shards 8
 `;
 
