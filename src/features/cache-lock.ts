@@ -8,10 +8,14 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import lockfile from 'proper-lockfile';
 
-/** How long a lock may go unrefreshed before its holder counts as dead (NFS clocks drift: keep it generous). */
+/**
+ * How long a lock may go unrefreshed before its holder counts as dead. Generous: the lock is refreshed from a
+ * timer, and ONNX Runtime's Node binding runs a batch on the main thread, so one slow batch (bert-base, batch 32,
+ * on a crowded CPU: half a minute) delays the refresh; NFS clocks drift too. A dead worker's chunk waits this long.
+ */
 export function lockStaleMs(env: NodeJS.ProcessEnv = process.env): number {
   const ms = Number(env.TRANSFERKIT_CACHE_LOCK_STALE_MS);
-  return Number.isFinite(ms) && ms >= 2000 ? ms : 60_000;
+  return Number.isFinite(ms) && ms >= 2000 ? ms : 300_000;
 }
 
 export interface HeldLock {

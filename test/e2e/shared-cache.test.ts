@@ -65,7 +65,7 @@ describe('one feature cache, many processes', () => {
   it('shard simulation: 4 workers as an Indexed Job, one SIGKILLed mid-shard and restarted; then full coverage, and finetune makes zero backbone passes with the eval of a single-process run', async () => {
     const model = await tinyModelDir();
     const shared = join(scratch.dir, 'job-cache');
-    // A dead worker's chunk lock counts as stale after 3 s (the default, 60 s, suits NFS, not a test).
+    // A dead worker's chunk lock counts as stale after 3 s (the default, 5 minutes, suits slow batches and NFS, not a test).
     const env = (index: number) => ({ JOB_COMPLETION_INDEX: String(index), TRANSFERKIT_CACHE_LOCK_STALE_MS: '3000' });
     /** What each pod runs: its shard of the training set and of the validation set, the model loaded once. */
     const worker = (index: number) =>
