@@ -34,6 +34,11 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'Export a checkpoint as one ONNX model (backbone + head) for Transformers.js pipelines',
     load: () => import('./commands/export-onnx.ts'),
   },
+  extract: {
+    summary: 'Fill the feature cache for a later finetune, whole or one shard (--shard I/N | auto) of many workers',
+    load: () => import('./commands/extract.ts'),
+  },
+  cache: { summary: 'Feature cache status (coverage, missing shards, size) and verify (checksums)', load: () => import('./commands/cache.ts') },
   push: { summary: 'Upload a checkpoint with a generated model card to the Hugging Face hub', load: () => import('./commands/push.ts') },
   pull: { summary: 'Download a pushed checkpoint (and its backbone) or a backbone into the cache, for offline use', load: () => import('./commands/pull.ts') },
   quantize: {

@@ -30,7 +30,9 @@ export { makeViTModel, TINY_VIT, VIT_BASE, type ViTOptions } from './fixtures/vi
 export { fitStandardization, standardize, type Standardization } from './features/standardize.ts';
 
 // features
-export { cachedFeatures, extractWithCache, clearFeatureCache, defaultFeatureCacheDir, type FeatureCacheKey } from './features/cache.ts';
+export { cachedFeatures, cachedShard, extractWithCache, extractShardWithCache, clearFeatureCache, defaultFeatureCacheDir, type FeatureCacheKey } from './features/cache.ts';
+export { cacheStatus, type EntryStatus } from './features/cache-report.ts';
+export { parseShard, shardChunks, type Shard } from './features/shards.ts';
 
 // heads and training
 export { initTf, TF_BACKENDS } from './heads/backend.ts';
@@ -60,4 +62,5 @@ export { exportOnnx, type ExportOnnxOptions, type ExportOnnxResult } from './exp
 
 // the scripted run
 export { runFinetune, type FinetuneOutcome, type FinetuneIO } from './run/finetune.ts';
+export { runExtract, type ExtractConfig, type ExtractOutcome } from './run/extract.ts';
 export { defaultFinetuneConfig, taskDefaults, resolveEpochs, TASKS, BUNDLED_MODEL, type FinetuneConfig, type Task } from './run/config.ts';

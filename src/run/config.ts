@@ -79,6 +79,8 @@ export interface FinetuneConfig {
   cacheDtype: 'float16' | 'float32';
   /** Resume even on another TF.js backend than the run was trained on (its numbers then drift slightly). */
   force: boolean;
+  /** Compute the rows a sharded extraction left missing instead of refusing (and naming the shards). */
+  extractMissing: boolean;
 }
 
 export function defaultFinetuneConfig(): FinetuneConfig {
@@ -117,6 +119,7 @@ export function defaultFinetuneConfig(): FinetuneConfig {
     cacheBudget: 4 * 2 ** 30,
     cacheDtype: 'float16',
     force: false,
+    extractMissing: false,
   };
 }
 
@@ -243,6 +246,7 @@ export const CONFIG_FLAGS: Record<keyof FinetuneConfig, string> = {
   cacheBudget: '--cache-budget',
   cacheDtype: '--cache-dtype',
   force: '--force',
+  extractMissing: '--extract-missing',
 };
 
 const CHOICES: Partial<Record<keyof FinetuneConfig, readonly string[]>> = {
@@ -346,6 +350,7 @@ export function parseConfigField<K extends keyof FinetuneConfig>(field: K, text:
     case 'overwrite':
     case 'offline':
     case 'lenient':
+    case 'extractMissing':
       if (!['true', 'false'].includes(value)) fail('must be true or false');
       return (value === 'true') as FinetuneConfig[K];
     default:
