@@ -62,7 +62,7 @@ describe('--dtype q8 with a hub repo that ships onnx/model_quantized.onnx', () =
     expect(fp32.identity).not.toMatch(/#/);
     const float = await fp32.extract(inputs, options);
     await fp32.dispose();
-    const key = { modality: 'text' as const, preprocessing: '', pooling: 'cls', maxLength: 32, dataset: 'd'.repeat(64) };
+    const key = { modality: 'text' as const, preprocessing: '', pooling: 'cls', maxLength: 32, dataset: 'd'.repeat(64), encoder: 'e' };
     expect(featureCacheKeyHash({ ...key, backbone: q8.identity })).not.toBe(featureCacheKeyHash({ ...key, backbone: fp32.identity }));
     // The int8 model's features: close to fp32, not equal.
     expect(Array.from(int8.data)).not.toEqual(Array.from(float.data));
