@@ -36,5 +36,9 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   },
   push: { summary: 'Upload a checkpoint with a generated model card to the Hugging Face hub', load: () => import('./commands/push.ts') },
   pull: { summary: 'Download a pushed checkpoint (and its backbone) or a backbone into the cache, for offline use', load: () => import('./commands/pull.ts') },
+  'plan-job': {
+    summary: 'Print a Kubernetes Indexed Job that extracts features with N workers over one shared cache',
+    load: () => import('./commands/plan-job.ts'),
+  },
   'make-model': { summary: 'Generate a seeded random model (BERT, ResNet, ViT) in Hugging Face layout', load: () => import('./commands/make-model.ts') },
 };

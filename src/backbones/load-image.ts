@@ -30,6 +30,9 @@ export async function loadImageBackbone(model: string, options: LoadImageBackbon
   if (requestedSource.kind === 'local' && options.revision !== undefined) {
     throw usageError(`applies only to hub models; ${requestedSource.dir} is a local folder`, '--revision');
   }
+  // Transformers.js takes seconds to import on a busy machine: import it before the commit lookup, so the
+  // downloads follow that request at once instead of reusing a connection the hub may have closed meanwhile.
+  await configureTransformers(requestedSource);
   const source = requestedSource.kind === 'hub' ? await pinHubCommit(model, requestedSource) : requestedSource;
   if (source.kind === 'local') {
     const missing = [modelFile, 'config.json', PREPROCESSOR_FILE].find((file) => !existsSync(join(source.dir, file)));

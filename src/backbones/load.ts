@@ -50,6 +50,9 @@ export async function loadTextBackbone(given: string, options: LoadTextBackboneO
   if (requestedSource.kind === 'local' && options.revision !== undefined) {
     throw usageError(`applies only to hub models; ${requestedSource.dir} is a local folder`, '--revision');
   }
+  // Transformers.js takes seconds to import on a busy machine: import it before the commit lookup, so the
+  // downloads follow that request at once instead of reusing a connection the hub may have closed meanwhile.
+  await configureTransformers(requestedSource);
   const source = requestedSource.kind === 'hub' ? await pinHubCommit(model, requestedSource) : requestedSource;
   if (source.kind === 'local') {
     // Checked here because Transformers.js fails on a missing config or tokenizer with a bare TypeError.
