@@ -14,7 +14,7 @@ describe('transferkit plan-job', () => {
     expect(code).toBe(0);
     const job = JSON.parse(stdout);
     // The raw printed JSON, checked by the schema's own validator (not through our typed object).
-    expect(validateJob(job), JSON.stringify(validateJob.errors)).toBe(true);
+    expect(validateJob(job), JSON.stringify((validateJob as unknown as { errors: unknown }).errors)).toBe(true);
     expect(job).toMatchObject({ apiVersion: 'batch/v1', kind: 'Job', spec: { completionMode: 'Indexed', completions: 4, parallelism: 2, backoffLimitPerIndex: 3 } });
     const pod = job.spec.template.spec;
     expect(pod.restartPolicy).toBe('Never');
