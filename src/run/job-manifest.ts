@@ -51,6 +51,8 @@ export function buildExtractJob(plan: JobPlan): Job {
         spec: {
           // backoffLimitPerIndex needs Never: a failed pod is replaced by a new one, which re-runs the shard.
           restartPolicy: 'Never',
+          // The image runs as uid 1000 (Dockerfile); fsGroup lets it write the claim's volume.
+          securityContext: { runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 },
           containers: [
             {
               name: 'extract',
