@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTextBackbone } from '../../src/backbones/load.ts';
 import { TINY_BERT } from '../../src/fixtures/bert.ts';
 import { extractWithCache } from '../../src/features/cache.ts';
+import { TransferModel } from '../../src/model/transfer-model.ts';
+import { saveRandomCheckpoint } from '../export/onnx-fixtures.ts';
 import { FAKE_COMMIT, startHubServer, type HubServer } from '../helpers/hub-server.ts';
 import { makeTestBert, scratchDir } from '../helpers/tiny-model.ts';
 
@@ -44,6 +46,8 @@ describe("a hub model whose 'main' moves to a new commit", () => {
     await scratch?.cleanup();
   });
 
+  let checkpoint: string;
+
   it('gets the new commit: its own files, new features (not the cached ones) and a rebuilt attention model', async () => {
     const before = await loadTextBackbone(REPO, { cacheDir, device: 'cpu' });
     expect(before.identity).toBe(`hub:${REPO}@${FAKE_COMMIT}`);
@@ -51,6 +55,8 @@ describe("a hub model whose 'main' moves to a new commit", () => {
     expect(oldFeatures.computedRows).toBe(inputs.length);
     const oldAttention = await before.attend(inputs[0], 32);
     await before.dispose();
+    // A model trained on this commit (a random head stands in for the training).
+    checkpoint = await saveRandomCheckpoint({ dir: join(scratch.dir, 'checkpoint'), backbone: before.reference, pooling: 'cls', maxLength: 32, head: { type: 'linear' }, inputDim: 32, seed: 3 });
 
     // Upstream pushes new weights: main now names another commit.
     await rm(repoDir(), { recursive: true });
@@ -95,5 +101,15 @@ describe("a hub model whose 'main' moves to a new commit", () => {
     expect(Array.from((await pinned.extract(inputs, { pooling: 'cls', maxLength: 32 })).data)).toEqual(Array.from((await local.extract(inputs, { pooling: 'cls', maxLength: 32 })).data));
     await pinned.dispose();
     await local.dispose();
+  });
+
+  it('a checkpoint trained before main moved reloads the commit it was trained on, and predicts as then', async () => {
+    const model = await TransferModel.loadFromCheckpoint(checkpoint, { device: 'cpu', offline: true });
+    const predicted = await model.predict(inputs);
+    const local = await loadTextBackbone(versions.v1, { device: 'cpu' });
+    const expected = await model.predictFeatures(await local.extract(inputs, { pooling: 'cls', maxLength: 32 }));
+    await local.dispose();
+    await model.dispose();
+    expect(predicted.probabilities).toEqual(expected.probabilities);
   });
 });
