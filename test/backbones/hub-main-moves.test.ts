@@ -35,7 +35,9 @@ describe("a hub model whose 'main' moves to a new commit", () => {
     };
     await cp(versions.v1, repoDir(), { recursive: true });
     server = await startHubServer(join(scratch.dir, 'hub'));
-    cacheDir = join(scratch.dir, 'hf-cache');
+    // The default model cache (checkpoints load their backbone from it) is the one the tests pass as cacheDir.
+    process.env.HF_HOME = join(scratch.dir, 'hf-home');
+    cacheDir = join(process.env.HF_HOME, 'transformers.js');
     process.env.HF_ENDPOINT = server.url;
     process.env.TRANSFERKIT_CACHE = join(scratch.dir, 'tk-cache');
     delete process.env.HF_HUB_OFFLINE;
