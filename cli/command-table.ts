@@ -45,5 +45,9 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'Write an int8 (dynamically quantized) copy of a model, loaded with --dtype q8',
     load: () => import('./commands/quantize.ts'),
   },
+  'plan-job': {
+    summary: 'Print a Kubernetes Indexed Job that extracts features with N workers over one shared cache',
+    load: () => import('./commands/plan-job.ts'),
+  },
   'make-model': { summary: 'Generate a seeded random model (BERT, ResNet, ViT) in Hugging Face layout', load: () => import('./commands/make-model.ts') },
 };

@@ -25,6 +25,7 @@ import { refuseMissingShards } from './sharded-features.ts';
 
 export type { BackboneTrainingInfo, FinetuneOutcome } from './outcome.ts';
 import { checkResume } from './resume-check.ts';
+import { lockOutputDir } from './output-lock.ts';
 
 export interface FinetuneIO {
   emit: Emit;
@@ -39,10 +40,20 @@ const PROGRESS_INTERVAL_MS = 100;
  * (on-disk cache), train the head, evaluate every named set, write results, predictions and checkpoints.
  */
 export async function runFinetune(requested: FinetuneConfig, io: FinetuneIO): Promise<FinetuneOutcome> {
-  let config = requested;
-  const outputDir = resolve(config.outputDir);
-  const checkpointDir = join(outputDir, RUN_CHECKPOINT_DIR);
+  const outputDir = resolve(requested.outputDir);
   await checkOutputDir(outputDir);
+  // Before anything in the folder is read or repaired: two runs there would swap each other's checkpoints.
+  const lock = await lockOutputDir(outputDir);
+  try {
+    return await runInOutputDir(requested, io, outputDir);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runInOutputDir(requested: FinetuneConfig, io: FinetuneIO, outputDir: string): Promise<FinetuneOutcome> {
+  let config = requested;
+  const checkpointDir = join(outputDir, RUN_CHECKPOINT_DIR);
   for (const sub of [BEST_DIR, LAST_DIR]) await recoverReplacedDir(join(checkpointDir, sub));
   if (!config.resume && !config.overwrite && findCheckpointDir(checkpointDir)) {
     throw usageError(`${outputDir} already holds a run; pass --resume to continue it, --overwrite-output-dir to replace it, or choose another --output-dir`, '--output-dir');
