@@ -20,6 +20,8 @@ export { loadTextBackbone, type LoadTextBackboneOptions } from './backbones/load
 export { resolveDevice, DEVICE_CHOICES } from './backbones/device.ts';
 export type { TextBackbone, AttentionResult } from './backbones/types.ts';
 export { addAttentionOutputs } from './backbones/onnx/attention-outputs.ts';
+export { quantizeModel, QUANTIZED_MODEL_FILE, type QuantizeModelOptions, type QuantizeModelResult } from './backbones/quantize-model.ts';
+export type { QuantizedForm } from './backbones/onnx/quantize.ts';
 export { makeBertModel, ensureTinyBert, TINY_BERT, type BertOptions } from './fixtures/bert.ts';
 export { loadImageBackbone, type LoadImageBackboneOptions } from './backbones/load-image.ts';
 export { ImageBackbone } from './backbones/image.ts';
@@ -28,7 +30,9 @@ export { makeViTModel, TINY_VIT, VIT_BASE, type ViTOptions } from './fixtures/vi
 export { fitStandardization, standardize, type Standardization } from './features/standardize.ts';
 
 // features
-export { cachedFeatures, extractWithCache, clearFeatureCache, defaultFeatureCacheDir, type FeatureCacheKey } from './features/cache.ts';
+export { cachedFeatures, cachedShard, extractWithCache, extractShardWithCache, clearFeatureCache, defaultFeatureCacheDir, type FeatureCacheKey } from './features/cache.ts';
+export { cacheStatus, type EntryStatus } from './features/cache-report.ts';
+export { parseShard, shardChunks, type Shard } from './features/shards.ts';
 
 // heads and training
 export { initTf, TF_BACKENDS } from './heads/backend.ts';
@@ -58,4 +62,5 @@ export { exportOnnx, type ExportOnnxOptions, type ExportOnnxResult } from './exp
 
 // the scripted run
 export { runFinetune, type FinetuneOutcome, type FinetuneIO } from './run/finetune.ts';
+export { runExtract, type ExtractConfig, type ExtractOutcome } from './run/extract.ts';
 export { defaultFinetuneConfig, taskDefaults, resolveEpochs, TASKS, BUNDLED_MODEL, type FinetuneConfig, type Task } from './run/config.ts';

@@ -48,6 +48,8 @@ Flags:
                             it saved (run-config.json); a flag that changes them is refused, and so is
                             another TF.js backend than the run's unless --force is given
   --offline                 use only cached hub files (also HF_HUB_OFFLINE=1)
+  --extract-missing         compute the rows a sharded \`transferkit extract\` left missing (default: stop and
+                            name the shards to run again)
   --lenient                 skip bad data rows (with a summary) instead of failing
   --json                    JSON lines of every event on stdout
   --no-ui                   plain progress lines even on a terminal

@@ -82,6 +82,8 @@ export interface FinetuneConfig {
   trainEngine: TrainEngineChoice;
   /** Resume even on another TF.js backend than the run was trained on (its numbers then drift slightly). */
   force: boolean;
+  /** Compute the rows a sharded extraction left missing instead of refusing (and naming the shards). */
+  extractMissing: boolean;
 }
 
 export function defaultFinetuneConfig(): FinetuneConfig {
@@ -121,6 +123,7 @@ export function defaultFinetuneConfig(): FinetuneConfig {
     cacheDtype: 'float16',
     trainEngine: 'auto',
     force: false,
+    extractMissing: false,
   };
 }
 
@@ -248,6 +251,7 @@ export const CONFIG_FLAGS: Record<keyof FinetuneConfig, string> = {
   cacheDtype: '--cache-dtype',
   trainEngine: '--train-engine',
   force: '--force',
+  extractMissing: '--extract-missing',
 };
 
 const CHOICES: Partial<Record<keyof FinetuneConfig, readonly string[]>> = {
@@ -352,6 +356,7 @@ export function parseConfigField<K extends keyof FinetuneConfig>(field: K, text:
     case 'overwrite':
     case 'offline':
     case 'lenient':
+    case 'extractMissing':
       if (!['true', 'false'].includes(value)) fail('must be true or false');
       return (value === 'true') as FinetuneConfig[K];
     default:
