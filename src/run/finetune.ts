@@ -258,8 +258,7 @@ export function trainConfig(config: FinetuneConfig, validationNames: string[]): 
     backboneLrRatio: config.backboneLrRatio ?? 0.1,
     classWeights: config.classWeights ?? null,
     earlyStopping: config.patience > 0 ? { monitor: `${monitorSet}/${monitorSet === 'train' ? 'loss' : 'accuracy'}`, patience: config.patience, minDelta: 0 } : null,
-    // Long epochs (MNLI train is 392k pairs) get a resumable `last` checkpoint every few hundred steps.
-    saveEverySteps: 500,
+    saveEverySteps: config.saveSteps,
   };
 }
 
