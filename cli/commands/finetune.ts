@@ -9,7 +9,8 @@ const help = `Usage: transferkit finetune [flags]
 
 Scripted finetune in the spirit of Hugging Face run_glue.py, with a frozen backbone by default: extracts
 features once (cached on disk), trains a new head (with --unfreeze-top the top backbone layers too),
-evaluates every named validation set each epoch, and writes OUTPUT/results.json, OUTPUT/predictions-<name>.jsonl and OUTPUT/checkpoint/{best,last}.
+evaluates every named validation set each epoch, and writes OUTPUT/results.json,
+OUTPUT/predictions-<name>.jsonl and OUTPUT/checkpoint/{best,last}.
 The backbone defaults to the pretrained bert-base-cased (downloaded once from the Hugging Face hub);
 \`--model bundled:tiny-bert\` is the offline demo's generated random-weight BERT (what npm start runs).
 
