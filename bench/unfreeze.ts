@@ -18,7 +18,7 @@ import { initTf } from '../src/heads/backend.ts';
 import { Head } from '../src/heads/head.ts';
 import { Rng } from '../src/core/index.ts';
 import { Optimizer } from '../src/train/optimizers.ts';
-import { trainStep } from '../src/train/step.ts';
+import { autodiffGradients, trainStep } from '../src/train/step.ts';
 
 const { values } = parseArgs({ options: { steps: { type: 'string', default: '3' }, 'tf-backend': { type: 'string', default: 'wasm' }, 'skip-base': { type: 'boolean' } } });
 const steps = Number(values.steps);
@@ -41,7 +41,7 @@ async function secondsPerStep(split: SplitEncoder, inputs: LowerInputs, batchSiz
     const indices = order.subarray(s * batchSize, (s + 1) * batchSize);
     const started = performance.now();
     const prepared = await split.prepare(inputs, indices);
-    await trainStep(optimizer, variables, Int32Array.from(indices, (i) => i % 3), () => head.forward(split.pooled(prepared, 'cls')), { lr: 1e-4, maxGradNorm: 1, classWeights: null });
+    await trainStep(optimizer, Int32Array.from(indices, (i) => i % 3), autodiffGradients(variables, () => head.forward(split.pooled(prepared, 'cls'))), { lr: 1e-4, maxGradNorm: 1, classWeights: null });
     if (s > 0) times.push((performance.now() - started) / 1000);
   }
   optimizer.dispose();

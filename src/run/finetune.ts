@@ -157,6 +157,17 @@ async function runInOutputDir(requested: FinetuneConfig, io: FinetuneIO, outputD
               cache_bytes: prepared.cachedBytes,
               cache_dtype: config.cacheDtype,
               recomputed: prepared.recomputed,
+              ...(fitted.estimate
+                ? {
+                    estimate: {
+                      seconds_per_epoch: fitted.estimate.secondsPerEpoch,
+                      seconds_per_step: fitted.estimate.secondsPerStep,
+                      steps_per_epoch: fitted.estimate.stepsPerEpoch,
+                      timed_steps: fitted.estimate.timedSteps,
+                      suggestion: fitted.estimate.suggestion,
+                    },
+                  }
+                : {}),
             },
           }
         : {}),
