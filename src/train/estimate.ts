@@ -82,14 +82,14 @@ function suggestion(secondsPerEpoch: number, input: { engine: string; trainedLay
   }
   const here = input.engines.indexOf(input.engine);
   const faster = input.engines.slice(0, here < 0 ? 0 : here).filter((e) => e in ENGINE_PACKAGES);
-  if (faster.length > 0) options.push(`a faster engine: ${faster.map((e) => `${ENGINE_PACKAGES[e]} (--tf-backend ${e})`).join(' or ')}`);
+  if (faster.length > 0) options.push(`a faster engine: ${faster.map((e) => `${e} (${ENGINE_PACKAGES[e]})`).join(' or ')}`);
   const over = `over ${LONG_EPOCH_SECONDS / 60} minutes per epoch of layer training on ${input.engine}`;
   return options.length > 0 ? `${over}; to shorten it try ${options.join(', or ')}` : `${over}; no faster setting is available here`;
 }
 
 /** What to install for a faster TF.js backend of the picker. */
 const ENGINE_PACKAGES: Record<string, string> = {
-  'tfjs-node-gpu': 'npm install @tensorflow/tfjs-node-gpu@4.22.0 (CUDA GPU)',
-  'tfjs-node': 'npm install @tensorflow/tfjs-node@4.22.0 (all CPU cores)',
-  webgpu: 'npm install @tensorflow/tfjs-backend-webgpu@4.22.0 webgpu (GPU through Dawn)',
+  'tfjs-node-gpu': 'CUDA GPU; npm install @tensorflow/tfjs-node-gpu@4.22.0',
+  'tfjs-node': 'all CPU cores; npm install @tensorflow/tfjs-node@4.22.0',
+  webgpu: 'GPU through Dawn; npm install @tensorflow/tfjs-backend-webgpu@4.22.0 webgpu',
 };
