@@ -74,7 +74,8 @@ async function runInOutputDir(requested: FinetuneConfig, io: FinetuneIO, outputD
   let prepared: PreparedEncoder | null = null;
   try {
     const device = 'device' in extractor ? String((extractor as { device: string }).device) : 'cpu';
-    io.emit({ type: 'run-start', config: describe(config, train, validation, sources), device, tfBackend, labelNames });
+    const layers = (extractor as { config?: { numLayers?: number } }).config?.numLayers;
+    io.emit({ type: 'run-start', config: describe(config, train, validation, sources, layers), device, tfBackend, labelNames });
     if (evaluated.length === 0) io.emit({ type: 'notice', message: 'no validation set: give --validation NAME=SOURCE, or --validation-split F to hold out a fraction of the training data' });
 
     const extraction: Record<string, SplitExtraction> = {};
@@ -273,7 +274,7 @@ export function trainConfig(config: FinetuneConfig, validationNames: string[]): 
   };
 }
 
-function describe(config: FinetuneConfig, train: RunSplit, validation: Record<string, RunSplit>, sources: Record<string, string>): Record<string, unknown> {
+function describe(config: FinetuneConfig, train: RunSplit, validation: Record<string, RunSplit>, sources: Record<string, string>, backboneLayers?: number): Record<string, unknown> {
   return {
     ...(config.task === 'text-classification' ? {} : { task: config.task }),
     model: config.model,
@@ -288,6 +289,8 @@ function describe(config: FinetuneConfig, train: RunSplit, validation: Record<st
     lr: config.lr,
     seed: config.seed,
     ...(config.classWeights ? { classWeights: config.classWeights } : {}),
+    // What the live screen needs to say which layers train, and from when.
+    ...(unfreezeTopOf(config) !== null ? { unfreezeTop: config.unfreezeTop, unfreezeAtEpoch: config.unfreezeAtEpoch, backboneLrRatio: config.backboneLrRatio, ...(backboneLayers ? { backboneLayers } : {}) } : {}),
     outputDir: config.outputDir,
   };
 }
