@@ -21,6 +21,13 @@ function mount(initial: FinetuneConfig = interactiveDefaults(), checks?: SetupCh
   return { ...app, onStart, onCancel };
 }
 
+/** Clears the focused field and types `text` into it. */
+async function retype(stdin: { write(data: string): void }, text: string) {
+  stdin.write(KEYS.ctrlU);
+  await settle();
+  stdin.write(text);
+}
+
 /** Moves the focus down `n` fields. */
 async function down(stdin: { write(data: string): void }, n: number) {
   for (let i = 0; i < n; i += 1) {
@@ -152,29 +159,17 @@ describe('setup screen', () => {
     await down(stdin, 11); // Unfreeze top
     frame = await waitForFrame(lastFrame, '› Unfreeze top');
     expect(frame).toContain('0 = head only, K = the top K, all');
-    stdin.write(KEYS.ctrlU);
-    await settle();
-    stdin.write('some');
+    await retype(stdin, 'some');
     await waitForFrame(lastFrame, "✗ must be 'all' or a number of top layers >= 0");
-    stdin.write(KEYS.ctrlU);
-    await settle();
-    stdin.write('all');
+    await retype(stdin, 'all');
     await down(stdin, 1); // Unfreeze at epoch
-    stdin.write(KEYS.ctrlU);
-    await settle();
-    stdin.write('-1');
+    await retype(stdin, '-1');
     await waitForFrame(lastFrame, '✗ must be a whole number >= 0');
-    stdin.write(KEYS.ctrlU);
-    await settle();
-    stdin.write('1');
+    await retype(stdin, '1');
     await down(stdin, 1); // Backbone lr ratio
-    stdin.write(KEYS.ctrlU);
-    await settle();
-    stdin.write('0');
+    await retype(stdin, '0');
     await waitForFrame(lastFrame, '✗ must be a number > 0');
-    stdin.write(KEYS.ctrlU);
-    await settle();
-    stdin.write('0.25');
+    await retype(stdin, '0.25');
     await waitForFrame(lastFrame, 'Press Enter to start training');
     stdin.write(KEYS.enter);
     await waitFor(() => onStart.mock.calls.length === 1, () => 'onStart');
