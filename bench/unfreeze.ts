@@ -31,6 +31,8 @@ const mnli = join(shared, 'data', 'mnli', 'dev_matched.tsv');
 if (!existsSync(mnli)) throw new Error(`needs ../shared (${mnli})`);
 const { backend } = await initTf(values['tf-backend']);
 const scratch = await mkdtemp(join(tmpdir(), 'transferkit-bench-unfreeze-'));
+// The shared bert-base-size bench model lives in the user's cache (generated once); everything else in scratch.
+const benchModel = values['skip-base'] ? null : await ensureBenchModel(tokenizer);
 process.env.TRANSFERKIT_CACHE = join(scratch, 'cache');
 
 /** Seconds per optimizer step (median of `steps` after one warm-up step) for a split encoder + linear head. */
@@ -77,7 +79,7 @@ try {
   }
   await base.dispose();
   if (!values['skip-base']) {
-    const bert = await loadTextBackbone(await ensureBenchModel(tokenizer), { device: 'cpu' });
+    const bert = await loadTextBackbone(benchModel!, { device: 'cpu' });
     const split = await SplitEncoder.create(bert, 1);
     const small = encoded.slice(0, 8 * (steps + 1));
     const perStep = await secondsPerStep(split, { kind: 'recompute', encoded: small }, 8);
