@@ -74,7 +74,8 @@ async function runInOutputDir(requested: FinetuneConfig, io: FinetuneIO, outputD
   let prepared: PreparedEncoder | null = null;
   try {
     const device = 'device' in extractor ? String((extractor as { device: string }).device) : 'cpu';
-    io.emit({ type: 'run-start', config: describe(config, train, validation, sources), device, tfBackend, labelNames });
+    const layers = (extractor as { config?: { numLayers?: number } }).config?.numLayers;
+    io.emit({ type: 'run-start', config: describe(config, train, validation, sources, layers), device, tfBackend, labelNames });
     if (evaluated.length === 0) io.emit({ type: 'notice', message: 'no validation set: give --validation NAME=SOURCE, or --validation-split F to hold out a fraction of the training data' });
 
     const extraction: Record<string, SplitExtraction> = {};
@@ -157,6 +158,17 @@ async function runInOutputDir(requested: FinetuneConfig, io: FinetuneIO, outputD
               cache_bytes: prepared.cachedBytes,
               cache_dtype: config.cacheDtype,
               recomputed: prepared.recomputed,
+              ...(fitted.estimate
+                ? {
+                    estimate: {
+                      seconds_per_epoch: fitted.estimate.secondsPerEpoch,
+                      seconds_per_step: fitted.estimate.secondsPerStep,
+                      steps_per_epoch: fitted.estimate.stepsPerEpoch,
+                      timed_steps: fitted.estimate.timedSteps,
+                      suggestion: fitted.estimate.suggestion,
+                    },
+                  }
+                : {}),
             },
           }
         : {}),
@@ -258,12 +270,11 @@ export function trainConfig(config: FinetuneConfig, validationNames: string[]): 
     backboneLrRatio: config.backboneLrRatio ?? 0.1,
     classWeights: config.classWeights ?? null,
     earlyStopping: config.patience > 0 ? { monitor: `${monitorSet}/${monitorSet === 'train' ? 'loss' : 'accuracy'}`, patience: config.patience, minDelta: 0 } : null,
-    // Long epochs (MNLI train is 392k pairs) get a resumable `last` checkpoint every few hundred steps.
-    saveEverySteps: 500,
+    saveEverySteps: config.saveSteps,
   };
 }
 
-function describe(config: FinetuneConfig, train: RunSplit, validation: Record<string, RunSplit>, sources: Record<string, string>): Record<string, unknown> {
+function describe(config: FinetuneConfig, train: RunSplit, validation: Record<string, RunSplit>, sources: Record<string, string>, backboneLayers?: number): Record<string, unknown> {
   return {
     ...(config.task === 'text-classification' ? {} : { task: config.task }),
     model: config.model,
@@ -278,6 +289,8 @@ function describe(config: FinetuneConfig, train: RunSplit, validation: Record<st
     lr: config.lr,
     seed: config.seed,
     ...(config.classWeights ? { classWeights: config.classWeights } : {}),
+    // What the live screen needs to say which layers train, and from when.
+    ...(unfreezeTopOf(config) !== null ? { unfreezeTop: config.unfreezeTop, unfreezeAtEpoch: config.unfreezeAtEpoch, backboneLrRatio: config.backboneLrRatio, ...(backboneLayers ? { backboneLayers } : {}) } : {}),
     outputDir: config.outputDir,
   };
 }
