@@ -102,7 +102,7 @@ const finetune: Command = {
     const pushTo = values['push-to-hub'] as string | undefined;
     // A missing token or a bad repo name fails now, not after the training.
     if (pushTo !== undefined) await checkPushable(pushTo, values['token-file'] as string | undefined);
-    const [{ runFinetune }, { TrainerControl, fanOut }, { createReporter }, { formatResultsTable }, { formatAfterView, formatNextSteps }] = await Promise.all([
+    const [{ runFinetune }, { TrainerControl, fanOut }, { createReporter }, { formatResultsTable, formatFrozenComparison }, { formatAfterView, formatNextSteps }] = await Promise.all([
       import('../../src/run/finetune.ts'),
       import('../../src/train/events.ts'),
       import('../../src/report/index.ts'),
@@ -148,7 +148,10 @@ const finetune: Command = {
     }
     // Next: suggests the sets the run evaluated (the bundled training set's own validation split included).
     const ran = { ...config, validation: validationSources(config) };
-    if (useInk) process.stdout.write(formatAfterView(outcome, ran));
+    if (useInk) {
+      const comparison = formatFrozenComparison(outcome);
+      process.stdout.write(`${comparison ? `${comparison}\n\n` : ''}${formatAfterView(outcome, ran)}`);
+    }
     else if (!values.json) {
       let text = `\n${formatResultsTable(outcome)}\nresults: ${outcome.resultsFile}\n`;
       if (outcome.checkpoint) text += `checkpoint: ${outcome.checkpoint}\n\n${formatNextSteps(outcome.checkpointDir, ran)}`;

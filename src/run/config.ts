@@ -74,6 +74,11 @@ export interface FinetuneConfig {
   unfreezeAtEpoch: number;
   /** The backbone layers' learning rate as a fraction of --lr. */
   backboneLrRatio: number;
+  /**
+   * With unfreezeTop: also train a frozen-head baseline (same head, settings and seed, on the frozen
+   * backbone's cached features) in the same run, and report its metrics beside the trained layers'.
+   */
+  compareFrozen: boolean;
   /** Bytes of disk the lower part's hidden states may take (e.g. 2GB); beyond it they are recomputed every epoch. */
   cacheBudget: number;
   cacheDtype: 'float16' | 'float32';
@@ -116,6 +121,7 @@ export function defaultFinetuneConfig(): FinetuneConfig {
     unfreezeTop: 0,
     unfreezeAtEpoch: 0,
     backboneLrRatio: 0.1,
+    compareFrozen: false,
     cacheBudget: 4 * 2 ** 30,
     cacheDtype: 'float16',
     force: false,
@@ -243,6 +249,7 @@ export const CONFIG_FLAGS: Record<keyof FinetuneConfig, string> = {
   unfreezeTop: '--unfreeze-top',
   unfreezeAtEpoch: '--unfreeze-at-epoch',
   backboneLrRatio: '--backbone-lr-ratio',
+  compareFrozen: '--compare-frozen',
   cacheBudget: '--cache-budget',
   cacheDtype: '--cache-dtype',
   force: '--force',
@@ -351,6 +358,7 @@ export function parseConfigField<K extends keyof FinetuneConfig>(field: K, text:
     case 'offline':
     case 'lenient':
     case 'extractMissing':
+    case 'compareFrozen':
       if (!['true', 'false'].includes(value)) fail('must be true or false');
       return (value === 'true') as FinetuneConfig[K];
     default:

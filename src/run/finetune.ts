@@ -94,6 +94,8 @@ async function runInOutputDir(requested: FinetuneConfig, io: FinetuneIO, outputD
     const validationSets: Record<string, { features: FeatureMatrix; labels: Int32Array }> = {};
     for (const [name, data] of Object.entries(validation)) validationSets[name] = { features: headInput(await features(name, data)), labels: requireLabels(data) };
 
+    const frozenBaseline = prepared && config.compareFrozen && !config.resume ? await trainFrozenBaseline(config, labelNames, { train, ...validation }, (split, data) => extractSplit(extractor, split, data, config, io), io) : undefined;
+
     // Only now, with the data loaded and the features extracted, is the previous run replaced: a mistyped
     // flag or file (or Ctrl-C during extraction) leaves it as it was.
     if (config.overwrite && !config.resume) await clearRun(outputDir);
@@ -160,6 +162,7 @@ async function runInOutputDir(requested: FinetuneConfig, io: FinetuneIO, outputD
             },
           }
         : {}),
+      ...(frozenBaseline ? { frozenBaseline } : {}),
     };
     delete (outcome as Partial<typeof fitted>).head;
     // results.json records where every evaluated set came from (the held-out one too).
@@ -184,6 +187,32 @@ async function checkOutputDir(outputDir: string): Promise<void> {
     }
     if (dirname(path) === path) return;
   }
+}
+
+/**
+ * --compare-frozen: the head alone, trained exactly as this run trains it (same head, settings, seed and
+ * epochs) but on the frozen backbone's features (the on-disk feature cache), so the gain of training the
+ * layers is measured in the same run. Its own progress is not reported (a notice says what it is), and
+ * nothing of it is saved; the metrics are its last epoch's.
+ */
+async function trainFrozenBaseline(
+  config: FinetuneConfig,
+  labelNames: string[],
+  splits: Record<string, RunSplit>,
+  extract: (split: string, data: RunSplit) => Promise<{ features: FeatureMatrix }>,
+  io: FinetuneIO,
+): Promise<NonNullable<FinetuneOutcome['frozenBaseline']>> {
+  const sets: Record<string, { features: FeatureMatrix; labels: Int32Array }> = {};
+  for (const [name, data] of Object.entries(splits)) sets[name] = { features: (await extract(name, data)).features, labels: requireLabels(data) };
+  const stats = config.standardize ? fitStandardization(sets.train!.features) : undefined;
+  const { train, ...validation } = Object.fromEntries(Object.entries(sets).map(([name, set]) => [name, { ...set, features: stats ? standardize(set.features, stats) : set.features }]));
+  io.emit({ type: 'notice', message: 'training the frozen-head baseline first (the same head and settings on the frozen backbone\'s features) to compare with' });
+  const training = trainConfig({ ...config, unfreezeTop: 0 }, Object.keys(validation));
+  const fitted = await fit({ train: train!, validation, labelNames, head: headConfig(config), config: training, control: io.control, tfBackend: config.tfBackend });
+  fitted.head.dispose();
+  const summary = Object.entries(fitted.eval).map(([name, m]) => `${name} accuracy ${(m.accuracy * 100).toFixed(2)}%`).join(', ');
+  io.emit({ type: 'notice', message: `frozen-head baseline: ${summary} after ${fitted.train.epochs} epochs (${fitted.train.seconds.toFixed(1)} s)` });
+  return { eval: fitted.eval, seconds: fitted.train.seconds };
 }
 
 /** --overwrite-output-dir: what a previous run left (checkpoints, results, predictions); nothing else. */
