@@ -51,7 +51,7 @@ export function formatFrozenComparison(summary: Pick<SummaryInput, 'eval' | 'fro
   const layers = summary.backboneTraining ? ` (${summary.backboneTraining.layers})` : '';
   return [
     `training the backbone layers${layers} vs the frozen head: ${gains.join(', ')}`,
-    `(frozen head: the same head, settings and seed trained in this run on the frozen backbone's features, last epoch)`,
+    `(frozen head: the same head, settings and seed trained in this run on the frozen backbone's features; its best epoch, as the kept checkpoint is)`,
   ].join('\n');
 }
 

@@ -11,7 +11,9 @@ import { BEST_DIR, LAST_DIR, RUN_CHECKPOINT_DIR } from '../checkpoint/manifest.t
 import { checkpointFolder } from '../checkpoint/folder-store.ts';
 import { recoverReplacedDir } from '../io/atomic.ts';
 import { defaultTrainConfig, fit, evaluate, validateTrainConfig, type TrainConfig } from '../train/index.ts';
-import type { Emit, Metrics, RunResults, TrainerControl } from '../train/events.ts';
+import type { Emit, Metrics, RunEvent, RunResults, TrainerControl } from '../train/events.ts';
+import { resolveCheckpointMonitor } from '../train/config.ts';
+import { readMonitor } from '../train/metrics.ts';
 import { resolveEpochs, validationNames, type FinetuneConfig } from './config.ts';
 import { loadRunData } from './run-data.ts';
 import type { RunSplit } from './splits.ts';
@@ -193,7 +195,8 @@ async function checkOutputDir(outputDir: string): Promise<void> {
  * --compare-frozen: the head alone, trained exactly as this run trains it (same head, settings, seed and
  * epochs) but on the frozen backbone's features (the on-disk feature cache), so the gain of training the
  * layers is measured in the same run. Its own progress is not reported (a notice says what it is), and
- * nothing of it is saved; the metrics are its last epoch's.
+ * nothing of it is saved; its metrics are those of the epoch the checkpoint rule would keep (best by the
+ * run's monitor), as the trained run's are its kept checkpoint's.
  */
 async function trainFrozenBaseline(
   config: FinetuneConfig,
@@ -208,11 +211,21 @@ async function trainFrozenBaseline(
   const { train, ...validation } = Object.fromEntries(Object.entries(sets).map(([name, set]) => [name, { ...set, features: stats ? standardize(set.features, stats) : set.features }]));
   io.emit({ type: 'notice', message: 'training the frozen-head baseline first (the same head and settings on the frozen backbone\'s features) to compare with' });
   const training = trainConfig({ ...config, unfreezeTop: 0 }, Object.keys(validation));
-  const fitted = await fit({ train: train!, validation, labelNames, head: headConfig(config), config: training, control: io.control, tfBackend: config.tfBackend });
+  // The epoch the run's own checkpoint rule would keep (its monitor), as the trained run reports its kept checkpoint.
+  const { monitor, mode } = resolveCheckpointMonitor(training, Object.keys(validation));
+  let kept: { eval: Record<string, Metrics>; train: { loss: number; accuracy: number }; epoch: number } | null = null;
+  const track = (event: RunEvent) => {
+    if (event.type !== 'epoch-end') return;
+    const value = readMonitor(monitor, event.eval, event.train);
+    const previous = kept ? readMonitor(monitor, kept.eval, kept.train) : NaN;
+    if (!kept || (mode === 'max' ? value > previous : value < previous)) kept = { eval: event.eval, train: event.train, epoch: event.epoch };
+  };
+  const fitted = await fit({ train: train!, validation, labelNames, head: headConfig(config), config: training, emit: track, control: io.control, tfBackend: config.tfBackend });
   fitted.head.dispose();
-  const summary = Object.entries(fitted.eval).map(([name, m]) => `${name} accuracy ${(m.accuracy * 100).toFixed(2)}%`).join(', ');
-  io.emit({ type: 'notice', message: `frozen-head baseline: ${summary} after ${fitted.train.epochs} epochs (${fitted.train.seconds.toFixed(1)} s)` });
-  return { eval: fitted.eval, seconds: fitted.train.seconds };
+  const best = (kept as typeof kept) ?? { eval: fitted.eval, epoch: fitted.train.epochs };
+  const summary = Object.entries(best.eval).map(([name, m]) => `${name} accuracy ${(m.accuracy * 100).toFixed(2)}%`).join(', ');
+  io.emit({ type: 'notice', message: `frozen-head baseline: ${summary} at epoch ${best.epoch} of ${fitted.train.epochs}, its best by ${monitor} (${fitted.train.seconds.toFixed(1)} s)` });
+  return { eval: best.eval, epoch: best.epoch, seconds: fitted.train.seconds };
 }
 
 /** --overwrite-output-dir: what a previous run left (checkpoints, results, predictions); nothing else. */

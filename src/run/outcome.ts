@@ -12,8 +12,8 @@ export interface FinetuneOutcome extends RunResults {
   tfBackend: string;
   /** Present when backbone layers trained (--unfreeze-top). */
   backboneTraining?: BackboneTrainingInfo;
-  /** --compare-frozen: the same head trained in the same run on the frozen backbone's features (its last epoch). */
-  frozenBaseline?: { eval: Record<string, Metrics>; seconds: number };
+  /** --compare-frozen: the same head trained in the same run on the frozen backbone's features (its best epoch by the checkpoint monitor). */
+  frozenBaseline?: { eval: Record<string, Metrics>; epoch: number; seconds: number };
 }
 
 export interface BackboneTrainingInfo {
