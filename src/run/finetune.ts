@@ -82,9 +82,10 @@ async function runInOutputDir(requested: FinetuneConfig, io: FinetuneIO, outputD
     const extraction: Record<string, SplitExtraction> = {};
     const top = unfreezeTopOf(config);
     prepared = top === null ? null : await prepareEncoder(extractor, top, { train, ...validation }, config, io);
+    const sourceOf = (split: string, data: RunSplit) => (split === 'train' ? config.train : (sources[split] ?? data.source));
     const features = async (split: string, data: RunSplit): Promise<FeatureMatrix> => {
       if (prepared) return prepared.features[split]!;
-      const result = await extractSplit(extractor, split, data, split === 'train' ? config.train : (sources[split] ?? data.source), config, io);
+      const result = await extractSplit(extractor, split, data, sourceOf(split, data), config, io);
       extraction[split] = result.info;
       return result.features;
     };
@@ -96,7 +97,7 @@ async function runInOutputDir(requested: FinetuneConfig, io: FinetuneIO, outputD
     const validationSets: Record<string, { features: FeatureMatrix; labels: Int32Array }> = {};
     for (const [name, data] of Object.entries(validation)) validationSets[name] = { features: headInput(await features(name, data)), labels: requireLabels(data) };
 
-    const frozenBaseline = prepared && config.compareFrozen && !config.resume ? await trainFrozenBaseline(config, labelNames, { train, ...validation }, (split, data) => extractSplit(extractor, split, data, config, io), io) : undefined;
+    const frozenBaseline = prepared && config.compareFrozen && !config.resume ? await trainFrozenBaseline(config, labelNames, { train, ...validation }, (split, data) => extractSplit(extractor, split, data, sourceOf(split, data), config, io), io) : undefined;
 
     // Only now, with the data loaded and the features extracted, is the previous run replaced: a mistyped
     // flag or file (or Ctrl-C during extraction) leaves it as it was.
