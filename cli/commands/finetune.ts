@@ -37,6 +37,8 @@ Flags:
   --warmup-ratio X (0.06)   --weight-decay X (0.01)   --patience N (early stopping; 0 = off)
   --pooling auto|cls|mean|pooler  text: cls (default) or mean; images: auto (default) = the family's own
                             (pooler_output for ResNet/ConvNeXt/DINOv2, CLS for ViT), mean over positions
+  --compare-frozen          with --unfreeze-top: also train the frozen head (same head, settings, seed) in the
+                            same run on the frozen backbone's features, and show the gain in the results table
   --standardize             standardise features with the training set's mean/std (default for images;
                             kept in the checkpoint, applied by predict)
   --device auto|cpu|cuda|webgpu  backbone device (auto)   --tf-backend NAME  head backend

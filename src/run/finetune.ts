@@ -68,6 +68,7 @@ async function runInOutputDir(requested: FinetuneConfig, io: FinetuneIO, outputD
   const labelNames = train.labelNames;
   // The labels are known now: a setting that does not fit them (--class-weights) fails before extraction.
   validateTrainConfig(trainConfig(config, evaluated), labelNames.length, evaluated);
+  if (config.compareFrozen && unfreezeTopOf(config) === null) throw usageError('needs --unfreeze-top K or all: it compares training the layers with the frozen head', '--compare-frozen');
 
   const extractor = await loadExtractor(config);
   // A TransferKit model as backbone applies its own pooling and max length; record (and cache by) those.
@@ -97,6 +98,7 @@ async function runInOutputDir(requested: FinetuneConfig, io: FinetuneIO, outputD
     const validationSets: Record<string, { features: FeatureMatrix; labels: Int32Array }> = {};
     for (const [name, data] of Object.entries(validation)) validationSets[name] = { features: headInput(await features(name, data)), labels: requireLabels(data) };
 
+    if (config.compareFrozen && config.resume) io.emit({ type: 'notice', message: 'a resumed run does not train the frozen-head baseline again (--compare-frozen); the first run printed it' });
     const frozenBaseline = prepared && config.compareFrozen && !config.resume ? await trainFrozenBaseline(config, labelNames, { train, ...validation }, (split, data) => extractSplit(extractor, split, data, sourceOf(split, data), config, io), io) : undefined;
 
     // Only now, with the data loaded and the features extracted, is the previous run replaced: a mistyped
