@@ -10,7 +10,7 @@ describe('finetune --compare-frozen', () => {
   const config = () => ({ ...defaultFinetuneConfig(), model: run.model, epochs: 2, batchSize: 64, maxTrainSamples: 128, maxEvalSamples: 64, pooling: 'mean' as const, tfBackend: 'wasm', compareFrozen: true });
 
   it('is refused without --unfreeze-top (it would compare nothing)', async () => {
-    await expect(runFinetune({ ...config(), outputDir: join(run.dir, 'frozen') }, { emit: () => {} })).rejects.toThrow(/--compare-frozen.*--unfreeze-top/);
+    await expect(runFinetune({ ...config(), outputDir: join(run.dir, 'frozen') }, { emit: () => {} })).rejects.toMatchObject({ kind: 'usage', where: { flag: '--compare-frozen' }, message: expect.stringMatching(/--unfreeze-top/) });
   });
 
   it('trains the frozen head in the same run and reports it beside the trained layers, with the gain', async () => {
