@@ -14,7 +14,7 @@ import { initTf } from '../src/heads/backend.ts';
 import { Head } from '../src/heads/head.ts';
 import { Rng } from '../src/core/index.ts';
 import { Optimizer } from '../src/train/optimizers.ts';
-import { trainStep } from '../src/train/step.ts';
+import { autodiffGradients, trainStep } from '../src/train/step.ts';
 
 const { values } = parseArgs({ options: { top: { type: 'string', default: 'all' }, steps: { type: 'string', default: '24' }, 'tf-backend': { type: 'string', default: 'wasm' } } });
 const steps = Number(values.steps);
@@ -40,7 +40,7 @@ for (let s = 0; s < steps + warmup; s++) {
     const indices = order.subarray((s * 32) % 2976, ((s * 32) % 2976) + 32);
     const started = cpuMicros();
     const prepared = await split.prepare(inputs, indices, grouped);
-    await trainStep(optimizer, variables, Int32Array.from(indices, (i) => data.labels![i]!), () => head.forward(split.pooled(prepared, 'mean'), new Rng(s)), { lr: 1e-4, maxGradNorm: 1, classWeights: null });
+    await trainStep(optimizer, Int32Array.from(indices, (i) => data.labels![i]!), autodiffGradients(variables, () => head.forward(split.pooled(prepared, 'mean'), new Rng(s))), { lr: 1e-4, maxGradNorm: 1, classWeights: null });
     if (s < warmup) continue;
     total[grouped ? 'grouped' : 'single'] += cpuMicros() - started;
     if (grouped) groups += prepared.groups.length;
