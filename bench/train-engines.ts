@@ -104,7 +104,7 @@ async function trainers(k: UnfreezeTop, subset: EncodedInput[]): Promise<Trainer
 async function timeStep(engine: TrainingEngine, t: Trainer, indices: Int32Array, step: number): Promise<Timing> {
   const started = performance.now();
   const cpu = process.cpuUsage();
-  const batch = await t.split.prepare(t.inputs, indices);
+  const batch = await t.split.prepare(t.inputs, indices, engine.lengthGroups);
   await engine.step(batch, Int32Array.from(indices, (i) => t.labels[i]!), new Rng(step), { lr: 1e-4, maxGradNorm: 1, classWeights: null, classWeightsTensor: null });
   const used = process.cpuUsage(cpu);
   return { wall: (performance.now() - started) / 1000, cpu: (used.user + used.system) / 1e6 };

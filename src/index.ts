@@ -38,7 +38,10 @@ export { parseShard, shardChunks, type Shard } from './features/shards.ts';
 export { initTf, TF_BACKENDS } from './heads/backend.ts';
 export { Head } from './heads/head.ts';
 export type { HeadConfig, HeadSpec } from './heads/config.ts';
-export { fit, defaultTrainConfig, evaluate, predictProbabilities, penultimateFeatures, computeMetrics, type FitOptions, type FitResult, type LabelledFeatures, type TrainConfig } from './train/index.ts';
+export { fit, defaultTrainConfig, evaluate, predictProbabilities, penultimateFeatures, computeMetrics, type FitOptions, type FitResult, type LabelledFeatures, type TrainConfig, type EncoderTraining } from './train/index.ts';
+export { LONG_EPOCH_SECONDS, type EpochEstimate } from './train/estimate.ts';
+// training backbone layers too (fit's `encoder`; runFinetune's unfreezeTop does all of it for you)
+export { SplitEncoder, type UnfreezeTop, type LowerInputs } from './backbones/split/split-encoder.ts';
 export { TrainerControl, fanOut, type RunEvent, type Reporter, type Metrics, type RunResults, type Emit } from './train/events.ts';
 
 // checkpoints and models

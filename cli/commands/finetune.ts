@@ -7,9 +7,10 @@ import { parseConfigField, taskDefaults, validationSources } from '../../src/run
 
 const help = `Usage: transferkit finetune [flags]
 
-Scripted finetune in the spirit of Hugging Face run_glue.py, with a frozen backbone: extracts features
-once (cached on disk), trains a new head, evaluates every named validation set each epoch, and writes
-OUTPUT/results.json, OUTPUT/predictions-<name>.jsonl and OUTPUT/checkpoint/{best,last}.
+Scripted finetune in the spirit of Hugging Face run_glue.py, with a frozen backbone by default: extracts
+features once (cached on disk), trains a new head (with --unfreeze-top the top backbone layers too),
+evaluates every named validation set each epoch, and writes OUTPUT/results.json,
+OUTPUT/predictions-<name>.jsonl and OUTPUT/checkpoint/{best,last}.
 The backbone defaults to the pretrained bert-base-cased (downloaded once from the Hugging Face hub);
 \`--model bundled:tiny-bert\` is the offline demo's generated random-weight BERT (what npm start runs).
 
@@ -37,13 +38,21 @@ Flags:
   --warmup-ratio X (0.06)   --weight-decay X (0.01)   --patience N (early stopping; 0 = off)
   --pooling auto|cls|mean|pooler  text: cls (default) or mean; images: auto (default) = the family's own
                             (pooler_output for ResNet/ConvNeXt/DINOv2, CLS for ViT), mean over positions
+  --compare-frozen          with --unfreeze-top: also train the frozen head (same head, settings, seed) in the
+                            same run on the frozen backbone's features, and show the gain in the results table
   --standardize             standardise features with the training set's mean/std (default for images;
                             kept in the checkpoint, applied by predict)
+  --unfreeze-top K|all      train the top K backbone layers too (all: every layer and the embeddings) in
+                            TF.js over ONNX Runtime's frozen lower part (0 = frozen backbone, the default)
+  --unfreeze-at-epoch N     the head trains alone for N epochs first (0)   --backbone-lr-ratio R  layers' lr = R × --lr (0.1)
+  --cache-budget SIZE       disk for the lower part's hidden states, e.g. 512MB (4GB; beyond it they are recomputed each epoch)
+  --cache-dtype float16|float32  how those states are stored (float16)
   --device auto|cpu|cuda|webgpu  backbone device (auto)   --tf-backend NAME  head backend
   --train-engine auto|ort|tfjs  what trains backbone layers (--unfreeze-top): ONNX Runtime's training-step
                             graph on --device, or TF.js autodiff; auto: ort where its graph builds (auto)
   --output-dir DIR          (a new runs/YYYYMMDD-HHMMSS)   --overwrite-output-dir   replace a run already there
   --max-train-samples N     --max-eval-samples N
+  --save-steps N            a resumable checkpoint every N steps within an epoch (500; epoch ends always save)
   --resume                  continue the run in --output-dir (required) from its last checkpoint with the settings
                             it saved (run-config.json); a flag that changes them is refused, and so is
                             another TF.js backend than the run's unless --force is given
@@ -104,7 +113,7 @@ const finetune: Command = {
     const pushTo = values['push-to-hub'] as string | undefined;
     // A missing token or a bad repo name fails now, not after the training.
     if (pushTo !== undefined) await checkPushable(pushTo, values['token-file'] as string | undefined);
-    const [{ runFinetune }, { TrainerControl, fanOut }, { createReporter }, { formatResultsTable }, { formatAfterView, formatNextSteps }] = await Promise.all([
+    const [{ runFinetune }, { TrainerControl, fanOut }, { createReporter }, { formatResultsTable, formatFrozenComparison }, { formatAfterView, formatNextSteps }] = await Promise.all([
       import('../../src/run/finetune.ts'),
       import('../../src/train/events.ts'),
       import('../../src/report/index.ts'),
@@ -150,7 +159,10 @@ const finetune: Command = {
     }
     // Next: suggests the sets the run evaluated (the bundled training set's own validation split included).
     const ran = { ...config, validation: validationSources(config) };
-    if (useInk) process.stdout.write(formatAfterView(outcome, ran));
+    if (useInk) {
+      const comparison = formatFrozenComparison(outcome);
+      process.stdout.write(`${comparison ? `${comparison}\n\n` : ''}${formatAfterView(outcome, ran)}`);
+    }
     else if (!values.json) {
       let text = `\n${formatResultsTable(outcome)}\nresults: ${outcome.resultsFile}\n`;
       if (outcome.checkpoint) text += `checkpoint: ${outcome.checkpoint}\n\n${formatNextSteps(outcome.checkpointDir, ran)}`;

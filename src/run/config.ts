@@ -75,11 +75,18 @@ export interface FinetuneConfig {
   unfreezeAtEpoch: number;
   /** The backbone layers' learning rate as a fraction of --lr. */
   backboneLrRatio: number;
+  /**
+   * With unfreezeTop: also train a frozen-head baseline (same head, settings and seed, on the frozen
+   * backbone's cached features) in the same run, and report its metrics beside the trained layers'.
+   */
+  compareFrozen: boolean;
   /** Bytes of disk the lower part's hidden states may take (e.g. 2GB); beyond it they are recomputed every epoch. */
   cacheBudget: number;
   cacheDtype: 'float16' | 'float32';
   /** What trains the backbone layers: ONNX Runtime's training-step graph, TF.js autodiff, or auto (ort where its graph builds). */
   trainEngine: TrainEngineChoice;
+  /** A resumable `last` checkpoint every this many optimizer steps within an epoch (HF's save_steps); every epoch end saves one anyway. */
+  saveSteps: number;
   /** Resume even on another TF.js backend than the run was trained on (its numbers then drift slightly). */
   force: boolean;
   /** Compute the rows a sharded extraction left missing instead of refusing (and naming the shards). */
@@ -119,9 +126,12 @@ export function defaultFinetuneConfig(): FinetuneConfig {
     unfreezeTop: 0,
     unfreezeAtEpoch: 0,
     backboneLrRatio: 0.1,
+    compareFrozen: false,
     cacheBudget: 4 * 2 ** 30,
     cacheDtype: 'float16',
     trainEngine: 'auto',
+    // Long epochs (MNLI train is 392k pairs) get a resumable checkpoint every few hundred steps.
+    saveSteps: 500,
     force: false,
     extractMissing: false,
   };
@@ -247,9 +257,11 @@ export const CONFIG_FLAGS: Record<keyof FinetuneConfig, string> = {
   unfreezeTop: '--unfreeze-top',
   unfreezeAtEpoch: '--unfreeze-at-epoch',
   backboneLrRatio: '--backbone-lr-ratio',
+  compareFrozen: '--compare-frozen',
   cacheBudget: '--cache-budget',
   cacheDtype: '--cache-dtype',
   trainEngine: '--train-engine',
+  saveSteps: '--save-steps',
   force: '--force',
   extractMissing: '--extract-missing',
 };
@@ -266,7 +278,7 @@ const CHOICES: Partial<Record<keyof FinetuneConfig, readonly string[]>> = {
   trainEngine: TRAIN_ENGINES,
 };
 
-const POSITIVE_INTEGERS: (keyof FinetuneConfig)[] = ['maxLength', 'batchSize', 'extractBatchSize', 'epochs', 'maxTrainSamples', 'maxEvalSamples'];
+const POSITIVE_INTEGERS: (keyof FinetuneConfig)[] = ['maxLength', 'batchSize', 'extractBatchSize', 'epochs', 'maxTrainSamples', 'maxEvalSamples', 'saveSteps'];
 
 /**
  * Parses and checks one field given as text (a flag value or what is typed in the setup screen).
@@ -357,6 +369,7 @@ export function parseConfigField<K extends keyof FinetuneConfig>(field: K, text:
     case 'offline':
     case 'lenient':
     case 'extractMissing':
+    case 'compareFrozen':
       if (!['true', 'false'].includes(value)) fail('must be true or false');
       return (value === 'true') as FinetuneConfig[K];
     default:

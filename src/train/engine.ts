@@ -27,6 +27,8 @@ export interface StepResult {
 export interface TrainingEngine {
   /** 'tfjs wasm', 'ort cpu': what the header, results.json and the bench name. */
   readonly name: string;
+  /** Whether its batches come in length groups (SplitEncoder.prepare's `grouped`). */
+  readonly lengthGroups: boolean;
   /** One optimizer step on one batch of the backbone's input (the lower part's states, or token ids). */
   step(batch: PreparedBatch, labels: Int32Array, dropoutRng: Rng, options: EngineStepOptions): Promise<StepResult>;
   /** Pooled [rows, hidden] features of a batch with the current weights, where the engine computes them faster than the TF.js top. */

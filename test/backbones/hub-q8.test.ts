@@ -44,9 +44,10 @@ describe('--dtype q8 with a hub repo that ships onnx/model_quantized.onnx', () =
 
   it('downloads only the quantized file, names it in the identity (so cached features never mix), and extracts and attends', async () => {
     const q8 = await loadTextBackbone('bert-base-cased', { cacheDir, device: 'cpu', dtype: 'q8' });
-    const fetched = server.requests.map((r) => r.url);
-    expect(fetched).toContain('/Xenova/bert-base-cased/resolve/main/onnx/model_quantized.onnx');
-    expect(fetched).not.toContain('/Xenova/bert-base-cased/resolve/main/onnx/model.onnx');
+    // Files are fetched at the commit main resolves to (hub models are pinned by commit).
+    const fetched = server.requests.map((r) => r.url.replace(/\/resolve\/[^/]+\//, '/resolve/REV/'));
+    expect(fetched).toContain('/Xenova/bert-base-cased/resolve/REV/onnx/model_quantized.onnx');
+    expect(fetched).not.toContain('/Xenova/bert-base-cased/resolve/REV/onnx/model.onnx');
     expect(q8.identity).toMatch(/^hub:Xenova\/bert-base-cased@.*#q8$/);
     expect(q8.modelPath.endsWith(join('onnx', 'model_quantized.onnx'))).toBe(true);
     expect(q8.reference).toMatchObject({ model: 'bert-base-cased', dtype: 'q8' });
@@ -72,7 +73,7 @@ describe('--dtype q8 with a hub repo that ships onnx/model_quantized.onnx', () =
   it('quantize takes a hub id: downloads the fp32 model into the cache, then writes the q8 copy', async () => {
     const out = join(scratch.dir, 'from-hub');
     const result = await quantizeModel('bert-base-cased', out);
-    expect(server.requests.map((r) => r.url)).toContain('/Xenova/bert-base-cased/resolve/main/onnx/model.onnx');
+    expect(server.requests.map((r) => r.url.replace(/\/resolve\/[^/]+\//, '/resolve/REV/'))).toContain('/Xenova/bert-base-cased/resolve/REV/onnx/model.onnx');
     expect(result.quantized).toBe(12);
     expect(existsSync(join(out, 'onnx', 'model_quantized.onnx'))).toBe(true);
     expect(existsSync(join(out, 'tokenizer.json'))).toBe(true);

@@ -18,6 +18,7 @@ import type { EngineStepOptions, StepResult, TrainingEngine } from '../engine.ts
 import { loadOrt, padToSequence, StepSessions, type Differentiate, type StepKind } from './step-sessions.ts';
 import { STEP } from './training-graph.ts';
 
+/** A batch's labels and dropout masks, rows in batch order. */
 export interface StepInputs {
   labels: Int32Array;
   /** Per-class loss weights (null: all 1). */
@@ -26,6 +27,7 @@ export interface StepInputs {
   dropout?: Map<string, Float32Array>;
 }
 
+/** Rows in batch order. */
 export interface StepOutputs {
   loss: number;
   /** [rows, classes] */
@@ -38,6 +40,8 @@ export interface StepOutputs {
 
 export class OrtEngine implements TrainingEngine {
   readonly name: string;
+  /** One group a batch: the graph's shapes are per sequence bucket, and a step is one session run. */
+  readonly lengthGroups = false;
   private readonly sessions: StepSessions;
   private readonly dim: number;
   private readonly padId: number;
@@ -106,10 +110,18 @@ export class OrtEngine implements TrainingEngine {
     optimizer.importState(await arrays.exportState());
   }
 
-  /** One run of the step graph on a batch (padded to its sequence bucket here): loss, logits, pooled features and, for 'train', the gradients. */
+  /**
+   * One run of the step graph on a batch prepared as one group (SplitEncoder.prepare(…, false), rows
+   * sorted by length), padded to its sequence bucket here: loss, logits, pooled features and, for
+   * 'train', the gradients. Labels and dropout masks come, and logits and features go back, in batch order.
+   */
   async compute(kind: StepKind, batch: PreparedBatch, inputs: StepInputs): Promise<StepOutputs> {
-    const seq = this.sessions.bucket(batch.seq);
-    const padded = padToSequence(batch, seq, this.dim, this.padId);
+    if (batch.groups.length !== 1) throw new Error('the ort engine takes a batch prepared as one group');
+    const group = batch.groups[0]!;
+    const { order } = batch;
+    const seq = this.sessions.bucket(group.seq);
+    const padded = padToSequence(group, seq, this.dim, this.padId);
+    const labels = Int32Array.from(order, (row) => inputs.labels[row]!);
     const { session, gradients } = await this.sessions.get(kind, batch.rows, seq);
     const ort = await loadOrt();
     const feeds: Record<string, Tensor> = {};
@@ -124,9 +136,9 @@ export class OrtEngine implements TrainingEngine {
       feed(STEP.inputIds, () => new ort.Tensor('int64', BigInt64Array.from(padded.ids!, BigInt), [rows, seq]));
       feed(STEP.tokenTypeIds, () => new ort.Tensor('int64', BigInt64Array.from(padded.types!, BigInt), [rows, seq]));
     }
-    feed(STEP.labels, () => new ort.Tensor('int64', BigInt64Array.from(inputs.labels, BigInt), [rows]));
+    feed(STEP.labels, () => new ort.Tensor('int64', BigInt64Array.from(labels, BigInt), [rows]));
     feed(STEP.classWeights, () => new ort.Tensor('float32', inputs.classWeights ?? new Float32Array(this.head.numClasses).fill(1), [this.head.numClasses]));
-    for (const [layer, mask] of inputs.dropout ?? []) feed(STEP.dropoutMask(layer), () => new ort.Tensor('float32', mask, [rows, mask.length / rows]));
+    for (const [layer, mask] of inputs.dropout ?? []) feed(STEP.dropoutMask(layer), () => new ort.Tensor('float32', permuteRows(mask, order, mask.length / rows, false), [rows, mask.length / rows]));
     for (const [name, { data, dims }] of this.weights) feed(name, () => new ort.Tensor('float32', data, dims));
     const missing = session.inputNames.find((name) => !(name in feeds));
     if (missing) throw new Error(`the ort engine has no value for the step graph's input '${missing}'`);
@@ -135,8 +147,8 @@ export class OrtEngine implements TrainingEngine {
     for (const [weight, output] of gradients) grads.set(weight, result[output]!.data as Float32Array);
     return {
       loss: (result[STEP.loss]!.data as Float32Array)[0]!,
-      logits: result[STEP.logits]!.data as Float32Array,
-      pooled: result[STEP.pooled]!.data as Float32Array,
+      logits: permuteRows(result[STEP.logits]!.data as Float32Array, order, this.head.numClasses, true),
+      pooled: permuteRows(result[STEP.pooled]!.data as Float32Array, order, this.dim, true),
       grads,
     };
   }
@@ -152,6 +164,20 @@ export class OrtEngine implements TrainingEngine {
     for (const { name, outputs } of layerShapes(this.head).slice(0, -1)) masks.set(name, dropoutMaskValues(rows, outputs, this.head.dropout, rng));
     return masks;
   }
+}
+
+/**
+ * Rows of a [rows, width] matrix between batch order and group order (`order[at]` is the batch row at
+ * group position `at`): to group order, or back to batch order with `back`.
+ */
+function permuteRows(data: Float32Array, order: Int32Array, width: number, back: boolean): Float32Array {
+  if (order.every((row, at) => row === at)) return data;
+  const out = new Float32Array(data.length);
+  order.forEach((row, at) => {
+    const [to, from] = back ? [row, at] : [at, row];
+    out.set(data.subarray(from * width, (from + 1) * width), to * width);
+  });
+  return out;
 }
 
 /** Rows whose largest logit (the first, on ties: tf.argMax's rule) is the label. */

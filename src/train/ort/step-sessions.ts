@@ -6,7 +6,7 @@
  * features and logits (evaluation).
  */
 import type { InferenceSession } from 'onnxruntime-node';
-import type { PreparedBatch } from '../../backbones/split/split-encoder.ts';
+import type { PreparedGroup } from '../../backbones/split/split-encoder.ts';
 import type { ResolvedDevice } from '../../backbones/device.ts';
 import { encodeModel, type GraphProto, type ModelProto } from '../../backbones/onnx/model.ts';
 import { buildTrainingGraph, STEP, type TrainingGraphSpec } from './training-graph.ts';
@@ -85,7 +85,7 @@ export async function loadOrt(): Promise<typeof import('onnxruntime-node')> {
 }
 
 /** A prepared batch right-padded to `seq` tokens: zero hidden states / padding ids, mask 0. */
-export function padToSequence(batch: PreparedBatch, seq: number, dim: number, padId: number): PreparedBatch {
+export function padToSequence(batch: PreparedGroup, seq: number, dim: number, padId: number): PreparedGroup {
   if (seq === batch.seq) return batch;
   const { rows } = batch;
   const widen = <T extends Float32Array | Int32Array>(data: T, width: number, fill: number): T => {

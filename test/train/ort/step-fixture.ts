@@ -51,7 +51,8 @@ export async function stepFixture(base: TextBackbone, k: UnfreezeTop, spec: Head
   const split = await SplitEncoder.create(base, k);
   const encoded = base.encodeInputs(PAIRS.map(([premise, hypothesis]) => ({ text: premise, textPair: hypothesis })), 64);
   const inputs = split.lower ? ({ kind: 'recompute', encoded } as const) : ({ kind: 'tokens', encoded } as const);
-  const batch = await split.prepare(inputs, [0, 1, 2, 3, 4]);
+  // One group, rows sorted by length (the ort engine's form; the TF.js top reads any grouping).
+  const batch = await split.prepare(inputs, [0, 1, 2, 3, 4], false);
   const head = Head.create(spec, new Rng(5));
   const engine = new OrtEngine(split, spec, pooling, differentiate, 'cpu');
   const weights = [...(await head.readWeights()), ...(await split.top.readWeights()).map((w) => ({ ...w, name: `${BACKBONE_OPTIMIZER_PREFIX}${w.name}` }))];
