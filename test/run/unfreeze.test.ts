@@ -25,7 +25,7 @@ describe('finetune with backbone layers (--unfreeze-top)', () => {
     // One estimate, once the layer trains (epoch 2 of 3 steps: the warm-up step and two timed), kept in results.json.
     const estimates = events.filter((e) => e.type === 'estimate');
     expect(estimates).toHaveLength(1);
-    expect(estimates[0]).toMatchObject({ epoch: 2, layers: 'layer 2', engine: 'wasm', stepsPerEpoch: 3, timedSteps: 2, suggestion: null });
+    expect(estimates[0]).toMatchObject({ epoch: 2, layers: 'layer 2', engine: 'ort cpu', stepsPerEpoch: 3, timedSteps: 2, suggestion: null });
     const estimate = estimates[0] as Extract<RunEvent, { type: 'estimate' }>;
     expect(estimate.secondsPerEpoch).toBeCloseTo(estimate.secondsPerStep * 3, 10);
     expect(results.backbone_training.estimate).toEqual({ seconds_per_epoch: estimate.secondsPerEpoch, seconds_per_step: estimate.secondsPerStep, steps_per_epoch: 3, timed_steps: 2, suggestion: null });
