@@ -49,7 +49,7 @@ describe('library API: backbone layers', () => {
       });
       result.head.dispose();
       expect(events.find((e) => e.type === 'epoch-start')).toMatchObject({ backboneTraining: 'layer 2' });
-      expect(result.estimate).toMatchObject({ layers: 'layer 2', engine: 'cpu', stepsPerEpoch: 3, timedSteps: 2 });
+      expect(result.estimate).toMatchObject({ layers: 'layer 2', engine: 'ort cpu', stepsPerEpoch: 3, timedSteps: 2 });
       const after = await split.top.readWeights();
       expect(after.map((w) => w.name)).toEqual(before.map((w) => w.name));
       // Every weight of the layer moved (Adam's first step moves each by about the learning rate).
