@@ -65,7 +65,8 @@ export function decodeNpy(bytes: Uint8Array): { data: Float32Array; shape: numbe
   const shapeMatch = /'shape':\s*\(([^)]*)\)/.exec(header);
   const shape = (shapeMatch?.[1] ?? '').split(',').map((s) => s.trim()).filter(Boolean).map(Number);
   const offset = start + headerLength;
-  const copy = bytes.slice(offset);
+  // A copy that starts its own buffer (a Node Buffer's slice() is a view into a larger pool).
+  const copy = Uint8Array.prototype.slice.call(bytes, offset);
   return { data: new Float32Array(copy.buffer, 0, copy.byteLength / 4), shape };
 }
 
