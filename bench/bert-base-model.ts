@@ -6,15 +6,19 @@ import { transferKitCacheDir } from '../src/backbones/identity.ts';
 import { makeBertModel } from '../src/fixtures/bert.ts';
 import { tempSibling } from '../src/io/atomic.ts';
 
-/** Generates the bert-base-size model once (temp folder + rename, so a cut-off run leaves nothing half-made). */
-export async function ensureBenchModel(tokenizerDir: string): Promise<string> {
-  const dir = join(transferKitCacheDir(), 'bench', 'bert-base-cased-random-seed0');
+/**
+ * Generates the bert-base-size model once (temp folder + rename, so a cut-off run leaves nothing
+ * half-made). `layers` below 12 gives a model of bert-base width (same tokenizer, same 768-wide output)
+ * that runs proportionally faster: for memory measurements over many rows.
+ */
+export async function ensureBenchModel(tokenizerDir: string, layers = 12): Promise<string> {
+  const dir = join(transferKitCacheDir(), 'bench', `bert-base-cased-random-seed0${layers === 12 ? '' : `-${layers}layers`}`);
   if (existsSync(join(dir, 'onnx', 'model.onnx'))) return dir;
   await mkdir(join(dir, '..'), { recursive: true });
   const tmp = tempSibling(dir);
   console.log(`generating the bert-base-size model into ${dir} (once) ...`);
   try {
-    await makeBertModel({ outDir: tmp, layers: 12, hidden: 768, heads: 12, intermediate: 3072, vocabDir: tokenizerDir, seed: 0 });
+    await makeBertModel({ outDir: tmp, layers, hidden: 768, heads: 12, intermediate: 3072, vocabDir: tokenizerDir, seed: 0 });
     await rename(tmp, dir);
   } finally {
     await rm(tmp, { recursive: true, force: true });
@@ -32,4 +36,22 @@ export function sharedBenchFiles(): { tokenizerDir: string; dataFile: string } {
     process.exit(2);
   }
   return { tokenizerDir, dataFile };
+}
+
+/**
+ * The int8 copy of the bench model, made once with `transferkit quantize` (dynamic quantization) where
+ * this checkout has that command; otherwise no model and a note saying why the int8 rows are missing.
+ */
+export async function ensureInt8BenchModel(fp32Dir: string): Promise<{ modelDir?: string; note: string }> {
+  const root = resolve(import.meta.dirname, '..');
+  if (!existsSync(join(root, 'cli/commands/quantize.ts'))) {
+    return { note: 'int8 rows not available: this checkout has no `transferkit quantize` command yet (issue 12 item 3 is on another branch)' };
+  }
+  const dir = `${fp32Dir}-q8`;
+  if (!existsSync(join(dir, 'onnx', 'model_quantized.onnx'))) {
+    console.log(`quantizing the bench model into ${dir} (once) ...`);
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('node', ['bin/transferkit.js', 'quantize', '--model', fp32Dir, '--out', dir], { cwd: root, stdio: 'inherit' });
+  }
+  return { modelDir: dir, note: `int8: ${dir} (transferkit quantize of the fp32 bench model), run with --dtype q8` };
 }

@@ -34,6 +34,7 @@ const heads: [string, HeadConfig][] = [
   ['linear', { type: 'linear' }],
   [`mlp ${values.hidden} relu dropout 0.1`, { type: 'mlp', hidden: values.hidden!.split(',').map(Number), activation: 'relu', dropout: 0.1 }],
 ];
+const results: { head: string; examplesPerSecond: number; seconds: number; fullEpoch: boolean; steps: number }[] = [];
 for (const [name, head] of heads) {
   const control = new TrainerControl();
   const started = performance.now();
@@ -57,5 +58,7 @@ for (const [name, head] of heads) {
   const seconds = (performance.now() - started) / 1000;
   const scope = result.interrupted ? `${steps} steps (time cap ${maxSeconds}s; a full epoch is ${Math.ceil(rows / batchSize)} steps)` : `one full epoch (${steps} steps)`;
   console.log(`${name.padEnd(28)} ${Math.round(examples / seconds).toString().padStart(8)} examples/s  [${result.tfBackend}, ${scope}, ${seconds.toFixed(1)}s]`);
+  results.push({ head: name, examplesPerSecond: examples / seconds, seconds, fullEpoch: !result.interrupted, steps });
   result.head.dispose();
 }
+console.log(`RESULT ${JSON.stringify({ rows, dim, batchSize, tfBackend: values['tf-backend'], heads: results })}`);

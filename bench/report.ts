@@ -1,0 +1,182 @@
+/** BENCHMARKS.md from bench/run.ts' results: machine, versions, commands, tables, ratios, targets. */
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { GemmMeasurement } from './gemm-ceiling.ts';
+import type { BenchResults, EngineRun, Stamp } from './results.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+/** Non-embedding parameters of bert-base (12 × (4·768² + 2·768·3072 + biases + LayerNorms)). */
+const BERT_BASE_NON_EMBEDDING = 12 * (4 * (768 * 768 + 768) + 2 * 768 * 3072 + 3072 + 768 + 4 * 768);
+
+const f = (x: number, digits = 1) => x.toFixed(digits);
+const pct = (x: number, digits = 1) => `${(x * 100).toFixed(digits)}%`;
+const gib = (bytes: number | null) => (bytes === null ? 'n/a' : `${(bytes / 2 ** 30).toFixed(2)} GiB`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const load = (s: Stamp) => s.loadavg.map((x) => x.toFixed(1)).join(' / ');
+
+function version(pkg: string): string {
+  const file = join(ROOT, 'node_modules', pkg, 'package.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version : 'absent';
+}
+
+function cpuFlags(): string {
+  const info = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+  const flags = new Set(/^flags\s*:\s*(.*)$/m.exec(info)?.[1].split(' ') ?? []);
+  return ['avx2', 'fma', 'avx512f', 'avx512bw', 'avx512_vnni', 'avx512_bf16', 'amx_int8', 'amx_bf16'].filter((x) => flags.has(x)).join(', ') || 'unknown';
+}
+
+/** Effective GFLOP/s: 2 × non-embedding parameters × real (unpadded) tokens per second. */
+function effectiveGflops(run: EngineRun, realTokens: number): number {
+  const seconds = run.pairs / run.inProcessPairsPerSecond;
+  return (2 * BERT_BASE_NON_EMBEDDING * realTokens) / seconds / 1e9;
+}
+
+const gemm = (list: GemmMeasurement[], engine: string) => list.find((g) => g.engine === engine);
+
+export async function writeReport(path: string, results: BenchResults, run: { quick: boolean; argv: string[] }): Promise<void> {
+  const p = results.parts;
+  const lines: string[] = [];
+  const out = (...xs: string[]) => lines.push(...xs);
+  const targets: [string, string, string, boolean | null][] = [];
+
+  out('# Benchmarks', '');
+  out(`Written by \`npm run bench${run.argv.length ? ` -- ${run.argv.join(' ')}` : ''}\` (bench/run.ts)${run.quick ? ' — a **quick** run (subset only; not the figures the targets are judged on)' : ''}.`);
+  out('Model: a generated bert-base-size BERT (12 layers, 768 hidden, 12 heads, 3072 FFN; seeded random weights, costs what the real one costs) with the real `bert-base-cased` tokenizer from `../shared`; data: `../shared/data/mnli/dev_matched.tsv` (9,815 pairs). All runs on the CPU, ONNX Runtime defaults (graph optimisation `all`, intra-op threads = cores), max length 128, batch 32.', '');
+
+  out('## Machine', '');
+  out(`- CPU: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} logical cores; SIMD: ${cpuFlags()}; memory ${f(totalmem() / 2 ** 30, 0)} GiB`);
+  out(`- Node ${process.version}; onnxruntime-node ${version('onnxruntime-node')}; @huggingface/transformers ${version('@huggingface/transformers')}; @tensorflow/tfjs ${version('@tensorflow/tfjs')}`);
+  out('- **Shared machine.** Other work ran at the same time; the load averages (1 / 5 / 15 min, 2 cores) when each part finished:', '');
+  out('| part | finished (UTC) | load averages |', '|---|---|---|');
+  for (const [name, part] of Object.entries(p)) if (part) out(`| ${name} | ${part.at.slice(0, 19).replace('T', ' ')} | ${load(part)} |`);
+  out('', 'Single runs vary up to 2× on this machine: compare engines within a round (same minutes), and read the spread.', '');
+
+  if (p.padding) {
+    out('## Padding (full dev_matched)', '');
+    out(`${p.padding.pairs} pairs, ${p.padding.realTokens} real tokens (mean ${f(p.padding.realTokens / p.padding.pairs)} per pair). TransferKit's plan (length-sorted windows of 4,096 rows, batch 32): **${pct(p.padding.tkPadding, 2)}** of token slots are padding, in ${p.padding.batches} batches of ${p.padding.distinctShapes} distinct shapes (mean ${f(p.padding.meanBatchTokens, 0)} token slots per batch). The naive loop (every pair padded to 128): ${pct(p.padding.naivePadding)}.`, '');
+    targets.push(['padding fraction, full dev_matched', '< 3%', pct(p.padding.tkPadding, 2), p.padding.tkPadding < 0.03]);
+  }
+
+  if (p.rounds) {
+    const r = p.rounds;
+    out('## Throughput, interleaved rounds (subset)', '');
+    out(`Every ${r.every}th pair of dev_matched (${r.pairs} pairs, ${r.realTokens} real tokens; TransferKit padding on it ${pct(r.tkPadding, 2)}), ${r.ceilings.length} round(s); each round measures the GEMM ceiling, then each engine as its own process, the order rotating by round.`, '');
+    out('| engine | pairs/s whole process (best) | spread (min–max) | pairs/s in-process (best) | effective GFLOP/s (best) | peak RSS |', '|---|---|---|---|---|---|');
+    const engines = [...new Set(r.runs.map((x) => x.engine))];
+    for (const engine of engines) {
+      const runs = r.runs.filter((x) => x.engine === engine);
+      const whole = runs.map((x) => x.pairs / x.wallSeconds);
+      const inProcess = runs.map((x) => x.inProcessPairsPerSecond);
+      const eff = runs.map((x) => effectiveGflops(x, r.realTokens));
+      out(`| ${engine} | ${f(Math.max(...whole), 2)} | ${f(Math.min(...whole), 2)}–${f(Math.max(...whole), 2)} | ${f(Math.max(...inProcess), 2)} | ${f(Math.max(...eff))} | ${gib(Math.max(...runs.map((x) => x.peakRssBytes ?? 0)))} |`);
+    }
+    out('', 'Per round (whole-process pairs/s; ratios within the round; ceiling = the fp32 GEMM median measured at the start of the round):', '');
+    out('| round | naive | fp32 | int8 | fp32 / naive | int8 / fp32 | fp32 GEMM ceiling (median / best GFLOP/s) | fp32 effective / ceiling median |', '|---|---|---|---|---|---|---|---|');
+    const ratios = { tk: [] as number[], int8: [] as number[], ceiling: [] as number[] };
+    for (const c of r.ceilings) {
+      const get = (e: string) => r.runs.find((x) => x.round === c.round && x.engine === e);
+      const [naive, fp32, q8] = [get('naive'), get('fp32'), get('int8')];
+      const speed = (x?: EngineRun) => (x ? x.pairs / x.wallSeconds : NaN);
+      const ceil = gemm(c.gemm, 'fp32')!;
+      const tkRatio = speed(fp32) / speed(naive);
+      const int8Ratio = speed(q8) / speed(fp32);
+      const ceilingShare = fp32 ? effectiveGflops(fp32, r.realTokens) / ceil.median : NaN;
+      ratios.tk.push(tkRatio);
+      ratios.int8.push(int8Ratio);
+      ratios.ceiling.push(ceilingShare);
+      out(`| ${c.round + 1} | ${f(speed(naive), 2)} | ${f(speed(fp32), 2)} | ${q8 ? f(speed(q8), 2) : 'n/a'} | ${f(tkRatio, 2)}× | ${q8 ? `${f(int8Ratio, 2)}×` : 'n/a'} | ${f(ceil.median)} / ${f(ceil.best)} | ${pct(ceilingShare, 0)} |`);
+    }
+    out('');
+    const range = (xs: number[], fmt: (x: number) => string) => (xs.some(Number.isNaN) ? 'n/a' : `${fmt(median(xs))} (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})`);
+    targets.push(['fp32 vs naive, whole processes incl. load', '≥ 3.5×', `${range(ratios.tk, (x) => `${f(x, 2)}×`)} per round, subset`, median(ratios.tk) >= 3.5]);
+    targets.push(['fp32 effective GFLOP/s vs ORT GEMM (same shapes, same round)', '≥ 75%', `${range(ratios.ceiling, (x) => pct(x, 0))} of the ceiling median`, median(ratios.ceiling) >= 0.75]);
+    if (!ratios.int8.some(Number.isNaN)) targets.push(['int8 vs fp32 pairs/s', '≥ 1.8×', `${range(ratios.int8, (x) => `${f(x, 2)}×`)} per round`, median(ratios.int8) >= 1.8]);
+    else targets.push(['int8 vs fp32 pairs/s', '≥ 1.8×', 'not available', null]);
+  }
+
+  if (p.full) {
+    const full = p.full;
+    out('## Full dev_matched, once per engine', '');
+    out(`${full.pairs} pairs, ${full.realTokens} real tokens; each engine once, as its own process, followed by a GEMM ceiling measurement.`, '');
+    out('| engine | pairs/s whole process | pairs/s in-process | effective GFLOP/s | fp32 GEMM ceiling after it (median / best) | effective / ceiling median | peak RSS | command |', '|---|---|---|---|---|---|---|---|');
+    full.runs.forEach((x, i) => {
+      const ceil = gemm(full.ceilings[i].gemm, 'fp32')!;
+      const eff = effectiveGflops(x, full.realTokens);
+      out(`| ${x.engine} | ${f(x.pairs / x.wallSeconds, 2)} | ${f(x.inProcessPairsPerSecond, 2)} | ${f(eff)} | ${f(ceil.median)} / ${f(ceil.best)} | ${pct(eff / ceil.median, 0)} | ${gib(x.peakRssBytes)} | \`${x.command}\` |`);
+    });
+    const [naive, fp32, q8] = (['naive', 'fp32', 'int8'] as const).map((e) => full.runs.find((x) => x.engine === e));
+    if (fp32 && naive) out('', `Full set, whole processes: fp32 / naive = **${f(naive.wallSeconds / fp32.wallSeconds, 2)}×**.`);
+    if (fp32 && q8) out('', `Full set, whole processes: int8 / fp32 = **${f(fp32.wallSeconds / q8.wallSeconds, 2)}×** (in-process ${f(q8.inProcessPairsPerSecond / fp32.inProcessPairsPerSecond, 2)}×).`);
+    out('');
+  }
+
+  const ceilings = [...(p.rounds?.ceilings.map((c) => ({ label: `round ${c.round + 1}`, gemm: c.gemm })) ?? []), ...(p.full?.ceilings.map((c) => ({ label: `after full ${c.after}`, gemm: c.gemm })) ?? [])];
+  if (ceilings.length) {
+    out('## ONNX Runtime GEMM ceiling (one encoder layer\'s six products on M token rows)', '');
+    out(`fp32 \`MatMul\`; q8 \`com.microsoft.DynamicQuantizeMatMul\` (int8 weights, per-column scales, activations quantized per run); mmi \`MatMulInteger\` (uint8 × int8 already quantized: the integer kernel alone). M = ${ceilings[0].gemm[0].m} = TransferKit's mean token slots per batch on dev_matched. GFLOP/s counted as 2·M·K·N; median / best over ~3 s of runs.`, '');
+    out('| when | fp32 | q8 | mmi | q8 / fp32 (median) |', '|---|---|---|---|---|');
+    for (const c of ceilings) {
+      const [a, b, m] = (['fp32', 'q8', 'mmi'] as const).map((e) => gemm(c.gemm, e)!);
+      out(`| ${c.label} | ${f(a.median)} / ${f(a.best)} | ${f(b.median)} / ${f(b.best)} | ${f(m.median)} / ${f(m.best)} | ${f(b.median / a.median, 2)}× |`);
+    }
+    out('');
+  }
+
+  if (p.load) {
+    out('## Model load', '', 'Cold: the first load in a fresh process (ONNX Runtime reads and optimises the graph; the file is in the OS page cache). Warm: a second load in the same process.', '');
+    out('| engine | cold | warm |', '|---|---|---|');
+    for (const l of p.load.loads) out(`| ${l.engine} | ${f(l.coldSeconds, 2)} s | ${f(l.warmSeconds, 2)} s |`);
+    out('');
+  }
+
+  out('## int8 agreement with fp32', '');
+  if (p.int8) {
+    out(`Over ${p.int8.rows} rows of \`${p.int8.file}\`: CLS cosine mean **${f(p.int8.meanCosine, 5)}**, min ${f(p.int8.minCosine, 5)}; a linear head trained (5 epochs) on the fp32 features with the gold labels predicts the same class from the int8 features for **${pct(p.int8.agreement, 2)}** of rows. Command: \`${p.int8.command}\`.`, '');
+    targets.push(['int8 CLS cosine vs fp32', 'mean ≥ 0.99', `mean ${f(p.int8.meanCosine, 4)}, min ${f(p.int8.minCosine, 4)} (${p.int8.rows} rows)`, p.int8.meanCosine >= 0.99]);
+    targets.push(['int8 agreement of head predictions', '≥ 98%', `${pct(p.int8.agreement, 2)} (${p.int8.rows} rows)`, p.int8.agreement >= 0.98]);
+  } else {
+    out(`${results.int8Note ?? 'not measured'}.`, '');
+    targets.push(['int8 CLS cosine vs fp32', 'mean ≥ 0.99', 'not available', null], ['int8 agreement of head predictions', '≥ 98%', 'not available', null]);
+  }
+
+  if (p.heads) {
+    const h = p.heads;
+    out('## Head training', '', `Random features ${h.rows} × ${h.dim}, batch ${h.batchSize}, TF.js ${h.tfBackend} backend; one epoch (or a time cap, as marked). Command: \`${h.command}\`.`, '');
+    out('| head | examples/s | seconds | scope |', '|---|---|---|---|');
+    for (const x of h.heads) out(`| ${x.head} | ${f(x.examplesPerSecond, 0)} | ${f(x.seconds)} | ${x.fullEpoch ? 'one full epoch' : `${x.steps} steps (capped)`} |`);
+    out('');
+    const linear = h.heads.find((x) => x.head === 'linear')!;
+    const epoch = (h.rows / linear.examplesPerSecond) * (400_000 / h.rows);
+    targets.push(['one linear-head epoch over 400k × 768', '< 4 s', `${f(epoch, 1)} s${h.rows === 400_000 ? '' : ` (from ${h.rows} rows)`}`, epoch < 4]);
+  }
+
+  if (p.rss) {
+    out('## Memory', '');
+    out(`Peak RSS (GNU time) of \`transferkit embed\` with a **${p.rss.layers}-layer** model of bert-base width (same tokenizer, same 768-wide output; 12 layers over 100k pairs would take hours here):`, '');
+    out('| pairs | peak RSS | wall | command |', '|---|---|---|---|');
+    for (const x of p.rss.runs) out(`| ${x.pairs} | ${gib(x.peakRssBytes)} | ${f(x.wallSeconds, 0)} s | \`${x.command}\` |`);
+    const [small, large] = p.rss.runs;
+    const fp32Full = p.full?.runs.find((x) => x.engine === 'fp32');
+    if (small?.peakRssBytes && large?.peakRssBytes && fp32Full?.peakRssBytes) {
+      const estimate = fp32Full.peakRssBytes + (large.peakRssBytes - small.peakRssBytes);
+      out('', `12-layer estimate at ${large.pairs} pairs: the fp32 full run's peak (${gib(fp32Full.peakRssBytes)} at ${fp32Full.pairs} pairs) + the growth the 1-layer runs show from ${small.pairs} to ${large.pairs} pairs (${gib(large.peakRssBytes - small.peakRssBytes)}) = **${gib(estimate)}**.`);
+      targets.push([`peak RSS extracting ${large.pairs} pairs`, '< 2.5 GB', `${gib(estimate)} (estimate, see Memory)`, estimate < 2.5e9]);
+    } else {
+      targets.push([`peak RSS extracting ${large?.pairs ?? 100000} pairs`, '< 2.5 GB', `${gib(large?.peakRssBytes ?? null)} with the 1-layer model`, large?.peakRssBytes ? large.peakRssBytes < 2.5e9 : null]);
+    }
+    out('');
+  }
+
+  out('## GPU', '', 'Not measured: no device machine was lent to this task (issue 12 item 5 needs one for `--device webgpu` / `cuda`).', '');
+
+  out('## Targets', '');
+  out('| what | target | measured | met |', '|---|---|---|---|');
+  for (const [what, target, measured, met] of targets) out(`| ${what} | ${target} | ${measured} | ${met === null ? 'n/a' : met ? 'yes' : '**no**'} |`);
+  out('');
+
+  const notes = join(ROOT, 'bench', 'PROFILE.md');
+  if (existsSync(notes)) out(readFileSync(notes, 'utf8').trim(), '');
+  await writeFile(path, `${lines.join('\n')}\n`);
+}
