@@ -37,6 +37,8 @@ describe('int8 (quantize + --dtype q8) against fp32 on a generated model', () =>
     await quantizeModel(dir, dir);
     fp32 = await loadTextBackbone(dir, { device: 'cpu' });
     int8 = await loadTextBackbone(dir, { device: 'cpu', dtype: 'q8' });
+    // Both files sit in one folder: the identity (the feature cache's key) still tells them apart.
+    expect(int8.identity).not.toBe(fp32.identity);
   }, 120_000);
   afterAll(async () => {
     await fp32?.dispose();
