@@ -23,7 +23,9 @@ Flags:
 
 Examples:
   transferkit quantize --model bundled:tiny-bert --out models/tiny-bert-q8
-  transferkit embed --model models/tiny-bert-q8 --dtype q8 --input bundled:nli-tiny/validation --output validation-q8.npy
+  # then use it: embeddings from the int8 model
+  transferkit quantize --model bundled:tiny-bert --out models/tiny-bert-q8 && \\
+    transferkit embed --model models/tiny-bert-q8 --dtype q8 --input bundled:nli-tiny/validation --output validation-q8.npy
   # needs the network once (downloads bert-base-cased, 434 MB); Xenova/bert-base-cased also ships its own q8 file
   transferkit quantize --model bert-base-cased --out models/bert-base-cased-q8
 `;
