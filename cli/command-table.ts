@@ -36,5 +36,9 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   },
   push: { summary: 'Upload a checkpoint with a generated model card to the Hugging Face hub', load: () => import('./commands/push.ts') },
   pull: { summary: 'Download a pushed checkpoint (and its backbone) or a backbone into the cache, for offline use', load: () => import('./commands/pull.ts') },
+  quantize: {
+    summary: 'Write an int8 (dynamically quantized) copy of a model, loaded with --dtype q8',
+    load: () => import('./commands/quantize.ts'),
+  },
   'make-model': { summary: 'Generate a seeded random model (BERT, ResNet, ViT) in Hugging Face layout', load: () => import('./commands/make-model.ts') },
 };

@@ -20,6 +20,8 @@ export { loadTextBackbone, type LoadTextBackboneOptions } from './backbones/load
 export { resolveDevice, DEVICE_CHOICES } from './backbones/device.ts';
 export type { TextBackbone, AttentionResult } from './backbones/types.ts';
 export { addAttentionOutputs } from './backbones/onnx/attention-outputs.ts';
+export { quantizeModel, QUANTIZED_MODEL_FILE, type QuantizeModelOptions, type QuantizeModelResult } from './backbones/quantize-model.ts';
+export type { QuantizedForm } from './backbones/onnx/quantize.ts';
 export { makeBertModel, ensureTinyBert, TINY_BERT, type BertOptions } from './fixtures/bert.ts';
 export { loadImageBackbone, type LoadImageBackboneOptions } from './backbones/load-image.ts';
 export { ImageBackbone } from './backbones/image.ts';

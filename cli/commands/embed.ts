@@ -33,6 +33,7 @@ Flags:
   --no-bucketing         keep input order in batches (more padding; for comparison)
   --revision REV         hub revision (default main)
   --dtype T              fp32 | fp16 | q8 | int8 | uint8 | q4 (default fp32)
+                         (q8: onnx/model_quantized.onnx, a hub repo's own or one transferkit quantize wrote)
 
 ${dataFlagsHelp({ labels: false })}
 With --lenient a skipped row has no row in the output (the summary on stderr names its line), and

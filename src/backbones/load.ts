@@ -52,7 +52,9 @@ export async function loadTextBackbone(given: string, options: LoadTextBackboneO
     // Checked here because Transformers.js fails on a missing config or tokenizer with a bare TypeError.
     const missing = [modelFile, 'config.json', 'tokenizer.json'].find((file) => !existsSync(join(source.dir, file)));
     if (missing !== undefined) {
-      throw inputError(`model folder ${source.dir} has no ${missing} (a Transformers.js text model folder needs config.json, tokenizer.json and ${modelFile})`, { flag: '--model' });
+      const variants = missing === modelFile ? availableDtypes(source.dir) : [];
+      const hint = variants.length > 0 ? `; it has the ${variants.join(', ')} variant${variants.length > 1 ? 's' : ''}: pass --dtype ${variants[0]}` : '';
+      throw inputError(`model folder ${source.dir} has no ${missing} (a Transformers.js text model folder needs config.json, tokenizer.json and ${modelFile})${hint}`, { flag: '--model' });
     }
   }
   if (source.kind === 'hub' && source.offline) {
@@ -129,6 +131,11 @@ export async function loadTextBackbone(given: string, options: LoadTextBackboneO
     throw error;
   }
   return backbone;
+}
+
+/** The dtypes whose model file a local folder holds (`quantize` writes only the q8 one). */
+export function availableDtypes(dir: string): ModelDtype[] {
+  return (Object.keys(DTYPE_SUFFIX) as ModelDtype[]).filter((dtype) => existsSync(join(dir, `onnx/model${DTYPE_SUFFIX[dtype]}.onnx`)));
 }
 
 /** A local folder's backbone identity: the model file's sha256 (cached by path/mtime/size) with the tokenizer's and config's. */

@@ -77,7 +77,7 @@ const examples = helps.flatMap(([name, help]) => helpExamples(help).map((example
 
 describe('help examples', () => {
   it('are parsed from every command (each has at least one that runs on the bundled model and data)', () => {
-    expect(commandNames).toEqual(['attention', 'embed', 'eval', 'export-onnx', 'finetune', 'make-model', 'predict', 'pull', 'push', 'train']);
+    expect(commandNames).toEqual(['attention', 'embed', 'eval', 'export-onnx', 'finetune', 'make-model', 'predict', 'pull', 'push', 'quantize', 'train']);
     for (const [name, help] of helps) {
       const own = helpExamples(help);
       // push and pull talk to the hub: every example of theirs needs the network.

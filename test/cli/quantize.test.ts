@@ -1,0 +1,79 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import quantize from '../../cli/commands/quantize.ts';
+import { loadTextBackbone } from '../../src/backbones/load.ts';
+import { TransferKitError } from '../../src/errors.ts';
+import { runCli } from '../helpers/cli-run.ts';
+import { scratchFolder, tinyModelDir, writeFixture } from '../helpers/tiny-model.ts';
+
+const scratch = scratchFolder('transferkit-cli-quantize-');
+
+/** The one line the CLI would print for a failed run, and its exit code. */
+async function failure(run: () => Promise<unknown>): Promise<{ line: string; exitCode: number }> {
+  const error = await run().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(TransferKitError);
+  return { line: (error as TransferKitError).line, exitCode: (error as TransferKitError).exitCode };
+}
+
+describe('transferkit quantize', () => {
+  it('writes onnx/model_quantized.onnx with the side files, and embed --dtype q8 loads it', async () => {
+    const out = join(scratch.dir, 'tiny-q8');
+    const result = await runCli(scratch.dir, ['quantize', '--model', await tinyModelDir(), '--out', out]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/12 MatMul\/Gemm in int8 \(integer\)/);
+    expect(result.stdout).toContain(`load it with --model ${out} --dtype q8`);
+    for (const file of ['onnx/model_quantized.onnx', 'config.json', 'tokenizer.json', 'tokenizer_config.json', 'vocab.txt']) expect(existsSync(join(out, file))).toBe(true);
+    expect(existsSync(join(out, 'onnx/model.onnx'))).toBe(false);
+    // A plain Transformers.js load (no dtype given) picks the quantized file.
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))['transformers.js_config']).toEqual({ dtype: 'q8' });
+
+    const embedded = await runCli(scratch.dir, ['embed', '--model', out, '--dtype', 'q8', '--input', 'bundled:nli-tiny/validation', '--max-samples', '20', '--output', 'q8.npy']);
+    expect(embedded.code).toBe(0);
+    expect(existsSync(join(scratch.dir, 'q8.npy'))).toBe(true);
+
+    // Without --dtype q8 the folder has no fp32 file: the error says which flag fixes it.
+    const { line, exitCode } = await failure(() => loadTextBackbone(out, { device: 'cpu' }));
+    expect(exitCode).toBe(2);
+    expect(line).toMatch(/^--model: model folder .* has no onnx\/model\.onnx .*; it has the q8 variant: pass --dtype q8$/);
+  });
+
+  it('bad input: one line naming the flag or file, exit 2, nothing written', async () => {
+    const empty = join(scratch.dir, 'empty-model');
+    await mkdir(join(empty, 'onnx'), { recursive: true });
+    const broken = join(scratch.dir, 'broken-model');
+    await mkdir(join(broken, 'onnx'), { recursive: true });
+    writeFixture(broken, 'onnx/model.onnx', 'not protobuf at all');
+    const cases: Array<[string[], RegExp]> = [
+      [['--model', 'bundled:tiny-bert'], /^--out: /],
+      [['--out', 'x'], /^--model: /],
+      [['--model', 'bundled:tiny-bert', '--out', 'x', '--form', 'qdq'], /^--form: /],
+      [['--model', join(scratch.dir, 'no-such-folder'), '--out', 'x'], /^--model: model folder .* does not exist$/],
+      [['--model', empty, '--out', 'x'], /^--model: model folder .* has no onnx\/model\.onnx to quantize$/],
+      [['--model', broken, '--out', 'x'], /^.*broken-model\/onnx\/model\.onnx: not a valid ONNX model/],
+    ];
+    for (const [args, message] of cases) {
+      const { line, exitCode } = await failure(() => quantize.run(args));
+      expect(exitCode, args.join(' ')).toBe(2);
+      expect(line, args.join(' ')).toMatch(message);
+      expect(line).not.toContain('\n');
+    }
+    expect(existsSync(join(process.cwd(), 'x'))).toBe(false);
+  });
+
+  it('refuses a model with nothing left to quantize (its own output)', async () => {
+    const once = join(scratch.dir, 'once');
+    await quantize.run(['--model', await tinyModelDir(), '--out', once]);
+    const again = join(scratch.dir, 'again');
+    await mkdir(join(again, 'onnx'), { recursive: true });
+    writeFixture(again, 'onnx/model.onnx', readFileSync(join(once, 'onnx/model_quantized.onnx')));
+    const { line, exitCode } = await failure(() => quantize.run(['--model', again, '--out', join(scratch.dir, 'twice')]));
+    expect(exitCode).toBe(2);
+    expect(line).toMatch(/model\.onnx: has no MatMul or Gemm with float32 weights to quantize/);
+    expect(existsSync(join(scratch.dir, 'twice'))).toBe(false);
+  });
+});
