@@ -38,20 +38,28 @@ export function sharedBenchFiles(): { tokenizerDir: string; dataFile: string } {
   return { tokenizerDir, dataFile };
 }
 
+/** The int8 engines: `transferkit quantize`'s two forms of the same dynamically quantized model. */
+export const INT8_ENGINES = { int8: 'integer', 'int8-fused': 'fused' } as const;
+export type Int8Engine = keyof typeof INT8_ENGINES;
+
 /**
- * The int8 copy of the bench model, made once with `transferkit quantize` (dynamic quantization) where
- * this checkout has that command; otherwise no model and a note saying why the int8 rows are missing.
+ * int8 copies of the bench model, made once with `transferkit quantize` (dynamic quantization, each
+ * --form) where this checkout has that command; otherwise none and a note saying why the int8 rows are missing.
  */
-export async function ensureInt8BenchModel(fp32Dir: string): Promise<{ modelDir?: string; note: string }> {
+export async function ensureInt8BenchModels(fp32Dir: string): Promise<{ models: Partial<Record<Int8Engine, string>>; note: string }> {
   const root = resolve(import.meta.dirname, '..');
   if (!existsSync(join(root, 'cli/commands/quantize.ts'))) {
-    return { note: 'int8 rows not available: this checkout has no `transferkit quantize` command yet (issue 12 item 3 is on another branch)' };
+    return { models: {}, note: 'int8 rows not available: this checkout has no `transferkit quantize` command yet (issue 12 item 3 is on another branch)' };
   }
-  const dir = `${fp32Dir}-q8`;
-  if (!existsSync(join(dir, 'onnx', 'model_quantized.onnx'))) {
-    console.log(`quantizing the bench model into ${dir} (once) ...`);
-    const { execFileSync } = await import('node:child_process');
-    execFileSync('node', ['bin/transferkit.js', 'quantize', '--model', fp32Dir, '--out', dir], { cwd: root, stdio: 'inherit' });
+  const models: Partial<Record<Int8Engine, string>> = {};
+  for (const [engine, form] of Object.entries(INT8_ENGINES) as [Int8Engine, string][]) {
+    const dir = `${fp32Dir}-q8${form === 'integer' ? '' : form}`;
+    if (!existsSync(join(dir, 'onnx', 'model_quantized.onnx'))) {
+      console.log(`quantizing the bench model into ${dir} (--form ${form}, once) ...`);
+      const { execFileSync } = await import('node:child_process');
+      execFileSync('node', ['bin/transferkit.js', 'quantize', '--model', fp32Dir, '--out', dir, '--form', form], { cwd: root, stdio: 'inherit' });
+    }
+    models[engine] = dir;
   }
-  return { modelDir: dir, note: `int8: ${dir} (transferkit quantize of the fp32 bench model), run with --dtype q8` };
+  return { models, note: 'int8: `transferkit quantize --model <bench model> --out <dir> --form integer|fused` (int8 = integer: DynamicQuantizeLinear + MatMulInteger; int8-fused = com.microsoft.DynamicQuantizeMatMul), run with `embed --dtype q8`' };
 }

@@ -11,7 +11,7 @@ export interface Stamp {
 }
 
 export interface EngineRun extends Stamp {
-  engine: 'naive' | 'fp32' | 'int8';
+  engine: 'naive' | 'fp32' | 'int8' | 'int8-fused';
   round?: number;
   pairs: number;
   command: string;
@@ -42,7 +42,7 @@ export interface BenchResults {
     rounds?: Stamp & { file: string; every: number; pairs: number; realTokens: number; tkPadding: number; runs: EngineRun[]; ceilings: { round: number; gemm: GemmMeasurement[] }[] };
     full?: Stamp & { file: string; pairs: number; realTokens: number; runs: EngineRun[]; ceilings: { after: string; gemm: GemmMeasurement[] }[] };
     load?: Stamp & { loads: { engine: string; command: string; coldSeconds: number; warmSeconds: number }[] };
-    int8?: Stamp & { command: string; file: string; rows: number; meanCosine: number; minCosine: number; agreement: number };
+    int8?: Stamp & { agreements: { engine: string; command: string; file: string; rows: number; meanCosine: number; minCosine: number; agreement: number }[] };
     heads?: Stamp & { command: string; rows: number; dim: number; batchSize: number; tfBackend: string; heads: { head: string; examplesPerSecond: number; seconds: number; fullEpoch: boolean; steps: number }[] };
     rss?: Stamp & { layers: number; runs: { pairs: number; command: string; wallSeconds: number; peakRssBytes: number | null }[] };
   };

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { transferKitCacheDir } from '../src/backbones/identity.ts';
 import { runNode, type ChildRun } from './child.ts';
-import { ensureBenchModel, ensureInt8BenchModel, sharedBenchFiles } from './bert-base-model.ts';
+import { ensureBenchModel, ensureInt8BenchModels, sharedBenchFiles, type Int8Engine } from './bert-base-model.ts';
 import type { GemmMeasurement } from './gemm-ceiling.ts';
 import { ALL_PARTS, type BenchResults, type EngineRun, type Part } from './results.ts';
 import { tokenStatistics, writeSubset, writeRepeated } from './datasets.ts';
@@ -28,6 +28,7 @@ const { values } = parseArgs({
     'subset-every': { type: 'string' },
     'skip-full': { type: 'boolean', default: false },
     'naive-full': { type: 'boolean', default: false },
+    'full-engines': { type: 'string', default: 'fp32,int8' },
     'rss-pairs': { type: 'string' },
     'head-rows': { type: 'string' },
     parts: { type: 'string' },
@@ -52,19 +53,21 @@ await mkdir(work, { recursive: true });
 
 const { tokenizerDir, dataFile } = sharedBenchFiles();
 const modelDir = await ensureBenchModel(tokenizerDir);
-const int8 = await ensureInt8BenchModel(modelDir);
+const int8 = await ensureInt8BenchModels(modelDir);
 const results: BenchResults = existsSync(resultsFile) && values.parts ? JSON.parse(await readFile(resultsFile, 'utf8')) : { parts: {} };
 results.int8Note = int8.note;
 const stamp = () => ({ at: new Date().toISOString(), loadavg: loadavg() });
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
-const embedArgs = (engine: 'fp32' | 'int8', input: string, output: string) => [
-  'embed', '--model', engine === 'fp32' ? modelDir : int8.modelDir!, '--input', input, '--output', output, '--device', 'cpu',
-  ...(engine === 'int8' ? ['--dtype', 'q8'] : []),
+type TkEngine = 'fp32' | Int8Engine;
+const engineModel = (engine: TkEngine) => (engine === 'fp32' ? modelDir : int8.models[engine]!);
+const embedArgs = (engine: TkEngine, input: string, output: string) => [
+  'embed', '--model', engineModel(engine), '--input', input, '--output', output, '--device', 'cpu',
+  ...(engine === 'fp32' ? [] : ['--dtype', 'q8']),
 ];
 
 /** One engine over one file as its own process: wall time incl. load, in-process pairs/s, peak RSS. */
-async function runEngine(engine: 'naive' | 'fp32' | 'int8', input: string, pairs: number, output: string): Promise<EngineRun> {
+async function runEngine(engine: 'naive' | TkEngine, input: string, pairs: number, output: string): Promise<EngineRun> {
   await rm(output, { force: true });
   const child: ChildRun<{ loopSeconds: number; realTokens: number; paddingFraction: number }> =
     engine === 'naive'
@@ -81,7 +84,8 @@ async function ceiling(m: number, seconds: number): Promise<GemmMeasurement[]> {
   return child.result!;
 }
 
-const engines = (['fp32', 'int8'] as const).filter((e) => e === 'fp32' || int8.modelDir);
+const engines: TkEngine[] = ['fp32', ...(Object.keys(int8.models) as Int8Engine[])];
+const fullEngines = (values['full-engines']!.split(',') as TkEngine[]).filter((e) => engines.includes(e));
 const full = await tokenStatistics(tokenizerDir, dataFile);
 const gemmRows = Math.round(full.meanBatchTokens);
 
@@ -108,7 +112,7 @@ if (parts.has('rounds')) {
 if (parts.has('full')) {
   const runs: EngineRun[] = [];
   const ceilings: { after: string; gemm: GemmMeasurement[] }[] = [];
-  for (const engine of [...(values['naive-full'] ? ['naive' as const] : []), ...engines]) {
+  for (const engine of [...(values['naive-full'] ? ['naive' as const] : []), ...fullEngines]) {
     runs.push(await runEngine(engine, dataFile, full.pairs, join(work, `full-${engine}.npy`)));
     ceilings.push({ after: engine, gemm: await ceiling(gemmRows, 3) });
   }
@@ -118,24 +122,26 @@ if (parts.has('full')) {
 if (parts.has('load')) {
   const loads = [];
   for (const engine of engines) {
-    const child = await runNode<{ coldSeconds: number; warmSeconds: number }>(RUN_TS, ['bench/model-load.ts', '--model', engine === 'fp32' ? modelDir : int8.modelDir!, '--dtype', engine === 'fp32' ? 'fp32' : 'q8']);
+    const child = await runNode<{ coldSeconds: number; warmSeconds: number }>(RUN_TS, ['bench/model-load.ts', '--model', engineModel(engine), '--dtype', engine === 'fp32' ? 'fp32' : 'q8']);
     loads.push({ engine, command: child.command, ...child.result! });
     log(`load ${engine}: cold ${child.result!.coldSeconds.toFixed(2)} s, warm ${child.result!.warmSeconds.toFixed(2)} s`);
   }
   results.parts.load = { ...stamp(), loads };
 }
 
-if (parts.has('int8') && int8.modelDir) {
-  // Over the full set when the full part produced both matrices, else over the rounds' subset.
-  const fromFull = parts.has('full');
-  const [fp32, q8, input] = fromFull
-    ? [join(work, 'full-fp32.npy'), join(work, 'full-int8.npy'), dataFile]
-    : [join(work, 'subset-fp32.npy'), join(work, 'subset-int8.npy'), results.parts.rounds?.file ?? ''];
-  if (existsSync(fp32) && existsSync(q8)) {
+if (parts.has('int8')) {
+  // Over the full set for engines the full part ran, else over the rounds' subset.
+  const agreements = [];
+  for (const engine of engines.filter((e) => e !== 'fp32')) {
+    const fromFull = parts.has('full') && fullEngines.includes(engine);
+    const [prefix, input] = fromFull ? ['full', dataFile] : ['subset', results.parts.rounds?.file ?? ''];
+    const [fp32, q8] = [join(work, `${prefix}-fp32.npy`), join(work, `${prefix}-${engine}.npy`)];
+    if (!existsSync(fp32) || !existsSync(q8)) continue;
     const child = await runNode<{ rows: number; meanCosine: number; minCosine: number; agreement: number }>(RUN_TS, ['bench/int8-agreement.ts', '--fp32', fp32, '--int8', q8, '--input', input]);
-    results.parts.int8 = { ...stamp(), command: child.command, file: input, ...child.result! };
-    log(child.stdout.split('\n')[0]);
+    agreements.push({ engine, command: child.command, file: input, ...child.result! });
+    log(`${engine}: ${child.stdout.split('\n')[0]}`);
   }
+  if (agreements.length) results.parts.int8 = { ...stamp(), agreements };
 }
 
 if (parts.has('heads')) {

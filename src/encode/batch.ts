@@ -11,14 +11,10 @@ export interface PaddedBatch {
   lengths: Int32Array;
 }
 
-/**
- * Pads to the longest row of this batch only (dynamic padding), on the right; with `multiple`, up to the
- * next multiple of it (fewer distinct shapes for ONNX Runtime to plan, at the cost of more padding).
- */
-export function padBatch(rows: EncodedInput[], padId: number, multiple = 1): PaddedBatch {
+/** Pads to the longest row of this batch only (dynamic padding), on the right. */
+export function padBatch(rows: EncodedInput[], padId: number): PaddedBatch {
   const batch = rows.length;
-  const longest = rows.reduce((max, row) => Math.max(max, row.ids.length), 0);
-  const seq = Math.ceil(longest / multiple) * multiple;
+  const seq = rows.reduce((max, row) => Math.max(max, row.ids.length), 0);
   const inputIds = new BigInt64Array(batch * seq).fill(BigInt(padId));
   const attentionMask = new BigInt64Array(batch * seq);
   const tokenTypeIds = new BigInt64Array(batch * seq);
