@@ -2,7 +2,8 @@
 import type { GemmMeasurement } from './gemm-ceiling.ts';
 
 export const ALL_PARTS = ['padding', 'rounds', 'full', 'load', 'int8', 'heads', 'rss'] as const;
-export type Part = (typeof ALL_PARTS)[number];
+/** `report` runs nothing and rewrites the report from the results file. */
+export type Part = (typeof ALL_PARTS)[number] | 'report';
 
 export interface Stamp {
   at: string;

@@ -5,8 +5,9 @@
  *                 [--rss-pairs 100000] [--head-rows 400000] [--parts a,b] [--out BENCHMARKS.md]
  *
  * Parts (all by default): padding, rounds, full, load, int8, heads, rss. Each part's results (with the
- * time and load averages when it ran) are kept in $TRANSFERKIT_CACHE/bench/results.json, so `--parts`
- * re-runs some and the report shows the latest of each. See BENCHMARKS.md for what each part measures.
+ * time and load averages when it ran) are merged into $TRANSFERKIT_CACHE/bench/results.json (`--fresh`
+ * starts it over; --quick uses results-quick.json), so `--parts` re-runs some (`--parts report` none)
+ * and the report shows the latest of each. See BENCHMARKS.md for what each part measures.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -33,6 +34,7 @@ const { values } = parseArgs({
     'head-rows': { type: 'string' },
     parts: { type: 'string' },
     out: { type: 'string', default: 'BENCHMARKS.md' },
+    fresh: { type: 'boolean', default: false },
   },
 });
 const quick = values.quick!;
@@ -42,19 +44,20 @@ const headRows = Number(values['head-rows'] ?? (quick ? 50_000 : 400_000));
 const rssPairs = Number(values['rss-pairs'] ?? 100_000);
 const defaultParts: Part[] = quick ? ['padding', 'rounds', 'load', 'int8', 'heads'] : values['skip-full'] ? ALL_PARTS.filter((p) => p !== 'full') : [...ALL_PARTS];
 const parts = new Set<Part>(values.parts ? (values.parts.split(',') as Part[]) : defaultParts);
-for (const part of parts) if (!ALL_PARTS.includes(part)) throw new Error(`--parts: unknown part '${part}' (known: ${ALL_PARTS.join(', ')})`);
+for (const part of parts) if (part !== 'report' && !ALL_PARTS.includes(part)) throw new Error(`--parts: unknown part '${part}' (known: ${ALL_PARTS.join(', ')})`);
 
 const CLI = 'bin/transferkit.js';
 const RUN_TS = 'bin/run-ts.js';
 const benchDir = join(transferKitCacheDir(), 'bench');
 const work = join(benchDir, 'work');
-const resultsFile = join(benchDir, 'results.json');
+// A quick run keeps its own file, so its figures never mix with a full run's.
+const resultsFile = join(benchDir, quick ? 'results-quick.json' : 'results.json');
 await mkdir(work, { recursive: true });
 
 const { tokenizerDir, dataFile } = sharedBenchFiles();
 const modelDir = await ensureBenchModel(tokenizerDir);
 const int8 = await ensureInt8BenchModels(modelDir);
-const results: BenchResults = existsSync(resultsFile) && values.parts ? JSON.parse(await readFile(resultsFile, 'utf8')) : { parts: {} };
+const results: BenchResults = { parts: {} };
 results.int8Note = int8.note;
 const stamp = () => ({ at: new Date().toISOString(), loadavg: loadavg() });
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -166,6 +169,10 @@ if (parts.has('rss')) {
   results.parts.rss = { ...stamp(), layers: 1, runs };
 }
 
-await writeFile(resultsFile, JSON.stringify(results, null, 1));
-await writeReport(values.out!, results, { quick, argv: process.argv.slice(2) });
+// Merged into the file as it is now (another `--parts` run may have written other parts meanwhile).
+const merged: BenchResults = existsSync(resultsFile) && !values['fresh'] ? JSON.parse(await readFile(resultsFile, 'utf8')) : { parts: {} };
+Object.assign(merged.parts, results.parts);
+merged.int8Note = results.int8Note;
+await writeFile(resultsFile, JSON.stringify(merged, null, 1));
+await writeReport(values.out!, merged, { quick, argv: process.argv.slice(2) });
 log(`wrote ${values.out} (raw results: ${resultsFile})`);
