@@ -41,7 +41,7 @@ export interface BenchResults {
   parts: {
     padding?: Stamp & TokenStats & { file: string };
     rounds?: Stamp & { file: string; every: number; pairs: number; realTokens: number; tkPadding: number; runs: EngineRun[]; ceilings: { round: number; gemm: GemmMeasurement[] }[] };
-    full?: Stamp & { file: string; pairs: number; realTokens: number; runs: EngineRun[]; ceilings: { after: string; gemm: GemmMeasurement[] }[] };
+    full?: Stamp & { file: string; every: number; pairs: number; realTokens: number; tkPadding: number; runs: EngineRun[]; ceilings: { after: string; gemm: GemmMeasurement[] }[] };
     load?: Stamp & { loads: { engine: string; command: string; coldSeconds: number; warmSeconds: number }[] };
     int8?: Stamp & { agreements: { engine: string; command: string; file: string; rows: number; meanCosine: number; minCosine: number; agreement: number }[] };
     heads?: Stamp & { command: string; rows: number; dim: number; batchSize: number; tfBackend: string; heads: { head: string; examplesPerSecond: number; seconds: number; fullEpoch: boolean; steps: number }[] };

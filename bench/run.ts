@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the benchmark suite, side by side in one run, written to BENCHMARKS.md.
  *
- *   npm run bench [-- --quick] [--rounds 3] [--subset-every 32] [--skip-full] [--naive-full]
+ *   npm run bench [-- --quick] [--rounds 3] [--subset-every 32] [--skip-full] [--naive-full] [--full-every 1]
+ *                 [--full-engines fp32,int8]
  *                 [--rss-pairs 100000] [--head-rows 400000] [--parts a,b] [--out BENCHMARKS.md]
  *
  * Parts (all by default): padding, rounds, full, load, int8, heads, rss. Each part's results (with the
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     'skip-full': { type: 'boolean', default: false },
     'naive-full': { type: 'boolean', default: false },
     'full-engines': { type: 'string', default: 'fp32,int8' },
+    'full-every': { type: 'string', default: '1' },
     'rss-pairs': { type: 'string' },
     'head-rows': { type: 'string' },
     parts: { type: 'string' },
@@ -58,6 +60,7 @@ const { tokenizerDir, dataFile } = sharedBenchFiles();
 const modelDir = await ensureBenchModel(tokenizerDir);
 const int8 = await ensureInt8BenchModels(modelDir);
 const results: BenchResults = { parts: {} };
+if (values.fresh) await rm(resultsFile, { force: true });
 results.int8Note = int8.note;
 const stamp = () => ({ at: new Date().toISOString(), loadavg: loadavg() });
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -97,6 +100,7 @@ if (parts.has('padding')) {
   log(`padding over ${full.pairs} pairs: TransferKit ${(full.tkPadding * 100).toFixed(2)}%, max_length 128 ${(full.naivePadding * 100).toFixed(1)}%`);
 }
 
+await save(); // after each part, so a failure later keeps what was measured
 if (parts.has('rounds')) {
   const subset = await writeSubset(dataFile, join(work, `dev-every-${subsetEvery}.tsv`), subsetEvery);
   const stats = await tokenStatistics(tokenizerDir, subset.file);
@@ -112,16 +116,24 @@ if (parts.has('rounds')) {
   results.parts.rounds = { ...stamp(), file: subset.file, every: subsetEvery, pairs: subset.pairs, realTokens: stats.realTokens, tkPadding: stats.tkPadding, runs, ceilings };
 }
 
+await save();
 if (parts.has('full')) {
+  // The whole file by default; --full-every N takes every Nth pair where the whole file does not fit the time.
+  const every = Number(values['full-every']);
+  const set = every === 1 ? { file: dataFile, stats: full } : await (async () => {
+    const subset = await writeSubset(dataFile, join(work, `dev-every-${every}.tsv`), every);
+    return { file: subset.file, stats: await tokenStatistics(tokenizerDir, subset.file) };
+  })();
   const runs: EngineRun[] = [];
   const ceilings: { after: string; gemm: GemmMeasurement[] }[] = [];
   for (const engine of [...(values['naive-full'] ? ['naive' as const] : []), ...fullEngines]) {
-    runs.push(await runEngine(engine, dataFile, full.pairs, join(work, `full-${engine}.npy`)));
+    runs.push(await runEngine(engine, set.file, set.stats.pairs, join(work, `full-${engine}.npy`)));
     ceilings.push({ after: engine, gemm: await ceiling(gemmRows, 3) });
   }
-  results.parts.full = { ...stamp(), file: dataFile, pairs: full.pairs, realTokens: full.realTokens, runs, ceilings };
+  results.parts.full = { ...stamp(), file: set.file, every, pairs: set.stats.pairs, realTokens: set.stats.realTokens, tkPadding: set.stats.tkPadding, runs, ceilings };
 }
 
+await save();
 if (parts.has('load')) {
   const loads = [];
   for (const engine of engines) {
@@ -132,12 +144,13 @@ if (parts.has('load')) {
   results.parts.load = { ...stamp(), loads };
 }
 
+await save();
 if (parts.has('int8')) {
   // Over the full set for engines the full part ran, else over the rounds' subset.
   const agreements = [];
   for (const engine of engines.filter((e) => e !== 'fp32')) {
     const fromFull = parts.has('full') && fullEngines.includes(engine);
-    const [prefix, input] = fromFull ? ['full', dataFile] : ['subset', results.parts.rounds?.file ?? ''];
+    const [prefix, input] = fromFull ? ['full', results.parts.full!.file] : ['subset', results.parts.rounds?.file ?? ''];
     const [fp32, q8] = [join(work, `${prefix}-fp32.npy`), join(work, `${prefix}-${engine}.npy`)];
     if (!existsSync(fp32) || !existsSync(q8)) continue;
     const child = await runNode<{ rows: number; meanCosine: number; minCosine: number; agreement: number }>(RUN_TS, ['bench/int8-agreement.ts', '--fp32', fp32, '--int8', q8, '--input', input]);
@@ -147,12 +160,14 @@ if (parts.has('int8')) {
   if (agreements.length) results.parts.int8 = { ...stamp(), agreements };
 }
 
+await save();
 if (parts.has('heads')) {
   const child = await runNode<NonNullable<BenchResults['parts']['heads']>>(RUN_TS, ['bench/head-throughput.ts', '--rows', String(headRows), '--max-seconds', quick ? '20' : '60']);
   results.parts.heads = { ...child.result!, ...stamp(), command: child.command };
   log(child.stdout.trim().split('\n').slice(-3, -1).join(' | '));
 }
 
+await save();
 if (parts.has('rss')) {
   // 100k pairs through a 12-layer model take hours here; the pipeline's memory is measured with a 1-layer
   // model of bert-base width (same tokenizer, same 768-wide output) at 100k and at 9,815 pairs.
@@ -169,10 +184,14 @@ if (parts.has('rss')) {
   results.parts.rss = { ...stamp(), layers: 1, runs };
 }
 
-// Merged into the file as it is now (another `--parts` run may have written other parts meanwhile).
-const merged: BenchResults = existsSync(resultsFile) && !values['fresh'] ? JSON.parse(await readFile(resultsFile, 'utf8')) : { parts: {} };
-Object.assign(merged.parts, results.parts);
-merged.int8Note = results.int8Note;
-await writeFile(resultsFile, JSON.stringify(merged, null, 1));
-await writeReport(values.out!, merged, { quick, argv: process.argv.slice(2) });
+await save();
 log(`wrote ${values.out} (raw results: ${resultsFile})`);
+
+/** Merges this run's parts into the results file as it is now (another `--parts` run may have written other parts) and rewrites the report. */
+async function save(): Promise<void> {
+  const merged: BenchResults = existsSync(resultsFile) ? JSON.parse(await readFile(resultsFile, 'utf8')) : { parts: {} };
+  Object.assign(merged.parts, results.parts);
+  merged.int8Note = results.int8Note;
+  await writeFile(resultsFile, JSON.stringify(merged, null, 1));
+  await writeReport(values.out!, merged, { quick, argv: process.argv.slice(2) });
+}
