@@ -35,12 +35,8 @@ export async function tokenStatistics(tokenizerDir: string, file: string): Promi
   const tokenizer = await loadWordPieceTokenizer({ location: tokenizerDir, offline: true });
   const dataset = await loadTextDataset(file, { requireLabels: false });
   const lengths = dataset.texts.map((text, i) => encodeInput(tokenizer, { text, textPair: dataset.textPairs?.[i] }, NAIVE_LENGTH).ids.length);
-  // The plan extraction makes: length-sorted within windows of WINDOW_ROWS.
-  const batches: number[][] = [];
-  for (let start = 0; start < lengths.length; start += WINDOW_ROWS) {
-    const window = lengths.slice(start, start + WINDOW_ROWS);
-    for (const batch of planBatches(window, { batchSize: DEFAULT_BATCH_SIZE, windowBatches: Infinity })) batches.push(batch.map((i) => i + start));
-  }
+  // The plan extraction makes: length-sorted within windows of WINDOW_ROWS inputs.
+  const batches = planBatches(lengths, { batchSize: DEFAULT_BATCH_SIZE, windowBatches: WINDOW_ROWS / DEFAULT_BATCH_SIZE });
   const realTokens = lengths.reduce((a, b) => a + b, 0);
   const shapes = new Set(batches.map((b) => `${b.length}x${Math.max(...b.map((i) => lengths[i]))}`));
   const slots = batches.reduce((sum, b) => sum + b.length * Math.max(...b.map((i) => lengths[i])), 0);
