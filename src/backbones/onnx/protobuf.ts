@@ -2,6 +2,11 @@
  * A small protocol-buffers wire-format reader and writer: just what ONNX graph surgery needs.
  * Large byte fields (initializer tensors) stay as subarrays of the input and are written back as the
  * same slices, so a 400 MB model is never copied field by field.
+ *
+ * Written here rather than taken from protobufjs (in the tree through onnxruntime-web) for two features
+ * protobufjs 7 lacks: it drops fields its schema does not name on decode (graph surgery must write every
+ * field of a newer onnx.proto back), and `Writer.finish()` builds one contiguous buffer (our writer emits
+ * chunks, so an edited model streams to disk next to the 400 MB of initializer slices it reuses).
  */
 
 export const enum WireType {
