@@ -8,17 +8,18 @@ import { tempSibling } from '../src/io/atomic.ts';
 
 /**
  * Generates the bert-base-size model once (temp folder + rename, so a cut-off run leaves nothing
- * half-made). `layers` below 12 gives a model of bert-base width (same tokenizer, same 768-wide output)
- * that runs proportionally faster: for memory measurements over many rows.
+ * half-made). Fewer layers or a narrower FFN give a model of bert-base width (same tokenizer, same
+ * 768-wide output) that runs much faster: for memory measurements over many rows.
  */
-export async function ensureBenchModel(tokenizerDir: string, layers = 12): Promise<string> {
-  const dir = join(transferKitCacheDir(), 'bench', `bert-base-cased-random-seed0${layers === 12 ? '' : `-${layers}layers`}`);
+export async function ensureBenchModel(tokenizerDir: string, layers = 12, intermediate = 3072): Promise<string> {
+  const variant = layers === 12 && intermediate === 3072 ? '' : `-${layers}layers${intermediate === 3072 ? '' : `-ffn${intermediate}`}`;
+  const dir = join(transferKitCacheDir(), 'bench', `bert-base-cased-random-seed0${variant}`);
   if (existsSync(join(dir, 'onnx', 'model.onnx'))) return dir;
   await mkdir(join(dir, '..'), { recursive: true });
   const tmp = tempSibling(dir);
   console.log(`generating the bert-base-size model into ${dir} (once) ...`);
   try {
-    await makeBertModel({ outDir: tmp, layers, hidden: 768, heads: 12, intermediate: 3072, vocabDir: tokenizerDir, seed: 0 });
+    await makeBertModel({ outDir: tmp, layers, hidden: 768, heads: 12, intermediate, vocabDir: tokenizerDir, seed: 0 });
     await rename(tmp, dir);
   } finally {
     await rm(tmp, { recursive: true, force: true });

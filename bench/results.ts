@@ -45,6 +45,6 @@ export interface BenchResults {
     load?: Stamp & { loads: { engine: string; command: string; coldSeconds: number; warmSeconds: number }[] };
     int8?: Stamp & { agreements: { engine: string; command: string; file: string; rows: number; meanCosine: number; minCosine: number; agreement: number }[] };
     heads?: Stamp & { command: string; rows: number; dim: number; batchSize: number; tfBackend: string; heads: { head: string; examplesPerSecond: number; seconds: number; fullEpoch: boolean; steps: number }[] };
-    rss?: Stamp & { layers: number; runs: { pairs: number; command: string; wallSeconds: number; peakRssBytes: number | null }[] };
+    rss?: Stamp & { layers: number; intermediate: number; runs: { pairs: number; command: string; wallSeconds: number; peakRssBytes: number | null }[] };
   };
 }
