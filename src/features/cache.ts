@@ -26,13 +26,8 @@ export interface CachedFeaturesOptions {
   dim: number;
   /** Computes rows [start, end) as (end - start) × dim floats. Called only for rows not on disk. */
   compute: (start: number, end: number) => Promise<Float32Array>;
-  /** Rows per chunk file. */
+  /** Rows per chunk file: the most work a crash can lose. */
   chunkRows?: number;
-  /**
-   * Most rows per `compute` call (default 4,096, rounded down to whole chunks; at least one chunk): the
-   * most work a crash can lose. Text extraction sorts lengths within one call, so larger calls pad less.
-   */
-  computeRows?: number;
   onProgress?: (done: number, total: number) => void;
   cacheDir?: string;
 }
@@ -50,7 +45,6 @@ const FORMAT = 'transferkit-features';
 const VERSION = 2;
 const ENTRY_FILE = 'entry.json';
 const CHUNKS_FILE = 'chunks.json';
-const DEFAULT_COMPUTE_ROWS = 4096;
 
 /** `$TRANSFERKIT_CACHE/features`, else `~/.cache/transferkit/features`. Delete the folder to clear it. */
 export function defaultFeatureCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -141,30 +135,22 @@ export async function cachedFeatures(options: CachedFeaturesOptions): Promise<Ca
   options.onProgress?.(done, rows);
 
   let computedRows = 0;
-  const spanChunks = Math.max(1, Math.floor((options.computeRows ?? DEFAULT_COMPUTE_ROWS) / chunkRows));
-  for (let first = 0; first < chunkCount; first++) {
-    if (records.has(first)) continue;
-    // A run of consecutive missing chunks, computed in one call so the extractor can sort lengths across it.
-    let last = first;
-    while (last + 1 < chunkCount && last + 1 - first < spanChunks && !records.has(last + 1)) last++;
-    const start = first * chunkRows;
-    const end = last * chunkRows + rowsOf(last);
+  for (let index = 0; index < chunkCount; index++) {
+    if (records.has(index)) continue;
+    const start = index * chunkRows;
+    const end = start + rowsOf(index);
     const values = await compute(start, end);
     if (values.length !== (end - start) * dim) {
       throw runtimeError(`feature extractor returned ${values.length} values for rows ${start}..${end}, expected ${(end - start) * dim}`);
     }
-    for (let index = first; index <= last; index++) {
-      const offset = (index * chunkRows - start) * dim;
-      const bytes = bytesOf(values.subarray(offset, offset + rowsOf(index) * dim));
-      await atomicWriteFile(join(dir, chunkFile(index)), bytes);
-      records.set(index, { index, sha256: sha256(bytes) });
-    }
+    const bytes = bytesOf(values);
+    await atomicWriteFile(join(dir, chunkFile(index)), bytes);
+    records.set(index, { index, sha256: sha256(bytes) });
     await atomicWriteFile(join(dir, CHUNKS_FILE), JSON.stringify({ chunks: [...records.values()].sort((a, b) => a.index - b.index) }));
     data.set(values, start * dim);
     computedRows += end - start;
     done += end - start;
     options.onProgress?.(done, rows);
-    first = last;
   }
   return {
     features: { rows, dim, data },
@@ -186,10 +172,9 @@ export async function extractWithCache<Input>(
     onProgress?: (done: number, total: number) => void;
     cacheDir?: string;
     chunkRows?: number;
-    computeRows?: number;
   },
 ): Promise<CachedFeatures> {
-  const { datasetHash, cacheDir, chunkRows, computeRows, onProgress, ...extract } = options;
+  const { datasetHash, cacheDir, chunkRows, onProgress, ...extract } = options;
   return cachedFeatures({
     key: {
       modality: extractor.reference?.modality ?? 'text',
@@ -203,7 +188,6 @@ export async function extractWithCache<Input>(
     rows: inputs.length,
     dim: extractor.dim,
     chunkRows,
-    computeRows,
     cacheDir,
     onProgress,
     compute: async (start, end) => {

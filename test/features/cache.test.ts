@@ -28,33 +28,17 @@ describe('feature cache', () => {
   it('computes once, then serves every row from disk with zero compute calls', async () => {
     const cacheDir = await tempCache();
     const first = counter();
-    const a = await cachedFeatures({ key, rows: 10, dim, chunkRows: 4, computeRows: 4, compute: first.compute, cacheDir });
+    const a = await cachedFeatures({ key, rows: 10, dim, chunkRows: 4, compute: first.compute, cacheDir });
     expect(first.calls).toEqual([[0, 4], [4, 8], [8, 10]]);
     expect(a.cached).toBe(false);
     expect(a.features.data).toEqual(rowValues(0, 10));
     const second = counter();
     const reordered: FeatureCacheKey = { dataset: key.dataset, maxLength: key.maxLength, pooling: key.pooling, preprocessing: '', backbone: key.backbone, modality: 'text' };
-    const b = await cachedFeatures({ key: reordered, rows: 10, dim, chunkRows: 4, computeRows: 4, compute: second.compute, cacheDir });
+    const b = await cachedFeatures({ key: reordered, rows: 10, dim, chunkRows: 4, compute: second.compute, cacheDir });
     expect(second.calls).toHaveLength(0);
     expect(b).toMatchObject({ cached: true, computedRows: 0 });
     expect(b.rebuilt).toBeUndefined();
     expect(b.features.data).toEqual(a.features.data);
-  });
-
-  it('computes runs of missing chunks in calls of up to computeRows rows, each chunk still its own file', async () => {
-    const cacheDir = await tempCache();
-    const first = counter();
-    await cachedFeatures({ key, rows: 10, dim, chunkRows: 2, computeRows: 4, compute: first.compute, cacheDir });
-    expect(first.calls).toEqual([[0, 4], [4, 8], [8, 10]]);
-    expect((await readdir(join(cacheDir, featureCacheKeyHash(key)))).filter((name) => name.endsWith('.f32'))).toHaveLength(5);
-    // Lose the middle chunks 1 and 3: the runs around the kept chunk 2 are computed separately.
-    const records = JSON.parse(await readFile(join(cacheDir, featureCacheKeyHash(key), 'chunks.json'), 'utf8')) as { chunks: { index: number }[] };
-    records.chunks = records.chunks.filter((c) => c.index !== 1 && c.index !== 3);
-    await writeFile(join(cacheDir, featureCacheKeyHash(key), 'chunks.json'), JSON.stringify(records));
-    const again = counter();
-    const r = await cachedFeatures({ key, rows: 10, dim, chunkRows: 2, computeRows: 4, compute: again.compute, cacheDir });
-    expect(again.calls).toEqual([[2, 4], [6, 8]]);
-    expect(r.features.data).toEqual(rowValues(0, 10));
   });
 
   it('keys on backbone, pooling, max length and dataset', async () => {
@@ -71,13 +55,13 @@ describe('feature cache', () => {
   it('resumes a crashed extraction after the last complete chunk', async () => {
     const cacheDir = await tempCache();
     const crashing = counter(2);
-    await expect(cachedFeatures({ key, rows: 10, dim, chunkRows: 4, computeRows: 4, compute: crashing.compute, cacheDir })).rejects.toThrow('simulated crash');
+    await expect(cachedFeatures({ key, rows: 10, dim, chunkRows: 4, compute: crashing.compute, cacheDir })).rejects.toThrow('simulated crash');
     // What a SIGKILL during a chunk write leaves behind: a temp file, cleaned up on the next run.
     const stale = join(cacheDir, featureCacheKeyHash(key), '.chunk-000002.f32.tmp-1234-abcd');
     await writeFile(stale, 'partial');
     const resumed = counter();
     const progress: number[] = [];
-    const r = await cachedFeatures({ key, rows: 10, dim, chunkRows: 4, computeRows: 4, compute: resumed.compute, cacheDir, onProgress: (done) => progress.push(done) });
+    const r = await cachedFeatures({ key, rows: 10, dim, chunkRows: 4, compute: resumed.compute, cacheDir, onProgress: (done) => progress.push(done) });
     expect(resumed.calls).toEqual([[8, 10]]);
     expect(r.computedRows).toBe(2);
     expect(progress).toEqual([8, 10]);
@@ -87,7 +71,7 @@ describe('feature cache', () => {
 
   it('detects a corrupt chunk (altered or truncated) and rebuilds it instead of using it', async () => {
     const cacheDir = await tempCache();
-    await cachedFeatures({ key, rows: 10, dim, chunkRows: 4, computeRows: 4, compute: counter().compute, cacheDir });
+    await cachedFeatures({ key, rows: 10, dim, chunkRows: 4, compute: counter().compute, cacheDir });
     const entry = join(cacheDir, featureCacheKeyHash(key));
     const chunk1 = join(entry, 'chunk-000001.f32');
     const bytes = await readFile(chunk1);
@@ -95,7 +79,7 @@ describe('feature cache', () => {
     await writeFile(chunk1, bytes);
     await truncate(join(entry, 'chunk-000002.f32'), 7);
     const again = counter();
-    const r = await cachedFeatures({ key, rows: 10, dim, chunkRows: 4, computeRows: 4, compute: again.compute, cacheDir });
+    const r = await cachedFeatures({ key, rows: 10, dim, chunkRows: 4, compute: again.compute, cacheDir });
     expect(again.calls).toEqual([[4, 8], [8, 10]]);
     expect(r.rebuilt).toMatch(/chunk-000001\.f32: checksum mismatch/);
     expect(r.rebuilt).toMatch(/chunk-000002\.f32: 7 bytes, expected 24/);
@@ -104,16 +88,16 @@ describe('feature cache', () => {
 
   it('rebuilds an entry whose header is damaged or describes other features', async () => {
     const cacheDir = await tempCache();
-    await cachedFeatures({ key, rows: 8, dim, chunkRows: 4, computeRows: 4, compute: counter().compute, cacheDir });
+    await cachedFeatures({ key, rows: 8, dim, chunkRows: 4, compute: counter().compute, cacheDir });
     const entryFile = join(cacheDir, featureCacheKeyHash(key), 'entry.json');
     await writeFile(entryFile, '{"format": "transferkit-feat');
     const c = counter();
-    const r = await cachedFeatures({ key, rows: 8, dim, chunkRows: 4, computeRows: 4, compute: c.compute, cacheDir });
+    const r = await cachedFeatures({ key, rows: 8, dim, chunkRows: 4, compute: c.compute, cacheDir });
     expect(c.calls).toHaveLength(2);
     expect(r.rebuilt).toMatch(/entry\.json: damaged JSON/);
     // Same key, different row count (dataset hash reused wrongly): never served.
     const d = counter();
-    const wrong = await cachedFeatures({ key, rows: 9, dim, chunkRows: 4, computeRows: 4, compute: d.compute, cacheDir });
+    const wrong = await cachedFeatures({ key, rows: 9, dim, chunkRows: 4, compute: d.compute, cacheDir });
     expect(d.calls).toHaveLength(3);
     expect(wrong.rebuilt).toMatch(/describes different features/);
     expect(await readdir(join(cacheDir, featureCacheKeyHash(key)))).toContain('chunk-000002.f32');
@@ -133,7 +117,7 @@ describe('feature cache', () => {
       async dispose() {},
     };
     const inputs = Array.from({ length: 7 }, (_, i) => ({ text: 'x'.repeat(i + 1), textPair: 'y'.repeat(i) }));
-    const opts = { pooling: 'mean' as const, maxLength: 32, datasetHash: 'd'.repeat(64), cacheDir, chunkRows: 3, computeRows: 3 };
+    const opts = { pooling: 'mean' as const, maxLength: 32, datasetHash: 'd'.repeat(64), cacheDir, chunkRows: 3 };
     const first = await extractWithCache(extractor, inputs, opts);
     expect(backboneCalls).toBe(3);
     const second = await extractWithCache(extractor, inputs, opts);
@@ -158,7 +142,7 @@ describe('feature cache', () => {
     };
     const inputs = Array.from({ length: 7 }, (_, i) => ({ text: `t${i}` }));
     const progress: number[] = [];
-    await extractWithCache(extractor, inputs, { pooling: 'cls', maxLength: 8, datasetHash: 'e'.repeat(64), cacheDir, chunkRows: 3, computeRows: 3, onProgress: (done, total) => progress.push(done) && expect(total).toBe(7) });
+    await extractWithCache(extractor, inputs, { pooling: 'cls', maxLength: 8, datasetHash: 'e'.repeat(64), cacheDir, chunkRows: 3, onProgress: (done, total) => progress.push(done) && expect(total).toBe(7) });
     expect(progress.filter((done) => done === 7)).toHaveLength(1);
     expect(new Set(progress).size).toBe(progress.length);
     expect(progress.at(-1)).toBe(7);
