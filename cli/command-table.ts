@@ -34,11 +34,20 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'Export a checkpoint as one ONNX model (backbone + head) for Transformers.js pipelines',
     load: () => import('./commands/export-onnx.ts'),
   },
+  extract: {
+    summary: 'Fill the feature cache for a later finetune, whole or one shard (--shard I/N | auto) of many workers',
+    load: () => import('./commands/extract.ts'),
+  },
+  cache: { summary: 'Feature cache status (coverage, missing shards, size) and verify (checksums)', load: () => import('./commands/cache.ts') },
   push: { summary: 'Upload a checkpoint with a generated model card to the Hugging Face hub', load: () => import('./commands/push.ts') },
   pull: { summary: 'Download a pushed checkpoint (and its backbone) or a backbone into the cache, for offline use', load: () => import('./commands/pull.ts') },
   quantize: {
     summary: 'Write an int8 (dynamically quantized) copy of a model, loaded with --dtype q8',
     load: () => import('./commands/quantize.ts'),
+  },
+  'plan-job': {
+    summary: 'Print a Kubernetes Indexed Job that extracts features with N workers over one shared cache',
+    load: () => import('./commands/plan-job.ts'),
   },
   'make-model': { summary: 'Generate a seeded random model (BERT, ResNet, ViT) in Hugging Face layout', load: () => import('./commands/make-model.ts') },
 };

@@ -30,13 +30,18 @@ export { makeViTModel, TINY_VIT, VIT_BASE, type ViTOptions } from './fixtures/vi
 export { fitStandardization, standardize, type Standardization } from './features/standardize.ts';
 
 // features
-export { cachedFeatures, extractWithCache, clearFeatureCache, defaultFeatureCacheDir, type FeatureCacheKey } from './features/cache.ts';
+export { cachedFeatures, cachedShard, extractWithCache, extractShardWithCache, clearFeatureCache, defaultFeatureCacheDir, type FeatureCacheKey } from './features/cache.ts';
+export { cacheStatus, type EntryStatus } from './features/cache-report.ts';
+export { parseShard, shardChunks, type Shard } from './features/shards.ts';
 
 // heads and training
 export { initTf, TF_BACKENDS } from './heads/backend.ts';
 export { Head } from './heads/head.ts';
 export type { HeadConfig, HeadSpec } from './heads/config.ts';
-export { fit, defaultTrainConfig, evaluate, predictProbabilities, penultimateFeatures, computeMetrics, type FitOptions, type FitResult, type LabelledFeatures, type TrainConfig } from './train/index.ts';
+export { fit, defaultTrainConfig, evaluate, predictProbabilities, penultimateFeatures, computeMetrics, type FitOptions, type FitResult, type LabelledFeatures, type TrainConfig, type EncoderTraining } from './train/index.ts';
+export { LONG_EPOCH_SECONDS, type EpochEstimate } from './train/estimate.ts';
+// training backbone layers too (fit's `encoder`; runFinetune's unfreezeTop does all of it for you)
+export { SplitEncoder, type UnfreezeTop, type LowerInputs } from './backbones/split/split-encoder.ts';
 export { TrainerControl, fanOut, type RunEvent, type Reporter, type Metrics, type RunResults, type Emit } from './train/events.ts';
 
 // checkpoints and models
@@ -60,4 +65,5 @@ export { exportOnnx, type ExportOnnxOptions, type ExportOnnxResult } from './exp
 
 // the scripted run
 export { runFinetune, type FinetuneOutcome, type FinetuneIO } from './run/finetune.ts';
+export { runExtract, type ExtractConfig, type ExtractOutcome } from './run/extract.ts';
 export { defaultFinetuneConfig, taskDefaults, resolveEpochs, TASKS, BUNDLED_MODEL, type FinetuneConfig, type Task } from './run/config.ts';

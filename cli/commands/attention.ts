@@ -2,6 +2,7 @@ import type { Command } from '../command.ts';
 import { choiceFlag, intFlag, parseFlags } from '../args.ts';
 import { usageError } from '../../src/errors.ts';
 import { DEVICE_CHOICES } from '../../src/backbones/device.ts';
+import { MODEL_DTYPES } from '../../src/core/index.ts';
 import { ATTENTION_FORMATS, formatFromPath, type AttentionFormat } from '../../src/export/attention-export.ts';
 
 const help = `Usage: transferkit attention (--model M | --checkpoint DIR) (--text A [--text-pair B] | --input FILE) --out PATH [flags]
@@ -41,6 +42,8 @@ Flags:
   --device D           cpu | cuda | webgpu | auto (default auto)
   --offline            use only local files and the cache (also HF_HUB_OFFLINE=1)
   --revision R         hub revision of --model
+  --dtype T            weight variant of --model: fp32 | fp16 | q8 | int8 | uint8 | q4 (default fp32;
+                       q8 is onnx/model_quantized.onnx, e.g. what transferkit quantize writes)
 
 Examples:
   transferkit attention --model bundled:tiny-bert --text "The cat sat." --text-pair "A cat was sitting." --out attention.json
@@ -70,6 +73,7 @@ const attention: Command = {
       device: { type: 'string' },
       offline: { type: 'boolean' },
       revision: { type: 'string' },
+      dtype: { type: 'string' },
     });
     const model = exactlyOne(values, '--model', '--checkpoint');
     exactlyOne(values, '--text', '--input');
@@ -80,6 +84,8 @@ const attention: Command = {
     }
     if (values['max-inputs'] !== undefined && values.input === undefined) throw usageError('applies only with --input', '--max-inputs');
     if (values.revision !== undefined && model === '--checkpoint') throw usageError('a checkpoint records its backbone revision', '--revision');
+    if (values.dtype !== undefined && model === '--checkpoint') throw usageError('a checkpoint records its backbone dtype', '--dtype');
+    const dtype = values.dtype === undefined ? undefined : choiceFlag(values.dtype, '--dtype', MODEL_DTYPES, 'fp32');
     if (values.out === undefined || values.out === '') throw usageError('missing: give the output file (.json, .html) or npy directory', '--out');
     const out = values.out;
     const format = outputFormat(values.format, out);
@@ -108,6 +114,7 @@ const attention: Command = {
       // Absent flag → undefined, so HF_HUB_OFFLINE (1/true/yes/on) decides, as everywhere else.
       offline: values.offline,
       revision: values.revision,
+      dtype,
       onProgress: process.stderr.isTTY && values.input !== undefined ? onProgress : undefined,
     }).finally(() => {
       if (progressOpen) process.stderr.write('\n');

@@ -7,9 +7,10 @@ import { parseConfigField, taskDefaults, validationSources } from '../../src/run
 
 const help = `Usage: transferkit finetune [flags]
 
-Scripted finetune in the spirit of Hugging Face run_glue.py, with a frozen backbone: extracts features
-once (cached on disk), trains a new head, evaluates every named validation set each epoch, and writes
-OUTPUT/results.json, OUTPUT/predictions-<name>.jsonl and OUTPUT/checkpoint/{best,last}.
+Scripted finetune in the spirit of Hugging Face run_glue.py, with a frozen backbone by default: extracts
+features once (cached on disk), trains a new head (with --unfreeze-top the top backbone layers too),
+evaluates every named validation set each epoch, and writes OUTPUT/results.json,
+OUTPUT/predictions-<name>.jsonl and OUTPUT/checkpoint/{best,last}.
 The backbone defaults to the pretrained bert-base-cased (downloaded once from the Hugging Face hub);
 \`--model bundled:tiny-bert\` is the offline demo's generated random-weight BERT (what npm start runs).
 
@@ -39,13 +40,21 @@ Flags:
                             (pooler_output for ResNet/ConvNeXt/DINOv2, CLS for ViT), mean over positions
   --standardize             standardise features with the training set's mean/std (default for images;
                             kept in the checkpoint, applied by predict)
+  --unfreeze-top K|all      train the top K backbone layers too (all: every layer and the embeddings) in
+                            TF.js over ONNX Runtime's frozen lower part (0 = frozen backbone, the default)
+  --unfreeze-at-epoch N     the head trains alone for N epochs first (0)   --backbone-lr-ratio R  layers' lr = R × --lr (0.1)
+  --cache-budget SIZE       disk for the lower part's hidden states, e.g. 512MB (4GB; beyond it they are recomputed each epoch)
+  --cache-dtype float16|float32  how those states are stored (float16)
   --device auto|cpu|cuda|webgpu  backbone device (auto)   --tf-backend NAME  head backend
   --output-dir DIR          (a new runs/YYYYMMDD-HHMMSS)   --overwrite-output-dir   replace a run already there
   --max-train-samples N     --max-eval-samples N
+  --save-steps N            a resumable checkpoint every N steps within an epoch (500; epoch ends always save)
   --resume                  continue the run in --output-dir (required) from its last checkpoint with the settings
                             it saved (run-config.json); a flag that changes them is refused, and so is
                             another TF.js backend than the run's unless --force is given
   --offline                 use only cached hub files (also HF_HUB_OFFLINE=1)
+  --extract-missing         compute the rows a sharded \`transferkit extract\` left missing (default: stop and
+                            name the shards to run again)
   --lenient                 skip bad data rows (with a summary) instead of failing
   --json                    JSON lines of every event on stdout
   --no-ui                   plain progress lines even on a terminal

@@ -10,11 +10,13 @@ import { TrainerControl } from '../../src/train/events.ts';
 const help = `Usage: transferkit train [finetune flags] [--yes]
 
 The interactive terminal trainer. A setup screen shows the run's fields (task, model, data, head, pooling,
-learning rate, epochs, batch size, max length, seed, train and eval sample limits, output dir),
+learning rate, epochs, batch size, max length, seed, backbone layers to train with the epoch they join at
+and their learning-rate ratio, train and eval sample limits, output dir),
 pre-filled from the flags and the defaults and checked as you type (↑/↓ move, type to edit, ←/→ change
 a choice, Enter start, Esc cancel with exit code 0 as nothing was run; Ctrl-C there exits 130).
 Then it extracts the features and trains with live progress: bars, loss and validation-accuracy
-charts, throughput, ETA, the best epoch so far and a table of finished epochs; last, a summary with
+charts, throughput, ETA, the best epoch so far, which backbone layers train on which engine (with the
+estimated time per epoch) and a table of finished epochs; last, a summary with
 the metrics of every evaluation set, confusion matrices, the checkpoint and the commands to run next.
 
 Keys while it runs:
@@ -32,6 +34,7 @@ Flags: the same as \`transferkit finetune\` (see its --help), e.g.
   --task text-classification|image-classification (its defaults fill the screen; images start with no model or data)
   --model M  --train SOURCE  --validation NAME=SOURCE (repeatable)  --head linear|mlp  --pooling cls|mean
   --lr X  --epochs N  --batch-size N  --max-length N  --seed N  --output-dir DIR  --max-train-samples N
+  --unfreeze-top K|all  --unfreeze-at-epoch N  --backbone-lr-ratio R
   --yes      skip the setup screen and start with the flags' values
   --json, --no-ui   no setup screen or live view: run as \`transferkit finetune\` with JSON lines / plain lines
 

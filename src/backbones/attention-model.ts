@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { copyFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { atomicWriteDir } from '../io/atomic.ts';
 import { writeAttentionModel } from './onnx/attention-outputs.ts';
+import { copyModelSideFiles } from './model-folder.ts';
 import { hubCacheFolder, type ModelSource } from './hub.ts';
 import { transferKitCacheDir } from './identity.ts';
 
@@ -38,9 +38,7 @@ export async function ensureAttentionModel(
   const folder = join(transferKitCacheDir(), 'derived', identityHash);
   if (existsSync(join(folder, derivedFile))) return folder;
   await atomicWriteDir(folder, async (tmp) => {
-    for (const entry of await readdir(source.dir, { withFileTypes: true })) {
-      if (entry.isFile() && /\.(json|txt)$/.test(entry.name)) await copyFile(join(source.dir, entry.name), join(tmp, entry.name));
-    }
+    await copyModelSideFiles(source.dir, tmp);
     await writeAttentionModel(join(source.dir, modelFile), join(tmp, derivedFile), numLayers);
   });
   return folder;

@@ -19,7 +19,19 @@ export const MODEL_ALIASES: Readonly<Record<string, string>> = {
 
 export type ModelSource =
   | { kind: 'local'; dir: string }
-  | { kind: 'hub'; repo: string; revision: string; offline: boolean; cacheDir: string; endpoint: string };
+  | {
+      kind: 'hub';
+      repo: string;
+      /** As asked for (`main`, a tag, a commit). */
+      revision: string;
+      /** The commit it names, once pinned (backbones/hub-commit.ts): files, identity and derived graphs follow it. */
+      commit?: string;
+      offline: boolean;
+      cacheDir: string;
+      endpoint: string;
+    };
+
+export type HubModelSource = Extract<ModelSource, { kind: 'hub' }>;
 
 export interface SourceOptions {
   revision?: string;
@@ -70,11 +82,23 @@ export function resolveModelSource(model: string, options: SourceOptions = {}): 
   };
 }
 
-/** The folder in the Transformers.js file cache that holds this repository's files. */
-export function hubCacheFolder(source: Extract<ModelSource, { kind: 'hub' }>): string {
-  return source.revision === 'main'
-    ? join(source.cacheDir, ...source.repo.split('/'))
-    : join(source.cacheDir, ...source.repo.split('/'), source.revision);
+/** The repository's folder in the Transformers.js file cache (its `refs/` record which commit a branch was). */
+export function hubRepoFolder(source: HubModelSource): string {
+  return join(source.cacheDir, ...source.repo.split('/'));
+}
+
+/**
+ * The revision Transformers.js is asked for: the pinned commit when there is one, so that a moved branch
+ * brings new files into a folder of their own instead of silently reusing the old ones.
+ */
+export function transformersRevision(source: HubModelSource): string {
+  return source.commit ?? source.revision;
+}
+
+/** The folder in the Transformers.js file cache that holds this revision's files (its own layout). */
+export function hubCacheFolder(source: HubModelSource): string {
+  const revision = transformersRevision(source);
+  return revision === 'main' ? hubRepoFolder(source) : join(hubRepoFolder(source), revision);
 }
 
 /** Points Transformers.js at this source's hub endpoint and cache (its `env` is process-global). */
@@ -90,20 +114,24 @@ export async function configureTransformers(source: ModelSource): Promise<void> 
 }
 
 /** Offline use needs every file already in the cache; say exactly which one is missing and where. */
-export function checkOfflineCache(model: string, source: Extract<ModelSource, { kind: 'hub' }>, files: string[]): void {
+export function checkOfflineCache(model: string, source: HubModelSource, files: string[]): void {
   const folder = hubCacheFolder(source);
   const missing = files.find((file) => !existsSync(join(folder, file)));
-  if (missing === undefined) return;
-  throw runtimeError(
+  if (missing !== undefined) throw notInCacheError(model, source, `${join(folder, missing)} is missing`);
+}
+
+/** Offline and `what` ("FILE is missing") is not there: one line saying how to get it. */
+export function notInCacheError(model: string, source: HubModelSource, what: string): Error {
+  return runtimeError(
     `model '${model}' (hub repo ${source.repo}, revision ${source.revision}) is not in the cache: ` +
-      `${join(folder, missing)} is missing and offline mode is on (--offline or HF_HUB_OFFLINE=1); ` +
+      `${what} and offline mode is on (--offline or HF_HUB_OFFLINE=1); ` +
       `run once online to download it, set HF_HOME to the cache that has it, or pass a local model folder ` +
       `(--model bundled:tiny-bert is the offline demo model)`,
   );
 }
 
 /** Turns Transformers.js download failures into one line that names the repo, endpoint and cache. */
-export function hubLoadError(model: string, source: Extract<ModelSource, { kind: 'hub' }>, error: unknown): Error {
+export function hubLoadError(model: string, source: HubModelSource, error: unknown): Error {
   const message = error instanceof Error ? error.message : String(error);
   return runtimeError(
     `could not load model '${model}' (hub repo ${source.repo}, revision ${source.revision}) from ${source.endpoint} ` +

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import type { ImageInput, RawImageLike } from '../core/index.ts';
 import { inputError, usageError } from '../errors.ts';
 import { resolveDevice } from './device.ts';
-import { checkOfflineCache, configureTransformers, hubCacheFolder, resolveModelSource } from './hub.ts';
+import { checkOfflineCache, configureTransformers, hubCacheFolder, resolveModelSource, transformersRevision } from './hub.ts';
+import { pinHubCommit } from './hub-commit.ts';
+import { hubIdentity } from './hub-identity.ts';
 import { sha256Hex } from './identity.ts';
 import { ImageBackbone, imageDecodeError } from './image.ts';
 import { IMAGE_MODEL_TYPES, imageFamily, imageFeatureDim } from './image-families.ts';
@@ -21,13 +23,17 @@ const PREPROCESSOR_FILE = 'preprocessor_config.json';
  * by hand.
  */
 export async function loadImageBackbone(model: string, options: LoadImageBackboneOptions = {}): Promise<ImageBackbone> {
-  const source = resolveModelSource(model, options);
+  const requestedSource = resolveModelSource(model, options);
   const dtype = options.dtype ?? 'fp32';
   const modelFile = `onnx/model${DTYPE_SUFFIX[dtype]}.onnx`;
   const { device, note } = await resolveDevice(options.device ?? 'auto');
-  if (source.kind === 'local' && options.revision !== undefined) {
-    throw usageError(`applies only to hub models; ${source.dir} is a local folder`, '--revision');
+  if (requestedSource.kind === 'local' && options.revision !== undefined) {
+    throw usageError(`applies only to hub models; ${requestedSource.dir} is a local folder`, '--revision');
   }
+  // Transformers.js takes seconds to import on a busy machine: import it before the commit lookup, so the
+  // downloads follow that request at once instead of reusing a connection the hub may have closed meanwhile.
+  await configureTransformers(requestedSource);
+  const source = requestedSource.kind === 'hub' ? await pinHubCommit(model, requestedSource) : requestedSource;
   if (source.kind === 'local') {
     const missing = [modelFile, 'config.json', PREPROCESSOR_FILE].find((file) => !existsSync(join(source.dir, file)));
     if (missing !== undefined) {
@@ -38,7 +44,7 @@ export async function loadImageBackbone(model: string, options: LoadImageBackbon
   await configureTransformers(source);
   const { AutoConfig, AutoModel, AutoImageProcessor, RawImage } = await import('@huggingface/transformers');
   const location = source.kind === 'local' ? source.dir : source.repo;
-  const revision = source.kind === 'hub' ? source.revision : undefined;
+  const revision = source.kind === 'hub' ? transformersRevision(source) : undefined;
   const local_files_only = source.kind === 'hub' ? source.offline : true;
 
   const { config, processor, loaded } = await guard(model, source, async () => ({
@@ -57,7 +63,7 @@ export async function loadImageBackbone(model: string, options: LoadImageBackbon
   const preprocessing = sha256Hex(processorText);
   const identity =
     source.kind === 'hub'
-      ? `hub:${source.repo}@${source.revision}${dtype === 'fp32' ? '' : `#${dtype}`}`
+      ? hubIdentity(source, dtype)
       : `local:sha256:${await localIdentityHash(source.dir, modelFile, ['config.json', PREPROCESSOR_FILE])}`;
 
   const decode = async (input: ImageInput, index: number): Promise<unknown> => {
@@ -83,7 +89,7 @@ export async function loadImageBackbone(model: string, options: LoadImageBackbon
     modelType,
     reference: {
       model: source.kind === 'local' ? source.dir : model,
-      revision,
+      revision: source.kind === 'hub' ? source.revision : undefined,
       ...(dtype === 'fp32' ? {} : { dtype }),
       identity,
       dim,

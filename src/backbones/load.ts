@@ -7,7 +7,9 @@ import { ATTENTION_MODEL_NAME, ensureAttentionModel } from './attention-model.ts
 import { BertBackbone } from './bert.ts';
 import { BUNDLED_MODEL, ensureTinyBert } from '../fixtures/bert.ts';
 import { resolveDevice } from './device.ts';
-import { checkOfflineCache, configureTransformers, hubCacheFolder, hubLoadError, resolveModelSource, type ModelSource } from './hub.ts';
+import { checkOfflineCache, configureTransformers, hubCacheFolder, hubLoadError, resolveModelSource, transformersRevision, type ModelSource } from './hub.ts';
+import { pinHubCommit } from './hub-commit.ts';
+import { hubIdentity } from './hub-identity.ts';
 import { cachedFileSha256, sha256Hex } from './identity.ts';
 import type { DeviceChoice, ModelDtype } from '../core/index.ts';
 import type { TextBackbone, TextBackboneConfig } from './types.ts';
@@ -38,16 +40,20 @@ export const DTYPE_SUFFIX: Record<ModelDtype, string> = { fp32: '', fp16: '_fp16
 export async function loadTextBackbone(given: string, options: LoadTextBackboneOptions = {}): Promise<TextBackbone> {
   // `bundled:tiny-bert` is generated once into the cache, then loaded like any local folder.
   const model = given === BUNDLED_MODEL ? await ensureTinyBert() : given;
-  const source = resolveModelSource(model, options);
+  const requestedSource = resolveModelSource(model, options);
   const dtype = options.dtype ?? 'fp32';
   const suffix = DTYPE_SUFFIX[dtype];
   if (suffix === undefined) throw inputError(`unknown dtype '${dtype}'; valid: ${Object.keys(DTYPE_SUFFIX).join(', ')}`, { flag: '--dtype' });
   const modelFile = `onnx/model${suffix}.onnx`;
   const { device, note } = await resolveDevice(options.device ?? 'auto');
 
-  if (source.kind === 'local' && options.revision !== undefined) {
-    throw usageError(`applies only to hub models; ${source.dir} is a local folder`, '--revision');
+  if (requestedSource.kind === 'local' && options.revision !== undefined) {
+    throw usageError(`applies only to hub models; ${requestedSource.dir} is a local folder`, '--revision');
   }
+  // Transformers.js takes seconds to import on a busy machine: import it before the commit lookup, so the
+  // downloads follow that request at once instead of reusing a connection the hub may have closed meanwhile.
+  await configureTransformers(requestedSource);
+  const source = requestedSource.kind === 'hub' ? await pinHubCommit(model, requestedSource) : requestedSource;
   if (source.kind === 'local') {
     // Checked here because Transformers.js fails on a missing config or tokenizer with a bare TypeError.
     const missing = [modelFile, 'config.json', 'tokenizer.json'].find((file) => !existsSync(join(source.dir, file)));
@@ -63,17 +69,14 @@ export async function loadTextBackbone(given: string, options: LoadTextBackboneO
   await configureTransformers(source);
   const { AutoConfig, AutoModel, Tensor } = await import('@huggingface/transformers');
   const location = source.kind === 'local' ? source.dir : source.repo;
-  const revision = source.kind === 'hub' ? source.revision : undefined;
+  const revision = source.kind === 'hub' ? transformersRevision(source) : undefined;
   const local_files_only = source.kind === 'hub' ? source.offline : true;
   const loaded = await guard(model, source, async () => ({
     tokenizer: await loadWordPieceTokenizer({ location, revision, offline: local_files_only }),
     pretrainedConfig: await AutoConfig.from_pretrained(location, { revision, local_files_only }),
   }));
   const config = readConfig(loaded.pretrainedConfig, location);
-  const identity =
-    source.kind === 'hub'
-      ? `hub:${source.repo}@${source.revision}${dtype === 'fp32' ? '' : `#${dtype}`}`
-      : await localIdentity(source.dir, modelFile);
+  const identity = source.kind === 'hub' ? hubIdentity(source, dtype) : await localIdentity(source.dir, modelFile);
 
   const loadModel = () =>
     guard(model, source, async (): Promise<PreTrainedModel> => {
@@ -111,7 +114,8 @@ export async function loadTextBackbone(given: string, options: LoadTextBackboneO
     reference: {
       // The bundled name, not its cache folder: a checkpoint then reloads it even after the cache was cleared.
       model: given === BUNDLED_MODEL ? given : source.kind === 'local' ? source.dir : model,
-      revision,
+      // As asked for (`main`); the identity names the commit it was.
+      revision: source.kind === 'hub' ? source.revision : undefined,
       dtype,
       identity,
       dim: config.hiddenSize,

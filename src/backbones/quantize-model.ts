@@ -4,12 +4,13 @@
  * as Optimum / `quantize_dynamic` write it. TransferKit loads it with `--dtype q8`.
  */
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { inputError } from '../errors.ts';
 import { atomicWriteFile } from '../io/atomic.ts';
 import { BUNDLED_MODEL, ensureTinyBert } from '../fixtures/bert.ts';
 import { resolveModelSource } from './hub.ts';
+import { copyModelSideFiles } from './model-folder.ts';
 import { decodeModel, encodeModelChunks, type ModelProto } from './onnx/model.ts';
 import { writeChunksAtomic } from './onnx/model-file.ts';
 import { quantizeDynamic, type QuantizeOptions, type QuantizeResult } from './onnx/quantize.ts';
@@ -66,21 +67,20 @@ async function modelFolder(model: string, revision: string | undefined): Promise
   if (model === BUNDLED_MODEL) return ensureTinyBert();
   const source = resolveModelSource(model, { revision });
   if (source.kind === 'local') return source.dir;
-  const { fetchBackbone } = await import('../checkpoint/pull.ts'); // ONNX Runtime only for hub models
-  return fetchBackbone(model, source.revision, {});
+  // Loading it once downloads what the cache lacks (as `pull` does); ONNX Runtime loads only for hub models.
+  const { loadTextBackbone } = await import('./load.ts');
+  const backbone = await loadTextBackbone(model, { revision, device: 'cpu' });
+  await backbone.dispose();
+  return dirname(dirname(backbone.modelPath));
 }
 
 /** Config, tokenizer and preprocessor files; config.json says q8 is this folder's dtype. */
 async function copySideFiles(from: string, to: string): Promise<void> {
-  for (const entry of await readdir(from, { withFileTypes: true })) {
-    if (!entry.isFile() || !/\.(json|txt)$/.test(entry.name)) continue;
-    if (entry.name === 'config.json') {
-      const config = JSON.parse(await readFile(join(from, entry.name), 'utf8')) as Record<string, unknown>;
-      const custom = (config['transformers.js_config'] as Record<string, unknown> | undefined) ?? {};
-      config['transformers.js_config'] = { ...custom, dtype: 'q8' };
-      await atomicWriteFile(join(to, entry.name), `${JSON.stringify(config, null, 2)}\n`);
-    } else {
-      await copyFile(join(from, entry.name), join(to, entry.name));
-    }
-  }
+  await copyModelSideFiles(from, to);
+  const configFile = join(to, 'config.json');
+  if (!existsSync(configFile)) return;
+  const config = JSON.parse(await readFile(configFile, 'utf8')) as Record<string, unknown>;
+  const custom = (config['transformers.js_config'] as Record<string, unknown> | undefined) ?? {};
+  config['transformers.js_config'] = { ...custom, dtype: 'q8' };
+  await atomicWriteFile(configFile, `${JSON.stringify(config, null, 2)}\n`);
 }

@@ -1,4 +1,6 @@
-import { hubCacheFolder, MODEL_ALIASES, resolveModelSource } from '../backbones/hub.ts';
+import { dirname } from 'node:path';
+import { MODEL_ALIASES, resolveModelSource } from '../backbones/hub.ts';
+import { pinnedRevision } from '../backbones/hub-identity.ts';
 import type { DeviceChoice } from '../core/index.ts';
 import { loadCheckpoint } from './load.ts';
 import { BUNDLED_MODEL } from '../fixtures/bert.ts';
@@ -36,7 +38,7 @@ export async function pullModel(given: string, options: PullModelOptions = {}): 
     return { kind: 'backbone', ...ref, path };
   }
   const { backbone } = (await loadCheckpoint(dir)).manifest;
-  if (backbone && backbone.model !== BUNDLED_MODEL && !backbone.checkpoint) await fetchBackbone(backbone.model, backbone.revision ?? 'main', options);
+  if (backbone && backbone.model !== BUNDLED_MODEL && !backbone.checkpoint) await fetchBackbone(backbone.model, pinnedRevision(backbone) ?? 'main', options);
   return { kind: 'checkpoint', ...ref, path: dir, ...(backbone ? { backbone: backbone.model } : {}) };
 }
 
@@ -53,5 +55,6 @@ export async function fetchBackbone(model: string, revision: string, options: Pi
     },
   });
   await backbone.dispose();
-  return source.kind === 'hub' ? hubCacheFolder(source) : source.dir;
+  // A hub model's files sit in its commit's folder (backbones/hub-commit.ts): modelPath is <folder>/onnx/model.onnx.
+  return dirname(dirname(backbone.modelPath));
 }

@@ -1,6 +1,6 @@
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, parse } from 'node:path';
+import { packageVersion } from '../io/package-version.ts';
 
 export interface Versions {
   transferkit: string;
@@ -20,24 +20,6 @@ export function versions(): Versions {
     transformers: packageVersion('@huggingface/transformers'),
   };
   return cached;
-}
-
-/** Walks up from the package's entry point to its package.json (some packages do not export it). */
-function packageVersion(name: string): string {
-  let entry: string;
-  try {
-    entry = require.resolve(name);
-  } catch {
-    return 'not installed';
-  }
-  for (let dir = dirname(entry); dir !== parse(dir).root; dir = dirname(dir)) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file)) {
-      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === name && pkg.version) return pkg.version;
-    }
-  }
-  return 'unknown';
 }
 
 function readVersion(file: string): string {

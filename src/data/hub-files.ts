@@ -1,5 +1,6 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { isCommitSha, recordedCommit, refFile } from '../hub/commit.ts';
 import type { HubSpec } from './hub-spec.ts';
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -64,13 +65,10 @@ export async function listSnapshotFiles(snapshot: string): Promise<string[]> {
  */
 export async function cachedSnapshot(storageFolder: string, revision: string): Promise<{ snapshot: string | null; ref: string; unreferenced: string[] }> {
   const snapshots = join(storageFolder, 'snapshots');
-  const ref = join(storageFolder, 'refs', revision);
-  try {
-    const commit = (await readFile(ref, 'utf8')).trim();
-    return { snapshot: join(snapshots, commit), ref, unreferenced: [] };
-  } catch {
-    const commits = await readdir(snapshots).catch(() => [] as string[]);
-    if (commits.includes(revision)) return { snapshot: join(snapshots, revision), ref, unreferenced: [] };
-    return { snapshot: null, ref, unreferenced: commits };
-  }
+  const ref = refFile(storageFolder, revision);
+  const commit = await recordedCommit(storageFolder, revision);
+  if (commit !== null && !isCommitSha(revision)) return { snapshot: join(snapshots, commit), ref, unreferenced: [] };
+  const commits = await readdir(snapshots).catch(() => [] as string[]);
+  if (commits.includes(revision)) return { snapshot: join(snapshots, revision), ref, unreferenced: [] };
+  return { snapshot: null, ref, unreferenced: commits };
 }

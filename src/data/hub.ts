@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { datasetInfo, getRepoFolderName, HubApiError, listFiles } from '@huggingface/hub';
+import { getRepoFolderName, HubApiError, listFiles } from '@huggingface/hub';
 import { inputError, runtimeError, type TransferKitError } from '../errors.ts';
+import { recordCommit, resolveCommit } from '../hub/commit.ts';
 import { describeNetworkError as describe, downloadToCache } from '../hub/download.ts';
 import { hubApiError } from '../hub/errors.ts';
 import { hubSettings, type HubSettings } from '../hub/settings.ts';
-import { atomicWriteFile } from '../io/atomic.ts';
 import { buildTextDataset } from './build.ts';
 import { availableSplits, cachedSnapshot, listSnapshotFiles, matchSplitFiles, splitFolders } from './hub-files.ts';
 import { parseHubSpec, type HubSpec } from './hub-spec.ts';
@@ -109,7 +109,7 @@ async function planSplit(
   let commit: string | undefined;
   let entries: { path: string; size: number }[];
   try {
-    commit = (await datasetInfo({ ...common, name: spec.repo, revision: REVISION, additionalFields: ['sha'] })).sha;
+    commit = await resolveCommit(settings, repo, REVISION);
     entries = (await tree(commit, spec.config, true))
       .filter((entry) => entry.type === 'file')
       .map((entry) => ({ path: entry.path, size: entry.lfs?.size ?? entry.size }));
@@ -142,7 +142,7 @@ async function planSplit(
     );
   }
   // The ref lets a later offline run find this snapshot, as huggingface_hub's cache layout expects.
-  await atomicWriteFile(join(storageFolder(spec, settings), 'refs', REVISION), commit);
+  await recordCommit(storageFolder(spec, settings), REVISION, commit);
   const sizes = new Map(entries.map((entry) => [entry.path, entry.size]));
   return { commit, shards: files.map((path) => ({ path, size: sizes.get(path) ?? 0 })) };
 }

@@ -1,4 +1,4 @@
-import type { DeviceChoice, TextInput } from '../core/index.ts';
+import type { DeviceChoice, ModelDtype, TextInput } from '../core/index.ts';
 import { inputError } from '../errors.ts';
 import type { AttentionEntry } from './attention-entry.ts';
 import { exportAttention, formatFromPath, type AttentionExportSummary, type AttentionFormat } from './attention-export.ts';
@@ -24,6 +24,8 @@ export interface AttentionDumpOptions {
   offline?: boolean;
   /** Hub revision for `model`; a checkpoint brings its own. */
   revision?: string;
+  /** ONNX weight variant of `model` (q8: onnx/model_quantized.onnx); a checkpoint brings its own. */
+  dtype?: ModelDtype;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -63,7 +65,7 @@ export async function dumpAttention(options: AttentionDumpOptions): Promise<Atte
     device: options.device,
     offline: options.offline,
     revision: reference ? reference.revision : options.revision,
-    dtype: reference?.dtype,
+    dtype: reference ? reference.dtype : options.dtype,
     attentions: true,
   });
   const trained = fromCheckpoint?.trained;

@@ -1,248 +1,244 @@
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
+/**
+ * The on-disk feature cache, safe for many processes on one disk or a shared volume (NFS, a Kubernetes PVC):
+ * - each chunk is its own self-checking file (chunk-file.ts), written through a temp file and a rename,
+ *   so there is no shared index to rewrite and a reader never sees half a chunk;
+ * - a chunk is computed under its own lock (cache-lock.ts), so writers of one entry split the work: a
+ *   chunk another live process is computing is waited for, not computed again;
+ * - nothing is wiped: a chunk that does not check out is recomputed and replaced in place, and only the
+ *   holder of a chunk's lock removes that chunk's leftover temp files.
+ */
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
 import { atomicWriteFile } from '../io/atomic.ts';
 import { runtimeError } from '../errors.ts';
-import type { BackboneReference, ExtractOptions, FeatureExtractor, FeatureMatrix, Modality } from '../core/index.ts';
+import { imageEncoderVersion, textEncoderVersion } from '../encode/version.ts';
+import type { BackboneReference, ExtractOptions, FeatureExtractor, FeatureMatrix } from '../core/index.ts';
+import { chunkFileName, defaultFeatureCacheDir, ENTRY_FORMAT, ENTRY_VERSION, normalizeKey, openEntry, type ChunkLayout, type FeatureCacheKey } from './cache-entry.ts';
+import { encodeChunk, readChunk, type ChunkPlace } from './chunk-file.ts';
+import { tryLock, waitLock, type HeldLock } from './cache-lock.ts';
+import { recordShardPlan, shardChunks, shardPlans, type Shard } from './shards.ts';
 
-/** What determines a feature matrix: change any part and the features are different. */
-export interface FeatureCacheKey {
-  /** What the backbone reads: text and image entries never share a key. */
-  modality: Modality;
-  /** FeatureExtractor.identity: model id + revision, or a hash of the model file. */
-  backbone: string;
-  /** sha256 of the image processor config ('' for text, whose preprocessing is the tokenizer in the identity). */
-  preprocessing: string;
-  pooling: string;
-  maxLength: number;
-  /** TextDataset.contentHash (sha256 over the rows). */
-  dataset: string;
-}
+export { defaultFeatureCacheDir, featureCacheKeyHash, type FeatureCacheKey } from './cache-entry.ts';
+
+/** Rows per chunk file of a new entry: the most work a crash loses, and the unit shards are cut in. */
+export const DEFAULT_CHUNK_ROWS = 1024;
 
 export interface CachedFeaturesOptions {
   key: FeatureCacheKey;
   rows: number;
   dim: number;
-  /** Computes rows [start, end) as (end - start) × dim floats. Called only for rows not on disk. */
-  compute: (start: number, end: number) => Promise<Float32Array>;
-  /** Rows per chunk file: the most work a crash can lose. */
+  /**
+   * Computes rows [start, end) as (end - start) × dim floats; called only for rows not on disk. `onRows`
+   * may be told how many of them are done so far, for progress.
+   */
+  compute: (start: number, end: number, onRows?: (done: number) => void) => Promise<Float32Array>;
+  /** Rows per chunk file when the entry is new (an existing entry keeps its own). */
   chunkRows?: number;
+  /** Rows done (from disk or computed) out of the rows asked for. */
   onProgress?: (done: number, total: number) => void;
   cacheDir?: string;
+  /** Called once the missing chunks are known, before any is computed; throw to refuse computing them. */
+  beforeCompute?: (missing: MissingChunks) => void | Promise<void>;
+}
+
+/** What the cache lacks of the rows asked for. */
+export interface MissingChunks {
+  entryDir: string;
+  layout: ChunkLayout;
+  chunks: number[];
+  /** Shard counts that sharded runs recorded for the entry (none: it was never extracted in shards). */
+  shardPlans: number[];
 }
 
 export interface CachedFeatures {
   features: FeatureMatrix;
   /** True when every row came from disk. */
   cached: boolean;
+  /** Rows this process passed through the backbone. */
   computedRows: number;
-  /** Why some or all of an existing entry was thrown away (bad header, size or checksum), if it was. */
+  /** What of the existing entry was unusable and recomputed (bad header, size or checksum), if anything. */
   rebuilt?: string;
+  entryDir: string;
 }
 
-const FORMAT = 'transferkit-features';
-const VERSION = 2;
-const ENTRY_FILE = 'entry.json';
-const CHUNKS_FILE = 'chunks.json';
-
-/** `$TRANSFERKIT_CACHE/features`, else `~/.cache/transferkit/features`. Delete the folder to clear it. */
-export function defaultFeatureCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.TRANSFERKIT_CACHE ? join(env.TRANSFERKIT_CACHE, 'features') : join(homedir(), '.cache', 'transferkit', 'features');
+export interface CachedShard extends Omit<CachedFeatures, 'features'> {
+  shard: Shard;
+  /** The shard's chunks [first, end) and rows [startRow, endRow). */
+  chunks: { first: number; end: number };
+  startRow: number;
+  endRow: number;
+  chunkCount: number;
 }
 
-/** sha256 over the key's fields in a fixed order: the entry's folder name. */
-export function featureCacheKeyHash(key: FeatureCacheKey): string {
-  return createHash('sha256')
-    .update(JSON.stringify([FORMAT, VERSION, key.modality, key.backbone, key.preprocessing, key.pooling, key.maxLength, key.dataset]))
-    .digest('hex');
+/**
+ * Features from the on-disk cache, computing only what is missing (and what no other process is computing
+ * at the same time: that is waited for and read). An interrupted extraction resumes after its last chunk.
+ */
+export async function cachedFeatures(options: CachedFeaturesOptions): Promise<CachedFeatures> {
+  const data = new Float32Array(options.rows * options.dim);
+  const { cached, computedRows, rebuilt, entryDir } = await fillEntry(options, null, (start, values) => data.set(values, start * options.dim));
+  return { features: { rows: options.rows, dim: options.dim, data }, cached, computedRows, ...(rebuilt ? { rebuilt } : {}), entryDir };
 }
 
-/** Removes every cached feature matrix under the cache folder. */
+/**
+ * One shard of an entry: computes the missing chunks of its range and keeps nothing in memory (a worker of
+ * a sharded run never needs the whole matrix). A finished shard reads and checks its chunks and computes nothing.
+ */
+export function cachedShard(options: CachedFeaturesOptions, shard: Shard): Promise<CachedShard> {
+  return fillEntry(options, shard, () => undefined);
+}
+
+async function fillEntry(options: CachedFeaturesOptions, shard: Shard | null, store: (start: number, values: Float32Array) => void): Promise<CachedShard> {
+  const { rows, dim, compute } = options;
+  const key = normalizeKey(options.key);
+  const entry = await openEntry(options.cacheDir ?? defaultFeatureCacheDir(), { format: ENTRY_FORMAT, version: ENTRY_VERSION, key, rows, dim, chunkRows: options.chunkRows ?? DEFAULT_CHUNK_ROWS });
+  const { layout, dir } = entry;
+  const range = shardChunks(shard ?? { index: 0, count: 1 }, layout.chunkCount);
+  if (shard && shard.count > 1) await recordShardPlan(dir, shard.count);
+  const entryName = dir.split(/[\\/]/).pop()!;
+  const place = (index: number): ChunkPlace => ({ entry: entryName, totalRows: rows, chunkRows: layout.chunkRows, start: layout.start(index), rows: layout.end(index) - layout.start(index), dim });
+  const path = (index: number) => join(dir, chunkFileName(index));
+  const problems = entry.problem ? [entry.problem] : [];
+  const startRow = layout.start(range.first);
+  const endRow = range.end > range.first ? layout.end(range.end - 1) : startRow;
+  const total = endRow - startRow;
+  let done = 0;
+  let computedRows = 0;
+
+  const missing: number[] = [];
+  for (let index = range.first; index < range.end; index++) {
+    const read = await readChunk(path(index), place(index));
+    if ('values' in read) {
+      store(layout.start(index), read.values);
+      done += place(index).rows;
+      continue;
+    }
+    if ('problem' in read) problems.push(`${chunkFileName(index)}: ${read.problem}`);
+    missing.push(index);
+  }
+  options.onProgress?.(done, total);
+  if (missing.length > 0) await options.beforeCompute?.({ entryDir: dir, layout, chunks: missing, shardPlans: await shardPlans(dir) });
+
+  const fill = async (index: number, held: HeldLock) => {
+    try {
+      const { start, rows: count } = place(index);
+      // Another process may have written it since the first look (it held the lock; now this one does).
+      const again = await readChunk(path(index), place(index));
+      let values: Float32Array;
+      if ('values' in again) {
+        values = again.values;
+      } else {
+        const doneBefore = done;
+        values = await compute(start, start + count, (rowsDone) => options.onProgress?.(doneBefore + rowsDone, total));
+        if (values.length !== count * dim) {
+          throw runtimeError(`feature extractor returned ${values.length} values for rows ${start}..${start + count}, expected ${count * dim}`);
+        }
+        await writeChunk(path(index), place(index), values);
+        computedRows += count;
+      }
+      store(start, values);
+      done += count;
+      options.onProgress?.(done, total);
+    } finally {
+      await held.release();
+    }
+  };
+  // First the chunks nobody is computing; then those others were busy with (read once they finish, or
+  // taken over when their holder died).
+  const busy: number[] = [];
+  for (const index of missing) {
+    const held = await tryLock(path(index));
+    if (held) await fill(index, held);
+    else busy.push(index);
+  }
+  for (const index of busy) await fill(index, await waitLock(path(index)));
+
+  return {
+    cached: computedRows === 0,
+    computedRows,
+    ...(problems.length > 0 ? { rebuilt: problems.join('; ') } : {}),
+    entryDir: dir,
+    shard: shard ?? { index: 0, count: 1 },
+    chunks: range,
+    startRow,
+    endRow,
+    chunkCount: layout.chunkCount,
+  };
+}
+
+/**
+ * Writes a chunk whole (temp file + rename). Should a process that found this one's lock stale have removed
+ * its temp file meanwhile, the rename fails: then the other process's copy (the same bytes) is the chunk.
+ */
+async function writeChunk(path: string, place: ChunkPlace, values: Float32Array): Promise<void> {
+  try {
+    await atomicWriteFile(path, encodeChunk(place, values));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !('values' in (await readChunk(path, place)))) throw error;
+  }
+}
+
+/** Removes every cached feature matrix under the cache folder (while no run uses it). */
 export async function clearFeatureCache(cacheDir = defaultFeatureCacheDir()): Promise<void> {
   await rm(cacheDir, { recursive: true, force: true });
 }
 
-interface Entry {
-  format: string;
-  version: number;
-  key: FeatureCacheKey;
-  rows: number;
-  dim: number;
-  chunkRows: number;
+export interface CacheExtractOptions extends Omit<ExtractOptions, 'onProgress'> {
+  datasetHash: string;
+  onProgress?: (done: number, total: number) => void;
+  cacheDir?: string;
+  chunkRows?: number;
+  beforeCompute?: CachedFeaturesOptions['beforeCompute'];
 }
 
-interface ChunkRecord {
-  index: number;
-  sha256: string;
-}
-
-/**
- * Features from the on-disk cache, computing only what is missing. Chunks are written (atomically) as
- * they are computed and recorded with their sha256, so an interrupted extraction resumes after the last
- * complete chunk. An entry whose header disagrees with the request, or a chunk whose size or checksum
- * is wrong, is recomputed — never used.
- */
-export async function cachedFeatures(options: CachedFeaturesOptions): Promise<CachedFeatures> {
-  const { rows, dim, compute } = options;
-  // Fixed field order, so the stored header compares equal whatever order the caller wrote the key in.
-  const { modality, backbone, preprocessing, pooling, maxLength, dataset } = options.key;
-  const key: FeatureCacheKey = { modality, backbone, preprocessing, pooling, maxLength, dataset };
-  const chunkRows = options.chunkRows ?? 1024;
-  const dir = join(options.cacheDir ?? defaultFeatureCacheDir(), featureCacheKeyHash(key));
-  const expected: Entry = { format: FORMAT, version: VERSION, key, rows, dim, chunkRows };
-  const data = new Float32Array(rows * dim);
-  const chunkCount = Math.ceil(rows / chunkRows);
-  const problems: string[] = [];
-
-  const header = await readJson<Entry>(join(dir, ENTRY_FILE));
-  let records = new Map<number, ChunkRecord>();
-  if (header.value && JSON.stringify(header.value) === JSON.stringify(expected)) {
-    const listed = await readJson<{ chunks: ChunkRecord[] }>(join(dir, CHUNKS_FILE));
-    if (listed.error) problems.push(`${CHUNKS_FILE}: ${listed.error}`);
-    for (const record of listed.value?.chunks ?? []) records.set(record.index, record);
-  } else {
-    if (header.value) problems.push(`${ENTRY_FILE} describes different features`);
-    else if (header.error && header.error !== 'missing') problems.push(`${ENTRY_FILE}: ${header.error}`);
-    await rm(dir, { recursive: true, force: true });
-    await mkdir(dir, { recursive: true });
-    await atomicWriteFile(join(dir, ENTRY_FILE), `${JSON.stringify(expected, null, 2)}\n`);
-  }
-
-  await removeStaleTemps(dir);
-  const valid = new Map<number, ChunkRecord>();
-  const rowsOf = (index: number) => Math.min(rows, (index + 1) * chunkRows) - index * chunkRows;
-  let done = 0;
-  for (let index = 0; index < chunkCount; index++) {
-    const record = records.get(index);
-    if (!record) continue;
-    const file = join(dir, chunkFile(index));
-    const bytes = await readFile(file).catch(() => null);
-    const size = rowsOf(index) * dim * 4;
-    if (!bytes || bytes.length !== size) {
-      problems.push(`${chunkFile(index)}: ${bytes ? `${bytes.length} bytes, expected ${size}` : 'missing'}`);
-      continue;
-    }
-    if (sha256(bytes) !== record.sha256) {
-      problems.push(`${chunkFile(index)}: checksum mismatch`);
-      continue;
-    }
-    data.set(floatsFrom(bytes), index * chunkRows * dim);
-    valid.set(index, record);
-    done += rowsOf(index);
-  }
-  records = valid;
-  options.onProgress?.(done, rows);
-
-  let computedRows = 0;
-  for (let index = 0; index < chunkCount; index++) {
-    if (records.has(index)) continue;
-    const start = index * chunkRows;
-    const end = start + rowsOf(index);
-    const values = await compute(start, end);
-    if (values.length !== (end - start) * dim) {
-      throw runtimeError(`feature extractor returned ${values.length} values for rows ${start}..${end}, expected ${(end - start) * dim}`);
-    }
-    const bytes = bytesOf(values);
-    await atomicWriteFile(join(dir, chunkFile(index)), bytes);
-    records.set(index, { index, sha256: sha256(bytes) });
-    await atomicWriteFile(join(dir, CHUNKS_FILE), JSON.stringify({ chunks: [...records.values()].sort((a, b) => a.index - b.index) }));
-    data.set(values, start * dim);
-    computedRows += end - start;
-    done += end - start;
-    options.onProgress?.(done, rows);
-  }
-  return {
-    features: { rows, dim, data },
-    cached: computedRows === 0,
-    computedRows,
-    ...(problems.length > 0 ? { rebuilt: problems.join('; ') } : {}),
-  };
-}
+type CacheableExtractor<Input> = FeatureExtractor<Input> & { reference?: BackboneReference };
 
 /**
  * Runs a feature extractor through the cache: rows already on disk are never extracted again. The
  * extractor sees chunk-sized slices of `inputs`.
  */
-export async function extractWithCache<Input>(
-  extractor: FeatureExtractor<Input> & { reference?: BackboneReference },
-  inputs: Input[],
-  options: Omit<ExtractOptions, 'onProgress'> & {
-    datasetHash: string;
-    onProgress?: (done: number, total: number) => void;
-    cacheDir?: string;
-    chunkRows?: number;
-  },
-): Promise<CachedFeatures> {
-  const { datasetHash, cacheDir, chunkRows, onProgress, ...extract } = options;
-  return cachedFeatures({
-    key: {
-      modality: extractor.reference?.modality ?? 'text',
-      backbone: extractor.identity,
-      preprocessing: extractor.reference?.preprocessing ?? '',
-      pooling: extract.pooling,
-      // Image backbones have no token limit: one entry whatever --max-length says.
-      maxLength: extractor.reference?.modality === 'image' ? 0 : extract.maxLength,
-      dataset: datasetHash,
-    },
+export function extractWithCache<Input>(extractor: CacheableExtractor<Input>, inputs: Input[], options: CacheExtractOptions): Promise<CachedFeatures> {
+  return cachedFeatures(cacheOptions(extractor, inputs, options));
+}
+
+/** extractWithCache for one shard of the inputs (a worker of a sharded extraction). */
+export function extractShardWithCache<Input>(extractor: CacheableExtractor<Input>, inputs: Input[], options: CacheExtractOptions, shard: Shard): Promise<CachedShard> {
+  return cachedShard(cacheOptions(extractor, inputs, options), shard);
+}
+
+/** The cache key of an extractor's features: what it is, how inputs are encoded and pooled, and the data. */
+export function extractorCacheKey(extractor: { identity: string; reference?: BackboneReference }, options: { pooling: string; maxLength: number; datasetHash: string }): FeatureCacheKey {
+  const modality = extractor.reference?.modality ?? 'text';
+  return {
+    modality,
+    backbone: extractor.identity,
+    preprocessing: extractor.reference?.preprocessing ?? '',
+    encoder: modality === 'image' ? imageEncoderVersion() : textEncoderVersion(),
+    pooling: options.pooling,
+    // Image backbones have no token limit: one entry whatever --max-length says.
+    maxLength: modality === 'image' ? 0 : options.maxLength,
+    dataset: options.datasetHash,
+  };
+}
+
+function cacheOptions<Input>(extractor: CacheableExtractor<Input>, inputs: Input[], options: CacheExtractOptions): CachedFeaturesOptions {
+  const { datasetHash, cacheDir, chunkRows, onProgress, beforeCompute, ...extract } = options;
+  return {
+    key: extractorCacheKey(extractor, { pooling: extract.pooling, maxLength: extract.maxLength, datasetHash }),
     rows: inputs.length,
     dim: extractor.dim,
     chunkRows,
     cacheDir,
     onProgress,
-    compute: async (start, end) => {
+    beforeCompute,
+    compute: async (start, end, onRows) => {
       const matrix = await extractor.extract(inputs.slice(start, end), {
         ...extract,
-        // A slice's start and end are reported by cachedFeatures (the end once the chunk is on disk); forwarding
+        // A chunk's end is reported by the cache once the chunk is on disk, its start before it: forwarding
         // the extractor's own 0 and last counts too would report them twice.
-        onProgress: onProgress ? (done) => void (done > 0 && done < end - start && onProgress(start + done, inputs.length)) : undefined,
+        onProgress: onRows ? (rowsDone) => void (rowsDone > 0 && rowsDone < end - start && onRows(rowsDone)) : undefined,
       });
       return matrix.data;
     },
-  });
-}
-
-/** Temp files a killed writer left behind (atomicWriteFile names them `.<name>.tmp-<pid>-<rand>`). */
-async function removeStaleTemps(dir: string): Promise<void> {
-  const names = await readdir(dir).catch(() => [] as string[]);
-  await Promise.all(names.filter((n) => n.startsWith('.') && n.includes('.tmp-')).map((n) => rm(join(dir, n), { force: true })));
-}
-
-function chunkFile(index: number): string {
-  return `chunk-${String(index).padStart(6, '0')}.f32`;
-}
-
-async function readJson<T>(path: string): Promise<{ value?: T; error?: string }> {
-  let text: string;
-  try {
-    if (!(await stat(path)).isFile()) return { error: 'not a file' };
-    text = await readFile(path, 'utf8');
-  } catch {
-    return { error: 'missing' };
-  }
-  try {
-    return { value: JSON.parse(text) as T };
-  } catch {
-    return { error: 'damaged JSON' };
-  }
-}
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
-function bytesOf(values: Float32Array): Uint8Array {
-  if (LITTLE_ENDIAN) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  const out = new Uint8Array(values.length * 4);
-  const view = new DataView(out.buffer);
-  values.forEach((v, i) => view.setFloat32(i * 4, v, true));
-  return out;
-}
-
-function floatsFrom(bytes: Uint8Array): Float32Array {
-  if (LITTLE_ENDIAN) return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return Float32Array.from({ length: bytes.length / 4 }, (_, i) => view.getFloat32(i * 4, true));
-}
-
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  };
 }

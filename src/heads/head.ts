@@ -1,8 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
-import { activate } from './activations.ts';
+import { activate, activateBackward } from './activations.ts';
 import { layerShapes, penultimateDim, type Activation, type HeadSpec } from './config.ts';
 import type { NamedVariable } from '../core/index.ts';
 import type { Rng } from '../core/index.ts';
+
+/** What the traced forward pass keeps for backward() (all tensors live inside the caller's tidy). */
+export interface ForwardTrace {
+  inputs: tf.Tensor2D[];
+  preActivations: tf.Tensor2D[];
+  activations: tf.Tensor2D[];
+  masks: (tf.Tensor2D | null)[];
+}
 
 /** One dense layer's variables: kernel [inputs, outputs] (TF layout) and bias [outputs]. */
 interface Dense {
@@ -110,6 +118,48 @@ export class Head {
       h = dropout > 0 ? tf.mul(a, dropoutMask(a.shape[0], a.shape[1], dropout, dropoutRng!)) : a;
     }
     return this.dense(this.layers.length - 1, h);
+  }
+
+  /**
+   * forward() with dropout, keeping what backward() needs: the hand-written gradients of the head's
+   * own training steps (see headLossAndGradients in train/step.ts for why). Same dropout draws as forward().
+   * Call inside tf.tidy.
+   */
+  forwardTraced(x: tf.Tensor2D, dropoutRng: Rng): { logits: tf.Tensor2D; trace: ForwardTrace } {
+    const trace: ForwardTrace = { inputs: [], preActivations: [], activations: [], masks: [] };
+    const dropout = this.spec.type === 'mlp' ? this.spec.dropout : 0;
+    let h = x;
+    for (let i = 0; i < this.layers.length - 1; i++) {
+      trace.inputs.push(h);
+      const z = this.dense(i, h);
+      const a = activate(this.activation, z);
+      trace.preActivations.push(z);
+      trace.activations.push(a);
+      const mask = dropout > 0 ? dropoutMask(a.shape[0], a.shape[1], dropout, dropoutRng) : null;
+      trace.masks.push(mask);
+      h = mask ? tf.mul(a, mask) : a;
+    }
+    trace.inputs.push(h);
+    return { logits: this.dense(this.layers.length - 1, h), trace };
+  }
+
+  /** Gradients of every variable, by name, from dL/dlogits. Call inside the same tidy as forwardTraced. */
+  backward(trace: ForwardTrace, dLogits: tf.Tensor2D): Map<string, tf.Tensor> {
+    const grads = new Map<string, tf.Tensor>();
+    let dOut = dLogits;
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      const layer = this.layers[i];
+      const input = trace.inputs[i];
+      // Explicit transposes: the wasm backend's matMul with transpose flags is 3-7x slower.
+      grads.set(`${layer.name}/kernel`, tf.matMul(tf.transpose(input), dOut));
+      grads.set(`${layer.name}/bias`, tf.sum(dOut, 0));
+      if (i === 0) break;
+      let dh: tf.Tensor2D = tf.matMul(dOut, tf.transpose(layer.kernel));
+      const mask = trace.masks[i - 1];
+      if (mask) dh = tf.mul(dh, mask);
+      dOut = activateBackward(this.activation, trace.preActivations[i - 1], trace.activations[i - 1], dh);
+    }
+    return grads;
   }
 
   dispose(): void {

@@ -9,6 +9,7 @@ import { loadCheckpoint } from '../checkpoint/load.ts';
 import type { CheckpointManifest } from '../checkpoint/manifest.ts';
 import { penultimateFeatures, predictProbabilities } from '../train/evaluate.ts';
 import { argMax } from '../train/metrics.ts';
+import { pinnedRevision, sameBackbone } from '../backbones/hub-identity.ts';
 
 /** Text pairs or images: a model reads what its backbone reads. */
 export type ModelInput = TextInput | ImageInput;
@@ -199,12 +200,13 @@ async function loadBackboneFor(reference: BackboneReference, dir: string, option
     backbone = await options.loadBackbone(reference, options);
   } else if (reference.modality === 'image') {
     const { loadImageBackbone } = await import('../backbones/load-image.ts');
-    backbone = await loadImageBackbone(reference.model, { device: options.device, offline: options.offline, revision: reference.revision, dtype: reference.dtype });
+    backbone = await loadImageBackbone(reference.model, { device: options.device, offline: options.offline, revision: pinnedRevision(reference), dtype: reference.dtype });
   } else {
     const { loadTextBackbone } = await import('../backbones/load.ts');
-    backbone = await loadTextBackbone(reference.model, { device: options.device, offline: options.offline, revision: reference.revision, dtype: reference.dtype });
+    // At the commit it was trained on, so a branch that moved since still gives the same features.
+    backbone = await loadTextBackbone(reference.model, { device: options.device, offline: options.offline, revision: pinnedRevision(reference), dtype: reference.dtype });
   }
-  if (backbone.identity !== reference.identity || backbone.dim !== reference.dim) {
+  if (!sameBackbone(backbone.identity, reference) || backbone.dim !== reference.dim) {
     await backbone.dispose();
     throw inputError(
       `backbone ${reference.model} is now ${backbone.identity} (${backbone.dim}-dim) but this model was trained on ${reference.identity} (${reference.dim}-dim); its features would not match`,

@@ -1,3 +1,4 @@
+import type { EpochEstimate } from '../train/estimate.ts';
 import type { Metrics } from '../train/events.ts';
 
 /** Short number formats shared by the line reporters. */
@@ -16,4 +17,10 @@ export function metricsLine(evalMetrics: Record<string, Metrics>): string {
   return Object.entries(evalMetrics)
     .map(([name, m]) => `${name} loss ${fixed(m.loss)} acc ${fixed(m.accuracy)} macro-F1 ${fixed(m.macroF1)}`)
     .join(' | ');
+}
+
+/** `estimate: layers 3-4 on wasm about 12m30s per epoch (1.25s/step x 600 steps, median of 3 timed steps; evaluation not included)` */
+export function estimateLine(e: EpochEstimate): string {
+  const perStep = e.secondsPerStep < 1 ? `${(e.secondsPerStep * 1000).toFixed(0)}ms` : seconds(e.secondsPerStep);
+  return `estimate: ${e.layers} on ${e.engine} about ${seconds(e.secondsPerEpoch)} per epoch (${perStep}/step x ${e.stepsPerEpoch} steps, median of ${e.timedSteps} timed steps; evaluation not included)`;
 }

@@ -1,5 +1,5 @@
 import type { Reporter, RunEvent } from '../train/events.ts';
-import { fixed, lr, metricsLine, rate, seconds } from './format.ts';
+import { estimateLine, fixed, lr, metricsLine, rate, seconds } from './format.ts';
 
 export interface PlainReporterOptions {
   /** Progress lines (steps, extraction) at most this often; epoch and checkpoint lines always print. */
@@ -42,9 +42,13 @@ export class PlainReporter implements Reporter {
         return event.cached
           ? `extract ${event.split}: ${event.total} rows from the feature cache`
           : `extract ${event.split}: ${event.total} rows in ${seconds(event.seconds)}`;
-      case 'epoch-start':
+      case 'epoch-start': {
         this.lastPrinted.delete('step');
-        return `epoch ${event.epoch}/${event.epochs}: ${event.steps} steps`;
+        const training = event.backboneTraining === undefined ? '' : event.backboneTraining === null ? ', head only' : `, head + ${event.backboneTraining}`;
+        return `epoch ${event.epoch}/${event.epochs}: ${event.steps} steps${training}`;
+      }
+      case 'estimate':
+        return `${estimateLine(event)}${event.suggestion ? `\nsuggestion: ${event.suggestion}` : ''}`;
       case 'step':
         if (!this.due('step', false)) return null;
         return `epoch ${event.epoch} step ${event.step}/${event.steps} loss ${fixed(event.loss)} lr ${lr(event.lr)} ${rate(event.perSecond)} ex/s`;

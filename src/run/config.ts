@@ -77,8 +77,12 @@ export interface FinetuneConfig {
   /** Bytes of disk the lower part's hidden states may take (e.g. 2GB); beyond it they are recomputed every epoch. */
   cacheBudget: number;
   cacheDtype: 'float16' | 'float32';
+  /** A resumable `last` checkpoint every this many optimizer steps within an epoch (HF's save_steps); every epoch end saves one anyway. */
+  saveSteps: number;
   /** Resume even on another TF.js backend than the run was trained on (its numbers then drift slightly). */
   force: boolean;
+  /** Compute the rows a sharded extraction left missing instead of refusing (and naming the shards). */
+  extractMissing: boolean;
 }
 
 export function defaultFinetuneConfig(): FinetuneConfig {
@@ -116,7 +120,10 @@ export function defaultFinetuneConfig(): FinetuneConfig {
     backboneLrRatio: 0.1,
     cacheBudget: 4 * 2 ** 30,
     cacheDtype: 'float16',
+    // Long epochs (MNLI train is 392k pairs) get a resumable checkpoint every few hundred steps.
+    saveSteps: 500,
     force: false,
+    extractMissing: false,
   };
 }
 
@@ -242,7 +249,9 @@ export const CONFIG_FLAGS: Record<keyof FinetuneConfig, string> = {
   backboneLrRatio: '--backbone-lr-ratio',
   cacheBudget: '--cache-budget',
   cacheDtype: '--cache-dtype',
+  saveSteps: '--save-steps',
   force: '--force',
+  extractMissing: '--extract-missing',
 };
 
 const CHOICES: Partial<Record<keyof FinetuneConfig, readonly string[]>> = {
@@ -256,7 +265,7 @@ const CHOICES: Partial<Record<keyof FinetuneConfig, readonly string[]>> = {
   cacheDtype: ['float16', 'float32'],
 };
 
-const POSITIVE_INTEGERS: (keyof FinetuneConfig)[] = ['maxLength', 'batchSize', 'extractBatchSize', 'epochs', 'maxTrainSamples', 'maxEvalSamples'];
+const POSITIVE_INTEGERS: (keyof FinetuneConfig)[] = ['maxLength', 'batchSize', 'extractBatchSize', 'epochs', 'maxTrainSamples', 'maxEvalSamples', 'saveSteps'];
 
 /**
  * Parses and checks one field given as text (a flag value or what is typed in the setup screen).
@@ -346,6 +355,7 @@ export function parseConfigField<K extends keyof FinetuneConfig>(field: K, text:
     case 'overwrite':
     case 'offline':
     case 'lenient':
+    case 'extractMissing':
       if (!['true', 'false'].includes(value)) fail('must be true or false');
       return (value === 'true') as FinetuneConfig[K];
     default:

@@ -13,16 +13,19 @@ import { recoverReplacedDir } from '../io/atomic.ts';
 import { defaultTrainConfig, fit, evaluate, validateTrainConfig, type TrainConfig } from '../train/index.ts';
 import type { Emit, Metrics, RunResults, TrainerControl } from '../train/events.ts';
 import { resolveEpochs, validationNames, type FinetuneConfig } from './config.ts';
-import { loadRunData, offlineOption } from './run-data.ts';
+import { loadRunData } from './run-data.ts';
 import type { RunSplit } from './splits.ts';
 import { fitStandardization, standardize, type Standardization } from '../features/standardize.ts';
 import { RUN_CONFIG_FILE, writeRunConfig } from './run-config.ts';
 import { writeRunOutputs, type SplitExtraction } from './outputs.ts';
 import type { BackboneTrainingInfo, FinetuneOutcome } from './outcome.ts';
 import { prepareEncoder, unfreezeTopOf, type PreparedEncoder } from './unfreeze.ts';
+import { featureSettings, loadExtractor } from './extractor.ts';
+import { refuseMissingShards } from './sharded-features.ts';
 
 export type { BackboneTrainingInfo, FinetuneOutcome } from './outcome.ts';
 import { checkResume } from './resume-check.ts';
+import { lockOutputDir } from './output-lock.ts';
 
 export interface FinetuneIO {
   emit: Emit;
@@ -37,10 +40,20 @@ const PROGRESS_INTERVAL_MS = 100;
  * (on-disk cache), train the head, evaluate every named set, write results, predictions and checkpoints.
  */
 export async function runFinetune(requested: FinetuneConfig, io: FinetuneIO): Promise<FinetuneOutcome> {
-  let config = requested;
-  const outputDir = resolve(config.outputDir);
-  const checkpointDir = join(outputDir, RUN_CHECKPOINT_DIR);
+  const outputDir = resolve(requested.outputDir);
   await checkOutputDir(outputDir);
+  // Before anything in the folder is read or repaired: two runs there would swap each other's checkpoints.
+  const lock = await lockOutputDir(outputDir);
+  try {
+    return await runInOutputDir(requested, io, outputDir);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runInOutputDir(requested: FinetuneConfig, io: FinetuneIO, outputDir: string): Promise<FinetuneOutcome> {
+  let config = requested;
+  const checkpointDir = join(outputDir, RUN_CHECKPOINT_DIR);
   for (const sub of [BEST_DIR, LAST_DIR]) await recoverReplacedDir(join(checkpointDir, sub));
   if (!config.resume && !config.overwrite && findCheckpointDir(checkpointDir)) {
     throw usageError(`${outputDir} already holds a run; pass --resume to continue it, --overwrite-output-dir to replace it, or choose another --output-dir`, '--output-dir');
@@ -56,13 +69,13 @@ export async function runFinetune(requested: FinetuneConfig, io: FinetuneIO): Pr
 
   const extractor = await loadExtractor(config);
   // A TransferKit model as backbone applies its own pooling and max length; record (and cache by) those.
-  const own: { pooling?: Pooling; maxLength?: number } = extractor.reference?.checkpoint ? extractor : {};
-  const pooling: Pooling = own.pooling ?? resolvePooling(config, extractor);
-  config = { ...config, pooling, maxLength: own.maxLength ?? config.maxLength, epochs: resolveEpochs(config.epochs, train.inputs.length, config.batchSize) };
+  const { pooling, maxLength } = featureSettings(config, extractor);
+  config = { ...config, pooling, maxLength, epochs: resolveEpochs(config.epochs, train.inputs.length, config.batchSize) };
   let prepared: PreparedEncoder | null = null;
   try {
     const device = 'device' in extractor ? String((extractor as { device: string }).device) : 'cpu';
-    io.emit({ type: 'run-start', config: describe(config, train, validation, sources), device, tfBackend, labelNames });
+    const layers = (extractor as { config?: { numLayers?: number } }).config?.numLayers;
+    io.emit({ type: 'run-start', config: describe(config, train, validation, sources, layers), device, tfBackend, labelNames });
     if (evaluated.length === 0) io.emit({ type: 'notice', message: 'no validation set: give --validation NAME=SOURCE, or --validation-split F to hold out a fraction of the training data' });
 
     const extraction: Record<string, SplitExtraction> = {};
@@ -70,7 +83,7 @@ export async function runFinetune(requested: FinetuneConfig, io: FinetuneIO): Pr
     prepared = top === null ? null : await prepareEncoder(extractor, top, { train, ...validation }, config, io);
     const features = async (split: string, data: RunSplit): Promise<FeatureMatrix> => {
       if (prepared) return prepared.features[split]!;
-      const result = await extractSplit(extractor, split, data, config, io);
+      const result = await extractSplit(extractor, split, data, split === 'train' ? config.train : (sources[split] ?? data.source), config, io);
       extraction[split] = result.info;
       return result.features;
     };
@@ -145,6 +158,17 @@ export async function runFinetune(requested: FinetuneConfig, io: FinetuneIO): Pr
               cache_bytes: prepared.cachedBytes,
               cache_dtype: config.cacheDtype,
               recomputed: prepared.recomputed,
+              ...(fitted.estimate
+                ? {
+                    estimate: {
+                      seconds_per_epoch: fitted.estimate.secondsPerEpoch,
+                      seconds_per_step: fitted.estimate.secondsPerStep,
+                      steps_per_epoch: fitted.estimate.stepsPerEpoch,
+                      timed_steps: fitted.estimate.timedSteps,
+                      suggestion: fitted.estimate.suggestion,
+                    },
+                  }
+                : {}),
             },
           }
         : {}),
@@ -183,44 +207,16 @@ async function clearRun(outputDir: string): Promise<void> {
   for (const entry of entries) if (/^predictions-.+\.jsonl$/.test(entry)) await rm(join(outputDir, entry), { force: true });
 }
 
-/** 'auto' → [CLS] for text, the family's pooling for images; text has no pooler_output to offer. */
-function resolvePooling(config: FinetuneConfig, extractor: unknown): Pooling {
-  const requested = config.pooling === 'auto' ? undefined : config.pooling;
-  if (config.task === 'image-classification') {
-    const image = extractor as { resolvePooling?: (p?: Pooling) => Pooling };
-    return image.resolvePooling ? image.resolvePooling(requested) : (requested ?? 'cls');
-  }
-  if (requested === 'pooler') throw usageError('text backbones give cls or mean pooling', '--pooling');
-  return requested ?? 'cls';
-}
-
 function requireLabels(data: RunSplit): Int32Array {
   if (!data.labels) throw usageError(`${data.source} has no label column; training and evaluation need labels`);
   return data.labels;
-}
-
-/** A pretrained backbone, or — when --model is a TransferKit checkpoint — that model, frozen, as the extractor. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- text or image inputs, by task
-async function loadExtractor(config: FinetuneConfig): Promise<FeatureExtractor<any> & { reference?: BackboneReference; pooling?: Pooling; maxLength?: number }> {
-  const checkpoint = findCheckpointDir(config.model);
-  if (checkpoint) {
-    const { TransferModel } = await import('../model/transfer-model.ts');
-    const model = await TransferModel.loadFromCheckpoint(checkpoint, { device: config.device, offline: offlineOption(config), tfBackend: config.tfBackend });
-    return model.asFeatureExtractor();
-  }
-  if (config.task === 'image-classification') {
-    const { loadImageBackbone } = await import('../backbones/load-image.ts');
-    return loadImageBackbone(config.model, { device: config.device, offline: offlineOption(config) });
-  }
-  const { loadTextBackbone } = await import('../backbones/load.ts');
-  return loadTextBackbone(config.model, { device: config.device, offline: offlineOption(config), dtype: config.dtype });
 }
 
 function reference(extractor: FeatureExtractor<unknown> & { reference?: BackboneReference }): BackboneReference {
   return extractor.reference ?? { model: extractor.identity, identity: extractor.identity, dim: extractor.dim };
 }
 
-async function extractSplit(extractor: FeatureExtractor<unknown>, split: string, data: RunSplit, config: FinetuneConfig, io: FinetuneIO) {
+async function extractSplit(extractor: FeatureExtractor<unknown>, split: string, data: RunSplit, source: string, config: FinetuneConfig, io: FinetuneIO) {
   const inputs = data.inputs;
   const startedAt = performance.now();
   let lastEmit = 0;
@@ -230,6 +226,7 @@ async function extractSplit(extractor: FeatureExtractor<unknown>, split: string,
     maxLength: config.maxLength,
     batchSize: config.extractBatchSize,
     datasetHash: data.contentHash,
+    beforeCompute: refuseMissingShards(split, source, config.model, config.extractMissing),
     onProgress: (done, total) => {
       // Ctrl-C / `q` during extraction: the cache keeps every finished chunk, so stopping here loses little.
       if (io.control?.stopRequested) throw interruptedError(`stopped during feature extraction of '${split}'; finished chunks are cached, so the next run continues from there`);
@@ -273,12 +270,11 @@ export function trainConfig(config: FinetuneConfig, validationNames: string[]): 
     backboneLrRatio: config.backboneLrRatio ?? 0.1,
     classWeights: config.classWeights ?? null,
     earlyStopping: config.patience > 0 ? { monitor: `${monitorSet}/${monitorSet === 'train' ? 'loss' : 'accuracy'}`, patience: config.patience, minDelta: 0 } : null,
-    // Long epochs (MNLI train is 392k pairs) get a resumable `last` checkpoint every few hundred steps.
-    saveEverySteps: 500,
+    saveEverySteps: config.saveSteps,
   };
 }
 
-function describe(config: FinetuneConfig, train: RunSplit, validation: Record<string, RunSplit>, sources: Record<string, string>): Record<string, unknown> {
+function describe(config: FinetuneConfig, train: RunSplit, validation: Record<string, RunSplit>, sources: Record<string, string>, backboneLayers?: number): Record<string, unknown> {
   return {
     ...(config.task === 'text-classification' ? {} : { task: config.task }),
     model: config.model,
@@ -293,6 +289,8 @@ function describe(config: FinetuneConfig, train: RunSplit, validation: Record<st
     lr: config.lr,
     seed: config.seed,
     ...(config.classWeights ? { classWeights: config.classWeights } : {}),
+    // What the live screen needs to say which layers train, and from when.
+    ...(unfreezeTopOf(config) !== null ? { unfreezeTop: config.unfreezeTop, unfreezeAtEpoch: config.unfreezeAtEpoch, backboneLrRatio: config.backboneLrRatio, ...(backboneLayers ? { backboneLayers } : {}) } : {}),
     outputDir: config.outputDir,
   };
 }

@@ -25,4 +25,6 @@ export interface BackboneTrainingInfo {
   cache_bytes: number;
   cache_dtype: string;
   recomputed: string[];
+  /** Seconds per epoch of layer training estimated from its first timed steps (train/estimate.ts), and the suggestion shown when long. */
+  estimate?: { seconds_per_epoch: number; seconds_per_step: number; steps_per_epoch: number; timed_steps: number; suggestion: string | null };
 }

@@ -9,7 +9,7 @@ import type { FinetuneConfig } from './config.ts';
 import { readRunConfig } from './run-config.ts';
 
 /** Settings a resumed run may change: where and how it runs, not what it computes. */
-const FREE_ON_RESUME: ReadonlySet<string> = new Set<keyof FinetuneConfig>(['device', 'extractBatchSize', 'tfBackend', 'outputDir', 'resume', 'overwrite', 'offline', 'lenient', 'force']);
+const FREE_ON_RESUME: ReadonlySet<string> = new Set<keyof FinetuneConfig>(['device', 'extractBatchSize', 'tfBackend', 'outputDir', 'resume', 'overwrite', 'offline', 'lenient', 'force', 'extractMissing']);
 
 /**
  * Everything --resume can check before data, a model or features are loaded (for MNLI that is hours):

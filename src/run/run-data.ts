@@ -33,7 +33,7 @@ export async function loadRunData(config: FinetuneConfig): Promise<RunData> {
 }
 
 /** --offline forces offline mode; without it the loaders read HF_HUB_OFFLINE themselves. */
-export function offlineOption(config: FinetuneConfig): true | undefined {
+export function offlineOption(config: Pick<FinetuneConfig, 'offline'>): true | undefined {
   return config.offline ? true : undefined;
 }
 

@@ -1,4 +1,5 @@
 import type { TransferKitError } from '../errors.ts';
+import type { EpochEstimate } from './estimate.ts';
 
 /** Metrics of one pass over a labelled set. */
 export interface Metrics {
@@ -34,6 +35,8 @@ export type RunEvent =
   | { type: 'extract-end'; split: string; total: number; seconds: number; cached: boolean }
   | { type: 'epoch-start'; epoch: number; epochs: number; steps: number; /** Backbone layers training this epoch ('layers 3-4'), null while frozen; absent when only a head trains. */ backboneTraining?: string | null }
   | { type: 'step'; epoch: number; step: number; steps: number; loss: number; lr: number; perSecond: number }
+  /** Once per run, after the first timed steps of backbone-layer training: seconds per epoch, and a suggestion when long. */
+  | ({ type: 'estimate'; epoch: number } & EpochEstimate)
   | { type: 'epoch-end'; epoch: number; epochs: number; train: { loss: number; accuracy: number }; eval: Record<string, Metrics>; seconds: number }
   | { type: 'evaluation'; epoch: number; step: number; eval: Record<string, Metrics>; reason: 'manual' }
   | { type: 'checkpoint'; path: string; reason: 'best' | 'last' | 'manual' | 'interrupt'; epoch: number; step: number }
@@ -51,6 +54,8 @@ export interface RunResults {
   interrupted: boolean;
   bestCheckpoint?: string;
   lastCheckpoint?: string;
+  /** Backbone-layer training's estimated epoch time (absent when no layers trained in this process). */
+  estimate?: EpochEstimate;
 }
 
 export interface Reporter {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { usageError } from '../errors.ts';
 import { Rng, type FeatureMatrix, type Pooling } from '../core/index.ts';
-import { initTf } from '../heads/backend.ts';
+import { initTf, TF_BACKENDS } from '../heads/backend.ts';
 import { validateHeadConfig, type HeadConfig, type HeadSpec } from '../heads/config.ts';
 import { Head } from '../heads/head.ts';
 import { balancedClassWeights, gatherBatch } from './batches.ts';
@@ -9,12 +9,13 @@ import { BACKBONE_OPTIMIZER_PREFIX, type CheckpointSlot, type CheckpointStore } 
 import { defaultTrainConfig, resolveCheckpointMonitor, validateTrainConfig, type TrainConfig } from './config.ts';
 import { initialMonitorState, observe } from './early-stopping.ts';
 import { evaluate } from './evaluate.ts';
+import { estimateEpoch, StepTimer, type EpochEstimate } from './estimate.ts';
 import type { Emit, Metrics, RunResults, TrainerControl } from './events.ts';
 import { defaultMode, readMonitor } from './metrics.ts';
 import { Optimizer } from './optimizers.ts';
 import { lrMultiplier, warmupStepsFor } from './schedule.ts';
 import { trainDataFingerprint, type TrainerState } from './state.ts';
-import { trainStep } from './step.ts';
+import { autodiffGradients, headGradients, trainStep } from './step.ts';
 import type { LowerInputs, SplitEncoder } from '../backbones/split/split-encoder.ts';
 import type { NamedVariable } from '../heads/head.ts';
 import { checkResumeBackend, checkResumeTraining } from './resume-check.ts';
@@ -49,6 +50,11 @@ export interface FitOptions {
    * encoder before training (the head trains on them alone until config.unfreezeAtEpoch).
    */
   encoder?: EncoderTraining;
+  /**
+   * How head-only steps get their gradients: the head's hand-written backward pass (default, measured
+   * faster: train/step.ts headGradients) or TF.js autodiff (for comparison: npm run bench:head).
+   */
+  headGradients?: 'hand-written' | 'autodiff';
 }
 
 export interface EncoderTraining {
@@ -99,6 +105,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     ? encoder.split.top.variables().map((v) => ({ ...v, name: `${BACKBONE_OPTIMIZER_PREFIX}${v.name}`, lrScale: config.backboneLrRatio ?? 0.1 }))
     : [];
   const unfreezeAt = config.unfreezeAtEpoch ?? 0;
+  const headGradientsBy = options.headGradients ?? 'hand-written';
   if (options.resume) {
     const restored = await restore(options, spec, config, encoderVariables, backend, emit);
     ({ head, optimizer, state } = restored);
@@ -128,6 +135,8 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   const startedAt = performance.now();
   const secondsSoFar = () => state.elapsedSeconds + (performance.now() - startedAt) / 1000;
   let examplesThisProcess = 0;
+  const stepTimer = new StepTimer();
+  let estimate: EpochEstimate | undefined;
   let interrupted = false;
   let bestCheckpoint = options.resume ? options.checkpoints?.existing('best') : undefined;
   let lastCheckpoint = options.resume ? options.checkpoints?.existing('last') : undefined;
@@ -208,19 +217,28 @@ export async function fit(options: FitOptions): Promise<FitResult> {
         let batch: { rows: number };
         let loss: number;
         let correct: number;
+        const stepStartedAt = performance.now();
         if (trainsEncoder) {
           const indices = order.subarray(start, end);
           const prepared = await encoder.split.prepare(encoder.train, indices);
           const labels = Int32Array.from(indices, (i) => train.labels[i]!);
           batch = { rows: labels.length };
-          ({ loss, correct } = await trainStep(optimizer, [...head.variables(), ...encoderVariables], labels, () => head.forward(encoder.split.pooled(prepared, encoder.pooling), dropoutRng), stepOptions));
+          const gradients = autodiffGradients([...head.variables(), ...encoderVariables], () => head.forward(encoder.split.pooled(prepared, encoder.pooling), dropoutRng));
+          ({ loss, correct } = await trainStep(optimizer, labels, gradients, stepOptions));
         } else {
           const rows = gatherBatch(train.features, train.labels, order, start, end);
           batch = rows;
-          ({ loss, correct } = await trainStep(optimizer, head.variables(), rows.y, () => head.forward(tf.tensor2d(rows.x, [rows.rows, spec.inputDim]), dropoutRng), stepOptions));
+          const x = () => tf.tensor2d(rows.x, [rows.rows, spec.inputDim]);
+          const gradients = headGradientsBy === 'autodiff' ? autodiffGradients(head.variables(), () => head.forward(x(), dropoutRng)) : headGradients(head, x, dropoutRng);
+          ({ loss, correct } = await trainStep(optimizer, rows.y, gradients, stepOptions));
         }
         state.globalStep++;
         state.stepInEpoch++;
+        if (trainsEncoder && !estimate && stepTimer.record((performance.now() - stepStartedAt) / 1000, state.stepInEpoch === stepsPerEpoch)) {
+          const split = encoder.split;
+          estimate = estimateEpoch({ timer: stepTimer, stepsPerEpoch, layers: split.describeTrained(), engine: backend, trainedLayers: split.trainedLayers, engines: TF_BACKENDS });
+          emit({ type: 'estimate', epoch: epoch + 1, ...estimate });
+        }
         state.epochLossSum += loss * batch.rows;
         state.epochCorrect += correct;
         state.epochSeen += batch.rows;
@@ -276,6 +294,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     interrupted,
     ...(bestCheckpoint ? { bestCheckpoint } : {}),
     ...(lastCheckpoint ? { lastCheckpoint } : {}),
+    ...(estimate ? { estimate } : {}),
   };
   emit({ type: 'run-end', results });
   return { ...results, head, tfBackend: backend };

@@ -1,4 +1,4 @@
-export { fit, type FitOptions, type FitResult, type LabelledFeatures } from './fit.ts';
+export { fit, type EncoderTraining, type FitOptions, type FitResult, type LabelledFeatures } from './fit.ts';
 export { defaultTrainConfig, validateTrainConfig, type TrainConfig, type EarlyStoppingConfig } from './config.ts';
 export { evaluate, predictProbabilities, penultimateFeatures } from './evaluate.ts';
 export { computeMetrics, parseMonitor } from './metrics.ts';

@@ -114,7 +114,11 @@ export class Optimizer {
     for (const [name, variable] of this.slots) {
       slots.push({ name, shape: variable.shape.slice(), data: (await variable.data()) as Float32Array });
     }
-    const paramSteps = Object.fromEntries([...this.paramSteps].filter(([, steps]) => steps !== this.steps));
+    // Every parameter behind the global count, those never updated yet (layers waiting for
+    // --unfreeze-at-epoch) included: without them a resumed run would start their bias correction late.
+    const paramSteps = Object.fromEntries(
+      this.params.map(({ name }): [string, number] => [name, this.paramSteps.get(name) ?? 0]).filter(([, steps]) => steps !== this.steps),
+    );
     return { kind: this.config.kind, step: this.steps, ...(Object.keys(paramSteps).length > 0 ? { paramSteps } : {}), slots };
   }
 

@@ -1,10 +1,10 @@
 import { cp, mkdir } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadTextBackbone } from '../../src/backbones/load.ts';
 import { resolveModelSource } from '../../src/backbones/hub.ts';
-import { startHubServer, type HubServer } from '../helpers/hub-server.ts';
+import { FAKE_COMMIT, startHubServer, type HubServer } from '../helpers/hub-server.ts';
 import { scratchDir, tinyModelDir } from '../helpers/tiny-model.ts';
 
 describe('loading bert-base-cased through the (local) hub', () => {
@@ -56,20 +56,23 @@ describe('loading bert-base-cased through the (local) hub', () => {
 
   it('downloads from HF_ENDPOINT into the cache, then works offline from it', async () => {
     const online = await loadTextBackbone('bert-base-cased', { cacheDir, device: 'cpu' });
-    expect(online.identity).toBe('hub:Xenova/bert-base-cased@main');
-    expect(online.reference).toMatchObject({ model: 'bert-base-cased', revision: 'main' });
-    expect(server.requests.map((r) => r.url)).toContain('/Xenova/bert-base-cased/resolve/main/onnx/model.onnx');
-    expect(existsSync(join(cacheDir, 'Xenova', 'bert-base-cased', 'onnx', 'model.onnx'))).toBe(true);
+    // Pinned to the commit main is at: files land in that commit's folder, and the cache records the commit.
+    expect(online.identity).toBe(`hub:Xenova/bert-base-cased@${FAKE_COMMIT}`);
+    expect(online.reference).toMatchObject({ model: 'bert-base-cased', revision: 'main', identity: online.identity });
+    expect(server.requests.map((r) => r.url)).toContain(`/Xenova/bert-base-cased/resolve/${FAKE_COMMIT}/onnx/model.onnx`);
+    expect(existsSync(join(cacheDir, 'Xenova', 'bert-base-cased', FAKE_COMMIT, 'onnx', 'model.onnx'))).toBe(true);
+    expect(readFileSync(join(cacheDir, 'Xenova', 'bert-base-cased', 'refs', 'main'), 'utf8')).toBe(FAKE_COMMIT);
     const inputs = [{ text: 'hello there', textPair: 'general kenobi' }];
     const expected = await online.extract(inputs, { pooling: 'cls', maxLength: 32 });
     // Attentions: the derived model lands beside the original in the Transformers.js cache.
     const attention = await online.attend(inputs[0], 32);
     expect(attention.layers).toHaveLength(2);
-    expect(existsSync(join(cacheDir, 'Xenova', 'bert-base-cased', 'onnx', 'model_attentions.onnx'))).toBe(true);
+    expect(existsSync(join(cacheDir, 'Xenova', 'bert-base-cased', FAKE_COMMIT, 'onnx', 'model_attentions.onnx'))).toBe(true);
     await online.dispose();
 
     const requestsBefore = server.requests.length;
     const offline = await loadTextBackbone('bert-base-cased', { cacheDir, device: 'cpu', offline: true, attentions: true });
+    expect(offline.identity).toBe(online.identity);
     const features = await offline.extract(inputs, { pooling: 'cls', maxLength: 32 });
     expect(Array.from(features.data)).toEqual(Array.from(expected.data));
     expect((await offline.attend(inputs[0], 32)).layers).toEqual(attention.layers);
@@ -80,8 +83,8 @@ describe('loading bert-base-cased through the (local) hub', () => {
   it('with attentions on an empty cache, downloads the original to derive the attention model from', async () => {
     const freshCache = join(cacheDir, '..', 'fresh-attention-cache');
     const backbone = await loadTextBackbone('bert-base-cased', { cacheDir: freshCache, device: 'cpu', attentions: true });
-    expect(existsSync(join(freshCache, 'Xenova', 'bert-base-cased', 'onnx', 'model.onnx'))).toBe(true);
-    expect(existsSync(join(freshCache, 'Xenova', 'bert-base-cased', 'onnx', 'model_attentions.onnx'))).toBe(true);
+    expect(existsSync(join(freshCache, 'Xenova', 'bert-base-cased', FAKE_COMMIT, 'onnx', 'model.onnx'))).toBe(true);
+    expect(existsSync(join(freshCache, 'Xenova', 'bert-base-cased', FAKE_COMMIT, 'onnx', 'model_attentions.onnx'))).toBe(true);
     const inputs = [{ text: 'hello there', textPair: 'general kenobi' }];
     expect((await backbone.attend(inputs[0], 32)).layers).toHaveLength(2);
     expect((await backbone.extract(inputs, { pooling: 'cls', maxLength: 32 })).rows).toBe(1);

@@ -82,7 +82,7 @@ describe('unknown flags', () => {
   it('the CLI prints one line and exits 2 (a negative value, an unknown command)', () => {
     const cases: [string[], string][] = [
       [['finetune', '--epochs', '-1'], "error: --epochs: must be a whole number >= 1, got '-1'"],
-      [['finetun'], "error: unknown command 'finetun'; did you mean finetune? (commands: finetune, train, predict, eval, embed, attention, export-onnx, push, pull, make-model)"],
+      [['finetun'], "error: unknown command 'finetun'; did you mean finetune? (commands: finetune, train, predict, eval, embed, attention, export-onnx, extract, cache, push, pull, quantize, plan-job, make-model)"],
     ];
     for (const [argv, line] of cases) {
       const result = spawnSync(process.execPath, ['bin/transferkit.js', ...argv], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });

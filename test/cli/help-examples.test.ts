@@ -60,6 +60,7 @@ const LIMITS: Record<string, string[]> = {
   predict: ['--max-samples', '100'],
   eval: ['--max-samples', '100'],
   embed: ['--max-samples', '100'],
+  extract: ['--max-samples', '300'],
 };
 
 function limited(name: string, line: string): string {
@@ -77,7 +78,7 @@ const examples = helps.flatMap(([name, help]) => helpExamples(help).map((example
 
 describe('help examples', () => {
   it('are parsed from every command (each has at least one that runs on the bundled model and data)', () => {
-    expect(commandNames).toEqual(['attention', 'embed', 'eval', 'export-onnx', 'finetune', 'make-model', 'predict', 'pull', 'push', 'quantize', 'train']);
+    expect(commandNames).toEqual(['attention', 'cache', 'embed', 'eval', 'export-onnx', 'extract', 'finetune', 'make-model', 'plan-job', 'predict', 'pull', 'push', 'quantize', 'train']);
     for (const [name, help] of helps) {
       const own = helpExamples(help);
       // push and pull talk to the hub: every example of theirs needs the network.

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import attention from '../../cli/commands/attention.ts';
 import quantize from '../../cli/commands/quantize.ts';
 import { loadTextBackbone } from '../../src/backbones/load.ts';
 import { TransferKitError } from '../../src/errors.ts';
@@ -21,7 +22,7 @@ async function failure(run: () => Promise<unknown>): Promise<{ line: string; exi
 }
 
 describe('transferkit quantize', () => {
-  it('writes onnx/model_quantized.onnx with the side files, and embed --dtype q8 loads it', async () => {
+  it('writes onnx/model_quantized.onnx with the side files; embed and attention --dtype q8 load it', async () => {
     const out = join(scratch.dir, 'tiny-q8');
     const result = await runCli(scratch.dir, ['quantize', '--model', await tinyModelDir(), '--out', out]);
     expect(result.code).toBe(0);
@@ -35,6 +36,14 @@ describe('transferkit quantize', () => {
     const embedded = await runCli(scratch.dir, ['embed', '--model', out, '--dtype', 'q8', '--input', 'bundled:nli-tiny/validation', '--max-samples', '20', '--output', 'q8.npy']);
     expect(embedded.code).toBe(0);
     expect(existsSync(join(scratch.dir, 'q8.npy'))).toBe(true);
+
+    // Attention maps of the int8 model: attention --dtype q8.
+    const json = join(scratch.dir, 'q8-attention.json');
+    await attention.run(['--model', out, '--dtype', 'q8', '--text', 'The cat sat.', '--text-pair', 'A cat was sitting.', '--out', json, '--device', 'cpu']);
+    const maps = JSON.parse(readFileSync(json, 'utf8')) as { attention: number[][][][] };
+    expect(maps.attention).toHaveLength(2);
+    for (const row of maps.attention[1]![3]!) expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    expect((await failure(() => attention.run(['--checkpoint', out, '--dtype', 'q8', '--text', 'x', '--out', json]))).line).toBe('--dtype: a checkpoint records its backbone dtype');
 
     // Without --dtype q8 the folder has no fp32 file: the error says which flag fixes it.
     const { line, exitCode } = await failure(() => loadTextBackbone(out, { device: 'cpu' }));

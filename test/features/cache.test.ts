@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { cachedFeatures, defaultFeatureCacheDir, extractWithCache, featureCacheKeyHash, type FeatureCacheKey } from '../../src/features/cache.ts';
 import type { ExtractOptions, FeatureExtractor, TextInput } from '../../src/core/index.ts';
 
-const key: FeatureCacheKey = { modality: 'text', backbone: 'fake@1', preprocessing: '', pooling: 'cls', maxLength: 128, dataset: 'a'.repeat(64) };
+const key: FeatureCacheKey = { modality: 'text', backbone: 'fake@1', preprocessing: '', encoder: 'text-test', pooling: 'cls', maxLength: 128, dataset: 'a'.repeat(64) };
 const dim = 3;
 const rowValues = (start: number, end: number) => Float32Array.from({ length: (end - start) * dim }, (_, i) => start * dim + i + 0.25);
 
@@ -33,7 +33,7 @@ describe('feature cache', () => {
     expect(a.cached).toBe(false);
     expect(a.features.data).toEqual(rowValues(0, 10));
     const second = counter();
-    const reordered: FeatureCacheKey = { dataset: key.dataset, maxLength: key.maxLength, pooling: key.pooling, preprocessing: '', backbone: key.backbone, modality: 'text' };
+    const reordered: FeatureCacheKey = { dataset: key.dataset, maxLength: key.maxLength, pooling: key.pooling, encoder: key.encoder, preprocessing: '', backbone: key.backbone, modality: 'text' };
     const b = await cachedFeatures({ key: reordered, rows: 10, dim, chunkRows: 4, compute: second.compute, cacheDir });
     expect(second.calls).toHaveLength(0);
     expect(b).toMatchObject({ cached: true, computedRows: 0 });
@@ -41,10 +41,10 @@ describe('feature cache', () => {
     expect(b.features.data).toEqual(a.features.data);
   });
 
-  it('keys on backbone, pooling, max length and dataset', async () => {
+  it('keys on backbone, encoder version, pooling, max length and dataset', async () => {
     const cacheDir = await tempCache();
     await cachedFeatures({ key, rows: 4, dim, compute: counter().compute, cacheDir });
-    for (const other of [{ ...key, backbone: 'fake@2' }, { ...key, pooling: 'mean' }, { ...key, maxLength: 64 }, { ...key, dataset: 'b'.repeat(64) }]) {
+    for (const other of [{ ...key, backbone: 'fake@2' }, { ...key, encoder: 'text-other' }, { ...key, pooling: 'mean' }, { ...key, maxLength: 64 }, { ...key, dataset: 'b'.repeat(64) }]) {
       expect(featureCacheKeyHash(other)).not.toBe(featureCacheKeyHash(key));
       const c = counter();
       await cachedFeatures({ key: other, rows: 4, dim, compute: c.compute, cacheDir });
@@ -75,32 +75,35 @@ describe('feature cache', () => {
     const entry = join(cacheDir, featureCacheKeyHash(key));
     const chunk1 = join(entry, 'chunk-000001.f32');
     const bytes = await readFile(chunk1);
-    bytes[5] ^= 0xff;
+    bytes[bytes.length - 2] ^= 0xff; // a feature byte, not the header
     await writeFile(chunk1, bytes);
-    await truncate(join(entry, 'chunk-000002.f32'), 7);
+    const chunk2 = join(entry, 'chunk-000002.f32');
+    await truncate(chunk2, (await readFile(chunk2)).indexOf(10) + 1 + 7);
     const again = counter();
     const r = await cachedFeatures({ key, rows: 10, dim, chunkRows: 4, compute: again.compute, cacheDir });
     expect(again.calls).toEqual([[4, 8], [8, 10]]);
     expect(r.rebuilt).toMatch(/chunk-000001\.f32: checksum mismatch/);
-    expect(r.rebuilt).toMatch(/chunk-000002\.f32: 7 bytes, expected 24/);
+    expect(r.rebuilt).toMatch(/chunk-000002\.f32: 7 bytes of features, expected 24/);
     expect(r.features.data).toEqual(rowValues(0, 10));
   });
 
-  it('rebuilds an entry whose header is damaged or describes other features', async () => {
+  it('replaces a damaged entry.json without discarding chunks that check out; other features are never served, and nothing is wiped', async () => {
     const cacheDir = await tempCache();
     await cachedFeatures({ key, rows: 8, dim, chunkRows: 4, compute: counter().compute, cacheDir });
     const entryFile = join(cacheDir, featureCacheKeyHash(key), 'entry.json');
     await writeFile(entryFile, '{"format": "transferkit-feat');
     const c = counter();
     const r = await cachedFeatures({ key, rows: 8, dim, chunkRows: 4, compute: c.compute, cacheDir });
-    expect(c.calls).toHaveLength(2);
+    expect(c.calls).toHaveLength(0);
     expect(r.rebuilt).toMatch(/entry\.json: damaged JSON/);
-    // Same key, different row count (dataset hash reused wrongly): never served.
+    expect(JSON.parse(await readFile(entryFile, 'utf8'))).toMatchObject({ rows: 8, chunkRows: 4 });
+    // Same key, different row count (dataset hash reused wrongly): each chunk says which rows it holds, so none is served.
     const d = counter();
     const wrong = await cachedFeatures({ key, rows: 9, dim, chunkRows: 4, compute: d.compute, cacheDir });
     expect(d.calls).toHaveLength(3);
     expect(wrong.rebuilt).toMatch(/describes different features/);
-    expect(await readdir(join(cacheDir, featureCacheKeyHash(key)))).toContain('chunk-000002.f32');
+    expect(wrong.rebuilt).toMatch(/chunk-000000\.f32: holds totalRows 8, expected 9/);
+    expect(wrong.features.data).toEqual(rowValues(0, 9));
   });
 
   it('a second run through extractWithCache makes zero backbone calls', async () => {

@@ -29,6 +29,11 @@ export interface HubServer {
   commits: WriteState['commits'];
   privateRepos: Set<string>;
   faults: HubFaults;
+  /**
+   * The commit each repo's branches are at, by `owner/name` (FAKE_COMMIT unless set). Setting a new one
+   * (after changing the repo's files) is `main` moving to a new commit; any revision serves the files now there.
+   */
+  heads: Map<string, string>;
   close(): Promise<void>;
 }
 
@@ -47,11 +52,12 @@ type RepoKind = 'models' | 'datasets';
 export async function startHubServer(root: string, options: { token?: string } = {}): Promise<HubServer> {
   const requests: HubServer['requests'] = [];
   const faults: HubFaults = {};
+  const heads = new Map<string, string>();
   let url = '';
   const state: WriteState = { root, url: () => url, token: options.token ?? TEST_HUB_TOKEN, privateRepos: new Set(), commits: [] };
   const server = createServer((req, res) => {
     requests.push({ method: req.method ?? 'GET', url: req.url ?? '/', authorization: req.headers.authorization });
-    handleWithFaults(state, faults, req, res).catch((error) => {
+    handleWithFaults(state, faults, heads, req, res).catch((error) => {
       res.statusCode = 500;
       res.end(String(error));
     });
@@ -66,11 +72,12 @@ export async function startHubServer(root: string, options: { token?: string } =
     commits: state.commits,
     privateRepos: state.privateRepos,
     faults,
+    heads,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
 
-async function handleWithFaults(state: WriteState, faults: HubFaults, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handleWithFaults(state: WriteState, faults: HubFaults, heads: Map<string, string>, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const status = faults.status;
   if (status && status.times > 0 && (req.url ?? '').includes(status.urlContains)) {
     status.times--;
@@ -85,10 +92,10 @@ async function handleWithFaults(state: WriteState, faults: HubFaults, req: Incom
     res.setHeader('X-Error-Code', 'RepoNotFound');
     return json(res, { error: 'Repository not found or you are not authenticated' });
   }
-  return handle(state.root, req, res, faults);
+  return handle(state.root, req, res, faults, heads);
 }
 
-async function handle(root: string, req: IncomingMessage, res: ServerResponse, faults: HubFaults = {}): Promise<void> {
+async function handle(root: string, req: IncomingMessage, res: ServerResponse, faults: HubFaults, heads: Map<string, string>): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   if (await handleDataRoutes(root, parts, req, res)) return;
@@ -106,7 +113,7 @@ async function handle(root: string, req: IncomingMessage, res: ServerResponse, f
     }
     if (rest.length === 0 || rest[0] === 'revision') {
       const files = (await listTree(repoDir, repoDir, true)).filter((e) => e.type === 'file');
-      return json(res, { id: repo, sha: FAKE_COMMIT, siblings: files.map((f) => ({ rfilename: f.path })) });
+      return json(res, { id: repo, sha: heads.get(repo) ?? FAKE_COMMIT, siblings: files.map((f) => ({ rfilename: f.path })) });
     }
     return notFound(res, 'Unknown API route');
   }
@@ -124,7 +131,7 @@ async function handle(root: string, req: IncomingMessage, res: ServerResponse, f
   }
   const etag = `"${createHash('sha256').update(body).digest('hex')}"`;
   res.setHeader('ETag', etag);
-  res.setHeader('X-Repo-Commit', FAKE_COMMIT);
+  res.setHeader('X-Repo-Commit', heads.get(`${p[0]}/${p[1]}`) ?? FAKE_COMMIT);
   res.setHeader('Accept-Ranges', 'bytes');
   res.setHeader('Content-Type', 'application/octet-stream');
   const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');

@@ -8,13 +8,15 @@
  * Div/Mul/Add chain older exports write (then gamma is the Mul's weight and beta the Add's).
  */
 import { inputError } from '../../errors.ts';
-import { GraphIndex } from './graph-index.ts';
+import { GraphIndex, type WeightQuantization } from './graph-index.ts';
 import type { GraphProto, NodeProto } from './model.ts';
 
 /** A dense projection: `x @ kernel + bias`, kernel stored [in, out] as MatMul reads it. */
 export interface LinearNames {
   kernel: string;
   bias: string;
+  /** Set when the kernel is int8 (a dynamically quantized model): how to read it back as floats. */
+  quantization?: WeightQuantization;
 }
 
 export interface LayerNormNames {
@@ -84,7 +86,7 @@ class StructureFinder {
     const intermediate = this.nextLinear(attentionNorm.output, where, 'intermediate');
     const output = this.nextLinear(intermediate.output, where, 'output');
     const outputNorm = this.nextLayerNorm(output.output, where, 'output LayerNorm');
-    const strip = ({ kernel, bias }: LinearNames) => ({ kernel, bias });
+    const strip = ({ kernel, bias, quantization }: LinearNames): LinearNames => ({ kernel, bias, ...(quantization ? { quantization } : {}) });
     return {
       query: strip(query),
       key: strip(key),
@@ -131,23 +133,25 @@ class StructureFinder {
     throw this.fail(where, `no ${what} projection (MatMul with a weight, then Add with a bias) behind Q·Kᵀ / probabilities·V`);
   }
 
-  /** `node` as the bias Add of a projection: Add(bias, MatMul(x, W)) in either operand order. */
+  /** `node` as the bias Add of a projection: Add(bias, x·W) in either operand order, W float or int8. */
   private linearEndingAt(node: NodeProto): (LinearNames & { input: string; output: string }) | undefined {
     if (node.opType !== 'Add') return undefined;
     const bias = node.input.find((input) => this.isWeight(input));
     const product = node.input.find((input) => input !== bias);
-    const matmul = product ? this.index.producer.get(product) : undefined;
-    if (!bias || !matmul || matmul.opType !== 'MatMul' || !this.isWeight(matmul.input[1]!)) return undefined;
-    return { kernel: matmul.input[1]!, bias, input: matmul.input[0]!, output: node.output[0]! };
+    const producer = product ? this.index.producer.get(product) : undefined;
+    const weighted = producer && this.index.weightProduct(producer);
+    if (!bias || !weighted) return undefined;
+    const { input, ...kernel } = weighted;
+    return { ...kernel, bias, input, output: node.output[0]! };
   }
 
-  /** The first weight MatMul (+ bias Add) downstream of `tensor`, in graph order. */
+  /** The first weight product (+ bias Add) downstream of `tensor`, in graph order. */
   private nextLinear(tensor: string, where: string, what: string): LinearNames & { output: string } {
-    const matmul = this.firstDownstream(tensor, (n) => n.opType === 'MatMul' && this.isWeight(n.input[1]!));
-    const add = matmul && (this.index.consumers.get(matmul.output[0]!) ?? []).find((n) => this.linearEndingAt(n));
+    const product = this.firstDownstream(tensor, (n) => this.index.weightProduct(n) !== undefined);
+    const add = product && (this.index.consumers.get(product.output[0]!) ?? []).find((n) => this.linearEndingAt(n));
     if (!add) throw this.fail(where, `no ${what} projection`);
-    const linear = this.linearEndingAt(add)!;
-    return { kernel: linear.kernel, bias: linear.bias, output: linear.output };
+    const { input: _input, ...linear } = this.linearEndingAt(add)!;
+    return linear;
   }
 
   /** The first LayerNorm downstream of `tensor`: a LayerNormalization node, or a decomposed one's gamma Mul + beta Add. */

@@ -8,6 +8,22 @@ const SCORE_ARITHMETIC_OPS = new Set(['Add', 'Sub', 'Mul', 'Div', 'Where', 'Cast
 const PROBS_PASS_THROUGH_OPS = new Set(['Dropout', 'Cast', 'Identity', 'Reshape']);
 const MAX_SCORE_DEPTH = 8;
 
+/** How an int8 weight maps back to floats: w = (q - zeroPoint) · scale, one scale per output column. */
+export interface WeightQuantization {
+  scale: string;
+  /** Absent: zero. */
+  zeroPoint?: string;
+}
+
+/** `x · W` for a weight W, in any of the forms a dynamically quantized graph writes it. */
+export interface WeightProduct {
+  /** The activation x. */
+  input: string;
+  /** W: a float weight, or an int8 one with its quantization. */
+  kernel: string;
+  quantization?: WeightQuantization;
+}
+
 /** Symbolic batch and sequence dims of the first graph input (Optimum: batch_size, sequence_length). */
 export function inputDimNames(graph: GraphProto): [string, string] {
   const shape = graph.input.find((i) => i.name === 'input_ids')?.type?.tensorType?.shape ?? graph.input[0]?.type?.tensorType?.shape;
@@ -68,6 +84,37 @@ export class GraphIndex {
     if (this.initializers.has(tensor)) return false;
     const node = this.producer.get(tensor);
     return !node || node.opType !== 'Constant';
+  }
+
+  /**
+   * `node` as the end of a weight product: a float MatMul(x, W); ONNX Runtime's DynamicQuantizeMatMul(x, Wq,
+   * scale, zero point); or quantize_dynamic's Mul(Cast(MatMulInteger(DynamicQuantizeLinear(x), Wq)), x_scale · scale).
+   */
+  weightProduct(node: NodeProto): WeightProduct | undefined {
+    const isDefault = node.domain === '' || node.domain === 'ai.onnx';
+    if (isDefault && node.opType === 'MatMul') {
+      return this.initializers.has(node.input[1]!) && this.isActivation(node.input[0]!) ? { input: node.input[0]!, kernel: node.input[1]! } : undefined;
+    }
+    if (node.domain === 'com.microsoft' && node.opType === 'DynamicQuantizeMatMul') {
+      const [input, kernel, scale, zeroPoint] = node.input;
+      if (!input || !kernel || !scale || !this.initializers.has(kernel) || !this.initializers.has(scale)) return undefined;
+      return { input, kernel, quantization: { scale, ...(zeroPoint ? { zeroPoint } : {}) } };
+    }
+    if (!isDefault || node.opType !== 'Mul') return undefined;
+    for (const [castOutput, scalesOutput] of [node.input, [...node.input].reverse()] as const) {
+      const cast = this.producer.get(castOutput!);
+      const integer = cast?.opType === 'Cast' ? this.producer.get(cast.input[0]!) : undefined;
+      if (integer?.opType !== 'MatMulInteger') continue;
+      const quantizer = this.producer.get(integer.input[0]!);
+      const kernel = integer.input[1]!;
+      const scales = this.producer.get(scalesOutput!);
+      if (quantizer?.opType !== 'DynamicQuantizeLinear' || !this.initializers.has(kernel) || scales?.opType !== 'Mul') continue;
+      const scale = scales.input.find((i) => this.initializers.has(i));
+      if (!scale || !scales.input.includes(quantizer.output[1]!)) continue;
+      const zeroPoint = integer.input[3];
+      return { input: quantizer.input[0]!, kernel, quantization: { scale, ...(zeroPoint ? { zeroPoint } : {}) } };
+    }
+    return undefined;
   }
 
   isSelfAttentionSoftmax(softmax: NodeProto): boolean {

@@ -14,16 +14,20 @@ import { DataType, initializerTensor, tensorFloats, type Initializer, type Model
 /**
  * How a quantized MatMul is written:
  * - `integer`: DynamicQuantizeLinear → MatMulInteger → Cast → Mul(scale), standard ONNX ops, exactly
- *   what `quantize_dynamic` writes; ONNX Runtime's graph optimizer fuses it into DynamicQuantizeMatMul.
+ *   what `quantize_dynamic` writes; ONNX Runtime's graph optimizer fuses it into its own int8 kernels.
  * - `fused`: ONNX Runtime's com.microsoft DynamicQuantizeMatMul node directly (CPU only).
- * Measured in onnxruntime-node 1.30 (bench/int8-forms.ts): see DEFAULT_QUANTIZED_FORM.
+ * Which runs faster here: see DEFAULT_QUANTIZED_FORM.
  */
 export type QuantizedForm = 'integer' | 'fused';
 
 /**
- * bench/int8-forms.ts, bert-base-size generated model, 2 AVX-512 VNNI cores, interleaved: the two forms
- * run within noise of each other (ONNX Runtime fuses the integer form into the same kernel at load), so
- * the portable standard-op form is the default.
+ * Measured with bench/int8-vs-fp32.ts (onnxruntime-node 1.30, bert-base-size generated model, 256 MNLI
+ * pairs, 2 AVX-512 VNNI cores under heavy load, 3 interleaved rounds): integer 8.7 / 6.8 / 8.6 pairs/s,
+ * fused 9.0 / 9.6 / 7.9, fp32 2.5 / 3.1 / 3.4. The forms are within the machine's noise: at load time
+ * ONNX Runtime rewrites the integer form into its own fused kernels (DynamicQuantizeMatMul where an
+ * activation feeds one MatMul; DynamicQuantizeLinear + MatMulIntegerToFloat with the bias folded in
+ * where Q, K and V share one quantized activation). So the default is the standard-op form, exactly what
+ * `quantize_dynamic` writes and what other ONNX runtimes can run.
  */
 export const DEFAULT_QUANTIZED_FORM: QuantizedForm = 'integer';
 
@@ -40,7 +44,7 @@ export interface QuantizeOptions {
 export interface QuantizeResult {
   /** MatMul / Gemm nodes now running in int8. */
   quantized: number;
-  /** Weight nodes left float (transposed A in Gemm, non-2-D weights), by op type. */
+  /** MatMul / Gemm nodes with a float weight left float (Gemm with transA, weights that are not 2-D). */
   skipped: number;
 }
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { copyFile, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { atomicWriteDir } from '../../io/atomic.ts';
+import { copyModelSideFiles } from '../model-folder.ts';
 import { cutAfter } from '../onnx/hidden-state-outputs.ts';
 import { encodeModelChunks, type ModelProto } from '../onnx/model.ts';
 import { writeChunksAtomic } from '../onnx/model-file.ts';
@@ -18,9 +18,7 @@ export async function loadLowerPart(base: TextBackbone, model: () => ModelProto,
   if (!existsSync(join(folder, 'onnx', 'model.onnx'))) {
     const root = dirname(dirname(base.modelPath));
     await atomicWriteDir(folder, async (tmp) => {
-      for (const entry of await readdir(root, { withFileTypes: true })) {
-        if (entry.isFile() && /\.(json|txt)$/.test(entry.name)) await copyFile(join(root, entry.name), join(tmp, entry.name));
-      }
+      await copyModelSideFiles(root, tmp);
       const cut = model();
       cutAfter(cut, tensor, base.config.hiddenSize);
       await writeChunksAtomic(join(tmp, 'onnx', 'model.onnx'), encodeModelChunks(cut));

@@ -12,7 +12,7 @@ import { usageError } from '../../errors.ts';
 import type { ExtractOptions, FeatureMatrix, Pooling, TextInput } from '../../core/index.ts';
 import { findBertStructure } from '../onnx/bert-structure.ts';
 import { decodeModel } from '../onnx/model.ts';
-import { encoderTop, TfBertTop, trainedInitializers } from '../tfjs/bert-encoder.ts';
+import { encoderTop, quantizedKernels, TfBertTop, trainedInitializers } from '../tfjs/bert-encoder.ts';
 import { readInitializers } from '../tfjs/onnx-weights.ts';
 import type { AttentionResult, TextBackbone } from '../types.ts';
 import { loadLowerPart } from './lower-part.ts';
@@ -60,7 +60,7 @@ export class SplitEncoder {
     const model = decodeModel(bytes);
     const structure = findBertStructure(model.graph);
     const names = encoderTop(structure, unfreezeTop);
-    const values = readInitializers(model, trainedInitializers(names));
+    const values = readInitializers(model, trainedInitializers(names), quantizedKernels(names));
     const shape = { hidden: base.config.hiddenSize, heads: base.config.numHeads, layerNormEps: layerNormEps(model) };
     const top = TfBertTop.fromWeights(shape, names, (name) => {
       const original = values.get(name)!;

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NamedVariable } from '../../core/index.ts';
 import type { BertStructure, EncoderLayerNames, LayerNormNames, LinearNames } from '../onnx/bert-structure.ts';
+import type { WeightQuantization } from '../onnx/graph-index.ts';
 
 export interface EncoderShape {
   hidden: number;
@@ -153,6 +154,15 @@ export function trainedInitializers(names: EncoderTopNames): string[] {
     out.push(l.outputNorm.gamma, l.outputNorm.beta);
   }
   return [...new Set(out)];
+}
+
+/** The int8 kernels among them (a dynamically quantized model), with how to read each back as floats. */
+export function quantizedKernels(names: EncoderTopNames): Map<string, WeightQuantization> {
+  const out = new Map<string, WeightQuantization>();
+  for (const l of names.layers) {
+    for (const linear of [l.query, l.key, l.value, l.attentionOutput, l.intermediate, l.output]) if (linear.quantization) out.set(linear.kernel, linear.quantization);
+  }
+  return out;
 }
 
 /** The top `k` layers of a structure ('all': every layer and the embeddings). */

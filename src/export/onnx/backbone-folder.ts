@@ -9,6 +9,8 @@ import { inputError } from '../../errors.ts';
 import type { BackboneReference } from '../../core/index.ts';
 import { checkOfflineCache, hubCacheFolder, resolveModelSource } from '../../backbones/hub.ts';
 import { localIdentity } from '../../backbones/load.ts';
+import { pinHubCommit } from '../../backbones/hub-commit.ts';
+import { pinnedRevision } from '../../backbones/hub-identity.ts';
 import { BUNDLED_MODEL, ensureTinyBert } from '../../fixtures/bert.ts';
 
 export const BACKBONE_MODEL_FILE = 'onnx/model.onnx';
@@ -20,7 +22,8 @@ export async function textBackboneFolder(reference: BackboneReference, options: 
     throw inputError(`the backbone is the ${reference.dtype} variant of ${reference.model}; export-onnx exports fp32 backbones only`, { file: options.checkpointDir });
   }
   const model = reference.model === BUNDLED_MODEL ? await ensureTinyBert() : reference.model;
-  const source = resolveModelSource(model, { revision: reference.revision, offline: options.offline });
+  const requested = resolveModelSource(model, { revision: pinnedRevision(reference), offline: options.offline });
+  const source = requested.kind === 'hub' ? await pinHubCommit(model, requested) : requested;
   const files = [BACKBONE_MODEL_FILE, ...REQUIRED_FILES];
   let dir: string;
   if (source.kind === 'hub') {
@@ -29,7 +32,7 @@ export async function textBackboneFolder(reference: BackboneReference, options: 
       if (source.offline) checkOfflineCache(model, source, files);
       // Not in the cache (trained elsewhere, or the cache was cleared): fetch it the way training did.
       const { loadTextBackbone } = await import('../../backbones/load.ts');
-      await (await loadTextBackbone(model, { revision: reference.revision, device: 'cpu' })).dispose();
+      await (await loadTextBackbone(model, { revision: source.commit, device: 'cpu' })).dispose();
     }
   } else {
     dir = source.dir;

@@ -1,4 +1,5 @@
 import type { TransferKitError } from '../../errors.ts';
+import type { EpochEstimate } from '../../train/estimate.ts';
 import type { Metrics, RunEvent, RunInfo, RunResults } from '../../train/events.ts';
 import { SeriesHistory } from './series-history.ts';
 
@@ -64,6 +65,10 @@ export interface RunState {
   manualCheckpoint?: CheckpointNote;
   manualEvaluation?: { epoch: number; step: number; eval: Record<string, Metrics> };
   earlyStop?: { epoch: number; monitor: string; best: number };
+  /** Backbone layers training this epoch ('layers 3-4'), null while the head trains alone; absent for a head-only run. */
+  backboneTraining?: string | null;
+  /** Layer training's estimated epoch time (and suggestion), once timed. */
+  estimate?: EpochEstimate;
   /** Notices of the run, in order (e.g. that there is no validation set). */
   notices: string[];
   results?: FinalResults;
@@ -161,8 +166,14 @@ export class RunStore {
       case 'epoch-start':
         state.phase = 'training';
         Object.assign(state, { epoch: event.epoch, epochs: event.epochs, steps: event.steps, step: 0 });
+        if (event.backboneTraining !== undefined) state.backboneTraining = event.backboneTraining;
         this.stepTimes = [];
         return;
+      case 'estimate': {
+        const { type: _type, epoch: _epoch, ...estimate } = event;
+        state.estimate = estimate;
+        return;
+      }
       case 'step':
         state.phase = 'training';
         Object.assign(state, { epoch: event.epoch, step: event.step, steps: event.steps, loss: event.loss, lr: event.lr });

@@ -27,6 +27,9 @@ export type SetupKey =
   | 'batchSize'
   | 'maxLength'
   | 'seed'
+  | 'unfreezeTop'
+  | 'unfreezeAtEpoch'
+  | 'backboneLrRatio'
   | 'maxTrainSamples'
   | 'maxEvalSamples'
   | 'outputDir'
@@ -60,6 +63,9 @@ export const SETUP_FIELDS: readonly SetupField[] = [
   { key: 'batchSize', label: 'Batch size', hint: 'head-training batch' },
   { key: 'maxLength', label: 'Max length', hint: 'tokens per pair' },
   { key: 'seed', label: 'Seed', hint: '' },
+  { key: 'unfreezeTop', label: 'Unfreeze top', hint: "backbone layers that train too (text): 0 = head only, K = the top K, all" },
+  { key: 'unfreezeAtEpoch', label: 'Unfreeze at epoch', hint: 'epochs the head trains alone first' },
+  { key: 'backboneLrRatio', label: 'Backbone lr ratio', hint: "the layers' learning rate as a fraction of the head's" },
   { key: 'maxTrainSamples', label: 'Max train samples', hint: 'empty = all' },
   { key: 'maxEvalSamples', label: 'Max eval samples', hint: 'per validation set; empty = all' },
   { key: 'outputDir', label: 'Output dir', hint: 'results and checkpoint go here' },
@@ -98,6 +104,9 @@ export function setupValuesFrom(config: FinetuneConfig): SetupValues {
     batchSize: String(config.batchSize),
     maxLength: String(config.maxLength),
     seed: String(config.seed),
+    unfreezeTop: String(config.unfreezeTop),
+    unfreezeAtEpoch: String(config.unfreezeAtEpoch),
+    backboneLrRatio: String(config.backboneLrRatio),
     maxTrainSamples: config.maxTrainSamples === undefined ? '' : String(config.maxTrainSamples),
     maxEvalSamples: config.maxEvalSamples === undefined ? '' : String(config.maxEvalSamples),
     outputDir: config.outputDir,

@@ -6,6 +6,10 @@ import { addAttentionOutputs } from '../../../src/backbones/onnx/attention-outpu
 import { floatTensor, makeNode, opset17Model, tensorValueInfo } from '../../../src/backbones/onnx/build.ts';
 import { DataType, decodeModel, emptyGraph, encodeModel, initializerTensor, tensorFloats, type ModelProto, type TensorProto } from '../../../src/backbones/onnx/model.ts';
 import { quantizeDynamic } from '../../../src/backbones/onnx/quantize.ts';
+import { findBertStructure } from '../../../src/backbones/onnx/bert-structure.ts';
+import { cutAfter } from '../../../src/backbones/onnx/hidden-state-outputs.ts';
+import { encoderTop, quantizedKernels, trainedInitializers } from '../../../src/backbones/tfjs/bert-encoder.ts';
+import { readInitializers } from '../../../src/backbones/tfjs/onnx-weights.ts';
 import { chunkBytes } from '../../../src/backbones/onnx/protobuf.ts';
 import { Rng } from '../../../src/core/index.ts';
 import { TINY_BERT } from '../../../src/fixtures/bert.ts';
@@ -114,6 +118,49 @@ describe('quantizeDynamic', () => {
       expect(maxAbsDiff(int8[name]!.data, fp32[name]!.data)).toBeGreaterThan(0);
     }
   });
+
+  for (const form of ['integer', 'fused'] as const) {
+    it(`${form} form: the BERT structure maps (int8 kernels read back within half a step) and the hidden-state cut runs`, async () => {
+      const fp32 = decodeModel(fp32Bytes);
+      const reference = findBertStructure(fp32.graph);
+      const model = decodeModel(fp32Bytes);
+      quantizeDynamic(model, { form });
+      const structure = findBertStructure(model.graph);
+      expect(structure.embeddings).toEqual(reference.embeddings);
+      structure.layers.forEach((layer, l) => {
+        const expected = reference.layers[l]!;
+        expect(layer.outputNorm).toEqual(expected.outputNorm);
+        expect(layer.attentionNorm).toEqual(expected.attentionNorm);
+        expect(layer.input).toBe(expected.input);
+        for (const key of ['query', 'key', 'value', 'attentionOutput', 'intermediate', 'output'] as const) {
+          expect(layer[key]).toEqual({ kernel: `${expected[key].kernel}_quantized`, bias: expected[key].bias, quantization: { scale: `${expected[key].kernel}_scale`, zeroPoint: `${expected[key].kernel}_zero_point` } });
+        }
+      });
+
+      // The TF.js top reads the int8 kernels back as floats.
+      const names = encoderTop(structure, 1);
+      const values = readInitializers(model, trainedInitializers(names), quantizedKernels(names));
+      const floats = readInitializers(fp32, trainedInitializers(encoderTop(reference, 1)));
+      const top = names.layers[0]!;
+      for (const key of ['query', 'intermediate', 'output'] as const) {
+        const scale = tensorFloats(initializers(model).get(top[key].quantization!.scale)!);
+        const step = Math.max(...scale);
+        expect(maxAbsDiff(values.get(top[key].kernel)!.data, floats.get(reference.layers[LAYERS - 1]![key].kernel)!.data)).toBeLessThanOrEqual(step / 2 + 1e-7);
+      }
+      expect(values.get(top.query.bias)!.data).toEqual(floats.get(top.query.bias)!.data);
+
+      // The frozen lower part: cut after layer 0, it runs layer 0 only, in int8.
+      const cut = model;
+      cutAfter(cut, structure.layers[0]!.outputNorm.output, TINY_BERT.hidden);
+      expect(cut.graph.node.filter((n) => n.opType === 'MatMulInteger' || n.opType === 'DynamicQuantizeMatMul')).toHaveLength(6);
+      const floatCut = decodeModel(fp32Bytes);
+      cutAfter(floatCut, reference.layers[0]!.outputNorm.output, TINY_BERT.hidden);
+      const a = (await runBert(encodeModel(cut), PADDED_PAIR_BATCH)).last_hidden_state!.data;
+      const b = (await runBert(encodeModel(floatCut), PADDED_PAIR_BATCH)).last_hidden_state!.data;
+      expect(maxAbsDiff(a, b)).toBeGreaterThan(0);
+      expect(maxAbsDiff(a, b)).toBeLessThan(0.05);
+    });
+  }
 
   it('quantizes Gemm with transB, alpha and beta; a Gemm with transA stays float', async () => {
     const [m, k, n] = [3, 16, 8];

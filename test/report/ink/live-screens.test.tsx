@@ -91,6 +91,34 @@ describe('training screen', () => {
     expect(frames.length).toBeGreaterThan(2);
   });
 
+  it('says which backbone layers train, on which engine, from when, and how long an epoch of that takes', async () => {
+    const { store, lastFrame } = mountLive();
+    const config = { model: 'bundled:tiny-bert', head: 'linear', pooling: 'cls', unfreezeTop: 2, unfreezeAtEpoch: 1, backboneLrRatio: 0.1, backboneLayers: 4 };
+    store.push({ type: 'run-start', config, device: 'cpu', tfBackend: 'wasm', labelNames: ['a', 'b'] });
+    store.push({ type: 'epoch-start', epoch: 1, epochs: 3, steps: 10, backboneTraining: null });
+    let frame = await waitForFrame(lastFrame, 'epoch 1/3');
+    expect(frame).toMatch(/^layers\s+head only; top 2 of 4 layers join at epoch 2 on wasm$/m);
+
+    store.push({ type: 'epoch-start', epoch: 2, epochs: 3, steps: 10, backboneTraining: 'layers 3-4' });
+    frame = await waitForFrame(lastFrame, 'epoch 2/3');
+    expect(frame).toMatch(/^layers\s+layers 3-4 of 4 training on wasm {2}lr × 0\.1$/m);
+    expect(frame).not.toContain('per epoch');
+
+    const suggestion = 'over 10 minutes per epoch of layer training on wasm; to shorten it try --unfreeze-top 1';
+    store.push({ type: 'estimate', epoch: 2, layers: 'layers 3-4', engine: 'wasm', secondsPerStep: 90, stepsPerEpoch: 10, secondsPerEpoch: 900, timedSteps: 3, suggestion });
+    frame = await waitForFrame(lastFrame, 'about 15m0s per epoch');
+    expect(frame).toMatch(/^layers\s+layers 3-4 of 4 training on wasm {2}lr × 0\.1 {3}about 15m0s per epoch$/m);
+    expect(frame).toContain(suggestion);
+  });
+
+  it('a head-only run shows no layers line', async () => {
+    const { store, lastFrame } = mountLive();
+    store.push(runStart);
+    store.push({ type: 'epoch-start', epoch: 1, epochs: 3, steps: 10 });
+    const frame = await waitForFrame(lastFrame, 'epoch 1/3');
+    expect(frame).not.toMatch(/^layers/m);
+  });
+
   it('redraws from a timer: a burst of thousands of steps costs a few frames, not one per step', async () => {
     const store = new RunStore();
     const { lastFrame, frames } = render(<TrainerApp store={store} control={new TrainerControl()} refreshMs={50} theme={{}} />);

@@ -21,6 +21,13 @@ function mount(initial: FinetuneConfig = interactiveDefaults(), checks?: SetupCh
   return { ...app, onStart, onCancel };
 }
 
+/** Clears the focused field and types `text` into it. */
+async function retype(stdin: { write(data: string): void }, text: string) {
+  stdin.write(KEYS.ctrlU);
+  await settle();
+  stdin.write(text);
+}
+
 /** Moves the focus down `n` fields. */
 async function down(stdin: { write(data: string): void }, n: number) {
   for (let i = 0; i < n; i += 1) {
@@ -112,7 +119,7 @@ describe('setup screen', () => {
     stdin.write(KEYS.ctrlU);
     await settle();
     stdin.write('matched=a.tsv, mismatched=b.tsv');
-    await down(stdin, 8); // Max train samples
+    await down(stdin, 11); // Max train samples
     stdin.write('x');
     await waitForFrame(lastFrame, '✗ must be a whole number >= 1');
     stdin.write(KEYS.backspace);
@@ -129,7 +136,7 @@ describe('setup screen', () => {
     const { lastFrame, stdin, onStart } = mount({ ...interactiveFinetuneConfig(), maxEvalSamples: 50 });
     let frame = await waitForFrame(lastFrame, 'new training run');
     expect(frame).toMatch(/Max eval samples\s+50/);
-    await down(stdin, 12); // Max eval samples
+    await down(stdin, 15); // Max eval samples
     frame = await waitForFrame(lastFrame, '› Max eval samples');
     expect(frame).toContain('per validation set; empty = all');
     stdin.write('x');
@@ -141,6 +148,32 @@ describe('setup screen', () => {
     stdin.write(KEYS.enter);
     await waitFor(() => onStart.mock.calls.length === 1, () => 'onStart');
     expect(onStart.mock.calls[0][0].maxEvalSamples).toBe(20);
+  });
+
+  it('has the backbone-layer fields (--unfreeze-top, --unfreeze-at-epoch, --backbone-lr-ratio): pre-filled, checked, passed on', async () => {
+    const { lastFrame, stdin, onStart } = mount({ ...interactiveDefaults(), unfreezeTop: 2 });
+    let frame = await waitForFrame(lastFrame, 'new training run');
+    expect(frame).toMatch(/Unfreeze top\s+2/);
+    expect(frame).toMatch(/Unfreeze at epoch\s+0/);
+    expect(frame).toMatch(/Backbone lr ratio\s+0\.1/);
+    await down(stdin, 11); // Unfreeze top
+    frame = await waitForFrame(lastFrame, '› Unfreeze top');
+    expect(frame).toContain('0 = head only, K = the top K, all');
+    await retype(stdin, 'some');
+    await waitForFrame(lastFrame, "✗ must be 'all' or a number of top layers >= 0");
+    await retype(stdin, 'all');
+    await down(stdin, 1); // Unfreeze at epoch
+    await retype(stdin, '-1');
+    await waitForFrame(lastFrame, '✗ must be a whole number >= 0');
+    await retype(stdin, '1');
+    await down(stdin, 1); // Backbone lr ratio
+    await retype(stdin, '0');
+    await waitForFrame(lastFrame, '✗ must be a number > 0');
+    await retype(stdin, '0.25');
+    await waitForFrame(lastFrame, 'Press Enter to start training');
+    stdin.write(KEYS.enter);
+    await waitFor(() => onStart.mock.calls.length === 1, () => 'onStart');
+    expect(onStart.mock.calls[0][0]).toMatchObject({ unfreezeTop: 'all', unfreezeAtEpoch: 1, backboneLrRatio: 0.25 });
   });
 
   it("the model field's hint names what it takes in words", async () => {
@@ -171,7 +204,7 @@ describe('setup screen', () => {
   it('applies backspaces, text and Enter that arrive as one chunk (fast typing, tmux send-keys)', async () => {
     const { lastFrame, stdin, onStart } = mount();
     await waitForFrame(lastFrame, 'new training run');
-    await down(stdin, 13); // Output dir: runs/latest
+    await down(stdin, 16); // Output dir: runs/latest
     stdin.write('\u007f\u007f\u007f\u007f\u007f\u007fmine');
     await waitForFrame(lastFrame, 'runs/mine');
     await down(stdin, 4); // past Existing run and Task, round to Train data
@@ -229,7 +262,7 @@ describe('setup screen', () => {
     await settle();
     stdin.write('0.02');
     await waitForFrame(lastFrame, '0.02');
-    await down(stdin, 9); // round to Task
+    await down(stdin, 12); // round to Task
     stdin.write(KEYS.right);
     let frame = await waitForFrame(lastFrame, '‹ image-classification ›');
     // No bundled image model or data: those fields empty out and ask for a value.

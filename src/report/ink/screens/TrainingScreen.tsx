@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
 import { seconds } from '../../format.ts';
+import { BackboneStatus } from '../components/BackboneStatus.tsx';
 import { ProgressBar } from '../components/ProgressBar.tsx';
 import { RunHeader } from '../components/RunHeader.tsx';
 import { Sparkline } from '../components/Sparkline.tsx';
@@ -36,6 +37,7 @@ export function TrainingScreen({ state }: { state: RunState }) {
         total={state.steps}
         detail={`step ${state.step}/${state.steps}  step loss ${formatMetric(state.loss)}  ${formatRate(state.examplesPerSecond)} ex/s`}
       />
+      <BackboneStatus state={state} labelWidth={LABEL} />
       {/* Points of the loss chart average several steps once the run is long, so its numbers differ from the step loss above. */}
       <Sparkline label="avg loss" labelWidth={LABEL} width={chart} values={state.losses} />
       <Sparkline label="val acc" labelWidth={LABEL} width={chart} values={state.validationAccuracy} empty="after the first epoch" />

@@ -1,0 +1,39 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initTf } from '../../src/heads/backend.ts';
+import { Optimizer, type OptimizerConfig } from '../../src/train/optimizers.ts';
+
+const adamw: OptimizerConfig = { kind: 'adamw', weightDecay: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, momentum: 0 };
+
+describe('optimizer state across a resume', () => {
+  beforeAll(async () => {
+    await initTf('cpu');
+  });
+
+  it('a parameter not updated yet (layers waiting for --unfreeze-at-epoch) restarts with its own step count, not the global one', async () => {
+    const make = () => [
+      { name: 'head', variable: tf.variable(tf.tensor1d([1, 2])), decay: true },
+      { name: 'layer', variable: tf.variable(tf.tensor1d([3, -1])), decay: true },
+    ];
+    const grads = (names: string[]) => new Map(names.map((name) => [name, tf.tensor1d([0.5, -0.25])]));
+    const read = async (params: ReturnType<typeof make>) => Promise.all(params.map(async (p) => Array.from(await p.variable.data())));
+
+    // Uninterrupted: three head-only steps, then two steps with the layer too (bias correction from 1 for it).
+    const straight = make();
+    const a = new Optimizer(adamw, straight);
+    for (let i = 0; i < 3; i++) a.apply(grads(['head']), 0.1, 1);
+    for (let i = 0; i < 2; i++) a.apply(grads(['head', 'layer']), 0.1, 1);
+
+    // Interrupted after the head-only steps: state exported, a fresh optimizer imports it and goes on.
+    const resumed = make();
+    const before = new Optimizer(adamw, resumed);
+    for (let i = 0; i < 3; i++) before.apply(grads(['head']), 0.1, 1);
+    const saved = await before.exportState();
+    expect(saved.paramSteps).toEqual({ layer: 0 });
+    const after = new Optimizer(adamw, resumed);
+    after.importState(saved);
+    for (let i = 0; i < 2; i++) after.apply(grads(['head', 'layer']), 0.1, 1);
+
+    expect(await read(resumed)).toEqual(await read(straight));
+  });
+});
