@@ -13,7 +13,11 @@ const BERT_BASE_NON_EMBEDDING = 12 * (4 * (768 * 768 + 768) + 2 * 768 * 3072 + 3
 const f = (x: number, digits = 1) => x.toFixed(digits);
 const pct = (x: number, digits = 1) => `${(x * 100).toFixed(digits)}%`;
 const gib = (bytes: number | null) => (bytes === null ? 'n/a' : `${(bytes / 2 ** 30).toFixed(2)} GiB`);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
 const load = (s: Stamp) => s.loadavg.map((x) => x.toFixed(1)).join(' / ');
 
 function version(pkg: string): string {
@@ -40,7 +44,7 @@ export async function writeReport(path: string, results: BenchResults, run: { qu
   const lines: string[] = [];
   const out = (...xs: string[]) => lines.push(...xs);
   const targets: [string, string, string, boolean | null][] = [];
-  let subsetRatios: { tk: number[]; ceiling: number[]; int8: Record<string, number[]> } | undefined;
+  let subsetRatios: { tk: number[]; ceiling: number[]; int8: Record<string, number[]>; bestVsBest?: number } | undefined;
   const range = (xs: number[], fmt: (x: number) => string) => (xs.some(Number.isNaN) ? 'n/a' : `${fmt(median(xs))} (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})`);
   const times = (x: number) => `${f(x, 2)}×`;
 
@@ -92,8 +96,12 @@ export async function writeReport(path: string, results: BenchResults, run: { qu
       for (const e of int8Engines) ratios.int8[e].push(speed(e) / speed('fp32'));
       out(`| ${c.round + 1} | ${engines.map((e) => f(speed(e), 2)).join(' | ')} | ${f(ratios.tk.at(-1)!, 2)}× | ${int8Engines.map((e) => `${f(ratios.int8[e].at(-1)!, 2)}× | `).join('')}${f(ceil.median)} / ${f(ceil.best)} | ${pct(ratios.ceiling.at(-1)!, 0)} |`);
     }
+    const fp32Runs = r.runs.filter((x) => x.engine === 'fp32');
+    const bestCeiling = Math.max(...r.ceilings.map((c) => gemm(c.gemm, 'fp32')!.best));
+    const bestVsBest = fp32Runs.length ? Math.max(...fp32Runs.map((x) => effectiveGflops(x, r.realTokens))) / bestCeiling : undefined;
+    if (bestVsBest !== undefined) out('', `The ceiling moves with the load as much as extraction does (a 3 s GEMM measurement against minutes of extraction): the least-disturbed fp32 run against the least-disturbed ceiling run of the rounds is ${pct(bestVsBest, 0)}.`);
     out('');
-    subsetRatios = ratios;
+    subsetRatios = { ...ratios, bestVsBest };
   }
 
   if (p.full) {
@@ -138,7 +146,8 @@ export async function writeReport(path: string, results: BenchResults, run: { qu
 
   if (subsetRatios) {
     targets.push(['fp32 vs naive, subset rounds (median, min–max)', '≥ 3.5×', `${range(subsetRatios.tk, times)}; TransferKit pads more on a small subset`, median(subsetRatios.tk) >= 3.5]);
-    targets.push(['fp32 effective vs GEMM ceiling, subset rounds', '≥ 75%', range(subsetRatios.ceiling, (x) => pct(x, 0)), median(subsetRatios.ceiling) >= 0.75]);
+    targets.push(['fp32 effective vs GEMM ceiling, subset rounds (each round vs its own ceiling)', '≥ 75%', range(subsetRatios.ceiling, (x) => pct(x, 0)), median(subsetRatios.ceiling) >= 0.75]);
+    if (subsetRatios.bestVsBest !== undefined) targets.push(['fp32 effective vs GEMM ceiling, best fp32 run vs best ceiling run of the rounds', '≥ 75%', pct(subsetRatios.bestVsBest, 0), subsetRatios.bestVsBest >= 0.75]);
     for (const [engine, xs] of Object.entries(subsetRatios.int8)) targets.push([`${engine} vs fp32 pairs/s, subset rounds`, '≥ 1.8×', range(xs, times), median(xs) >= 1.8]);
   }
   if (!Object.keys(subsetRatios?.int8 ?? {}).length && !p.full?.runs.some((x) => x.engine.startsWith('int8'))) targets.push(['int8 vs fp32 pairs/s', '≥ 1.8×', 'not available', null]);
@@ -179,13 +188,13 @@ export async function writeReport(path: string, results: BenchResults, run: { qu
 
   if (p.heads) {
     const h = p.heads;
-    out('## Head training', '', `Random features ${h.rows} × ${h.dim}, batch ${h.batchSize}, TF.js ${h.tfBackend} backend; one epoch (or a time cap, as marked). Command: \`${h.command}\`.`, '');
-    out('| head | examples/s | seconds | scope |', '|---|---|---|---|');
-    for (const x of h.heads) out(`| ${x.head} | ${f(x.examplesPerSecond, 0)} | ${f(x.seconds)} | ${x.fullEpoch ? 'one full epoch' : `${x.steps} steps (capped)`} |`);
+    out('## Head training', '', `Random features ${h.rows} × ${h.dim}, batch ${h.batchSize}, TF.js ${h.tfBackend} backend; median of alternating time-capped rounds (${h.roundSeconds} s each), the trainer's hand-written pass and TF.js autodiff. Command: \`${h.command}\`.`, '');
+    out('| head | examples/s (hand-written) | examples/s (autodiff) | one epoch over 400k rows |', '|---|---|---|---|');
+    for (const x of h.heads) out(`| ${x.head} | ${f(x.examplesPerSecond, 0)} | ${f(x.autodiffExamplesPerSecond, 0)} | ${f(400_000 / x.examplesPerSecond)} s |`);
     out('');
     const linear = h.heads.find((x) => x.head === 'linear')!;
-    const epoch = (h.rows / linear.examplesPerSecond) * (400_000 / h.rows);
-    targets.push(['one linear-head epoch over 400k × 768', '< 4 s', `${f(epoch, 1)} s${h.rows === 400_000 ? '' : ` (from ${h.rows} rows)`}`, epoch < 4]);
+    const epoch = 400_000 / linear.examplesPerSecond;
+    targets.push(['one linear-head epoch over 400k × 768', '< 4 s', `${f(epoch, 1)} s (from the median round's examples/s, ${h.rows} rows)`, epoch < 4]);
   }
 
   if (p.rss) {

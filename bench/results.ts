@@ -44,7 +44,7 @@ export interface BenchResults {
     full?: Stamp & { file: string; every: number; pairs: number; realTokens: number; tkPadding: number; runs: EngineRun[]; ceilings: { after: string; gemm: GemmMeasurement[] }[] };
     load?: Stamp & { loads: { engine: string; command: string; coldSeconds: number; warmSeconds: number }[] };
     int8?: Stamp & { agreements: { engine: string; command: string; file: string; rows: number; meanCosine: number; minCosine: number; agreement: number }[] };
-    heads?: Stamp & { command: string; rows: number; dim: number; batchSize: number; tfBackend: string; heads: { head: string; examplesPerSecond: number; seconds: number; fullEpoch: boolean; steps: number }[] };
+    heads?: Stamp & { command: string; rows: number; dim: number; batchSize: number; tfBackend: string; roundSeconds: number; heads: { head: string; examplesPerSecond: number; autodiffExamplesPerSecond: number; rounds: number }[] };
     rss?: Stamp & { layers: number; intermediate: number; runs: { pairs: number; command: string; wallSeconds: number; peakRssBytes: number | null }[] };
   };
 }

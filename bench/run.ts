@@ -163,9 +163,9 @@ if (parts.has('int8')) {
 
 await save();
 if (parts.has('heads')) {
-  const child = await runNode<NonNullable<BenchResults['parts']['heads']>>(RUN_TS, ['bench/head-throughput.ts', '--rows', String(headRows), '--max-seconds', quick ? '20' : '60']);
+  const child = await runNode<NonNullable<BenchResults['parts']['heads']>>(RUN_TS, ['bench/head-throughput.ts', '--rows', String(headRows), ...(quick ? ['--rounds', '1', '--round-seconds', '5'] : [])]);
   results.parts.heads = { ...child.result!, ...stamp(), command: child.command };
-  log(child.stdout.trim().split('\n').slice(-3, -1).join(' | '));
+  log(child.stdout.trim().split('\n').slice(1, -1).join(' | '));
 }
 
 await save();
