@@ -9,6 +9,8 @@ export interface Stamp {
   at: string;
   /** os.loadavg(): 1, 5 and 15 minute load averages when the part finished (this machine has 2 cores). */
   loadavg: number[];
+  /** The `npm run bench` command line that measured the part. */
+  invocation?: string;
 }
 
 export interface EngineRun extends Stamp {

@@ -63,7 +63,8 @@ const int8 = await ensureInt8BenchModels(modelDir);
 const results: BenchResults = { parts: {} };
 if (values.fresh) await rm(resultsFile, { force: true });
 results.int8Note = int8.note;
-const stamp = () => ({ at: new Date().toISOString(), loadavg: loadavg() });
+const invocation = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
+const stamp = () => ({ at: new Date().toISOString(), loadavg: loadavg(), invocation });
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 type TkEngine = 'fp32' | Int8Engine;
