@@ -38,6 +38,8 @@ Flags:
   --warmup-ratio X (0.06)   --weight-decay X (0.01)   --patience N (early stopping; 0 = off)
   --pooling auto|cls|mean|pooler  text: cls (default) or mean; images: auto (default) = the family's own
                             (pooler_output for ResNet/ConvNeXt/DINOv2, CLS for ViT), mean over positions
+  --compare-frozen          with --unfreeze-top: also train the frozen head (same head, settings, seed) in the
+                            same run on the frozen backbone's features, and show the gain in the results table
   --standardize             standardise features with the training set's mean/std (default for images;
                             kept in the checkpoint, applied by predict)
   --unfreeze-top K|all      train the top K backbone layers too (all: every layer and the embeddings) in
@@ -109,7 +111,7 @@ const finetune: Command = {
     const pushTo = values['push-to-hub'] as string | undefined;
     // A missing token or a bad repo name fails now, not after the training.
     if (pushTo !== undefined) await checkPushable(pushTo, values['token-file'] as string | undefined);
-    const [{ runFinetune }, { TrainerControl, fanOut }, { createReporter }, { formatResultsTable }, { formatAfterView, formatNextSteps }] = await Promise.all([
+    const [{ runFinetune }, { TrainerControl, fanOut }, { createReporter }, { formatResultsTable, formatFrozenComparison }, { formatAfterView, formatNextSteps }] = await Promise.all([
       import('../../src/run/finetune.ts'),
       import('../../src/train/events.ts'),
       import('../../src/report/index.ts'),
@@ -155,7 +157,10 @@ const finetune: Command = {
     }
     // Next: suggests the sets the run evaluated (the bundled training set's own validation split included).
     const ran = { ...config, validation: validationSources(config) };
-    if (useInk) process.stdout.write(formatAfterView(outcome, ran));
+    if (useInk) {
+      const comparison = formatFrozenComparison(outcome);
+      process.stdout.write(`${comparison ? `${comparison}\n\n` : ''}${formatAfterView(outcome, ran)}`);
+    }
     else if (!values.json) {
       let text = `\n${formatResultsTable(outcome)}\nresults: ${outcome.resultsFile}\n`;
       if (outcome.checkpoint) text += `checkpoint: ${outcome.checkpoint}\n\n${formatNextSteps(outcome.checkpointDir, ran)}`;

@@ -11,6 +11,9 @@ export interface SummaryInput {
   tfBackend: string;
   interrupted: boolean;
   stoppedEarly: boolean;
+  /** --compare-frozen: the frozen-head baseline trained in the same run. */
+  frozenBaseline?: { eval: Record<string, Metrics> };
+  backboneTraining?: { layers: string };
 }
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : '-');
@@ -20,6 +23,7 @@ const num = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : '-');
 export function formatResultsTable(summary: SummaryInput): string {
   const rows = [['set', 'n', 'accuracy', 'macro-F1', 'loss']];
   for (const [name, m] of Object.entries(summary.eval)) rows.push([name, String(m.n), pct(m.accuracy), pct(m.macroF1), num(m.loss)]);
+  for (const [name, m] of Object.entries(summary.frozenBaseline?.eval ?? {})) rows.push([`${name}, frozen head`, String(m.n), pct(m.accuracy), pct(m.macroF1), num(m.loss)]);
   rows.push(['train (last epoch)', '', pct(summary.train.accuracy), '', num(summary.train.loss)]);
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
@@ -27,9 +31,28 @@ export function formatResultsTable(summary: SummaryInput): string {
   const title = summary.checkpoint ? `metrics of the kept checkpoint (${basename(summary.checkpoint)})` : 'metrics after the last epoch';
   const out = [title, line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)];
   const status = summary.interrupted ? 'stopped' : summary.stoppedEarly ? 'stopped early' : 'done';
+  const comparison = formatFrozenComparison(summary);
+  if (comparison) out.push('', comparison);
   out.push('', `${status}: ${summary.train.epochs} epoch(s) in ${summary.train.seconds.toFixed(1)} s on ${summary.device} (TF.js ${summary.tfBackend})`);
   if (summary.interrupted) out.push(`continue with: ${resumeCommand(dirname(summary.resultsFile))}`);
   return out.join('\n');
+}
+
+/**
+ * The gain of training the backbone layers over the frozen-head baseline of the same run, per set, and
+ * how that baseline was obtained; empty without --compare-frozen.
+ */
+export function formatFrozenComparison(summary: Pick<SummaryInput, 'eval' | 'frozenBaseline' | 'backboneTraining'>): string {
+  const baseline = summary.frozenBaseline?.eval;
+  if (!baseline) return '';
+  const gains = Object.entries(summary.eval)
+    .filter(([name]) => baseline[name])
+    .map(([name, m]) => `${name} ${pct(baseline[name]!.accuracy)} -> ${pct(m.accuracy)} (${m.accuracy >= baseline[name]!.accuracy ? '+' : ''}${((m.accuracy - baseline[name]!.accuracy) * 100).toFixed(2)} points)`);
+  const layers = summary.backboneTraining ? ` (${summary.backboneTraining.layers})` : '';
+  return [
+    `training the backbone layers${layers} vs the frozen head: ${gains.join(', ')}`,
+    `(frozen head: the same head, settings and seed trained in this run on the frozen backbone's features; its best epoch, as the kept checkpoint is)`,
+  ].join('\n');
 }
 
 /** Metrics of one set as a table: the headline numbers, per-class scores and the confusion matrix. */

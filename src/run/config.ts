@@ -74,6 +74,11 @@ export interface FinetuneConfig {
   unfreezeAtEpoch: number;
   /** The backbone layers' learning rate as a fraction of --lr. */
   backboneLrRatio: number;
+  /**
+   * With unfreezeTop: also train a frozen-head baseline (same head, settings and seed, on the frozen
+   * backbone's cached features) in the same run, and report its metrics beside the trained layers'.
+   */
+  compareFrozen: boolean;
   /** Bytes of disk the lower part's hidden states may take (e.g. 2GB); beyond it they are recomputed every epoch. */
   cacheBudget: number;
   cacheDtype: 'float16' | 'float32';
@@ -118,6 +123,7 @@ export function defaultFinetuneConfig(): FinetuneConfig {
     unfreezeTop: 0,
     unfreezeAtEpoch: 0,
     backboneLrRatio: 0.1,
+    compareFrozen: false,
     cacheBudget: 4 * 2 ** 30,
     cacheDtype: 'float16',
     // Long epochs (MNLI train is 392k pairs) get a resumable checkpoint every few hundred steps.
@@ -247,6 +253,7 @@ export const CONFIG_FLAGS: Record<keyof FinetuneConfig, string> = {
   unfreezeTop: '--unfreeze-top',
   unfreezeAtEpoch: '--unfreeze-at-epoch',
   backboneLrRatio: '--backbone-lr-ratio',
+  compareFrozen: '--compare-frozen',
   cacheBudget: '--cache-budget',
   cacheDtype: '--cache-dtype',
   saveSteps: '--save-steps',
@@ -356,6 +363,7 @@ export function parseConfigField<K extends keyof FinetuneConfig>(field: K, text:
     case 'offline':
     case 'lenient':
     case 'extractMissing':
+    case 'compareFrozen':
       if (!['true', 'false'].includes(value)) fail('must be true or false');
       return (value === 'true') as FinetuneConfig[K];
     default:

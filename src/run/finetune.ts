@@ -11,7 +11,9 @@ import { BEST_DIR, LAST_DIR, RUN_CHECKPOINT_DIR } from '../checkpoint/manifest.t
 import { checkpointFolder } from '../checkpoint/folder-store.ts';
 import { recoverReplacedDir } from '../io/atomic.ts';
 import { defaultTrainConfig, fit, evaluate, validateTrainConfig, type TrainConfig } from '../train/index.ts';
-import type { Emit, Metrics, RunResults, TrainerControl } from '../train/events.ts';
+import type { Emit, Metrics, RunEvent, RunResults, TrainerControl } from '../train/events.ts';
+import { resolveCheckpointMonitor } from '../train/config.ts';
+import { readMonitor } from '../train/metrics.ts';
 import { resolveEpochs, validationNames, type FinetuneConfig } from './config.ts';
 import { loadRunData } from './run-data.ts';
 import type { RunSplit } from './splits.ts';
@@ -66,6 +68,7 @@ async function runInOutputDir(requested: FinetuneConfig, io: FinetuneIO, outputD
   const labelNames = train.labelNames;
   // The labels are known now: a setting that does not fit them (--class-weights) fails before extraction.
   validateTrainConfig(trainConfig(config, evaluated), labelNames.length, evaluated);
+  if (config.compareFrozen && unfreezeTopOf(config) === null) throw usageError('needs --unfreeze-top K or all: it compares training the layers with the frozen head', '--compare-frozen');
 
   const extractor = await loadExtractor(config);
   // A TransferKit model as backbone applies its own pooling and max length; record (and cache by) those.
@@ -81,9 +84,10 @@ async function runInOutputDir(requested: FinetuneConfig, io: FinetuneIO, outputD
     const extraction: Record<string, SplitExtraction> = {};
     const top = unfreezeTopOf(config);
     prepared = top === null ? null : await prepareEncoder(extractor, top, { train, ...validation }, config, io);
+    const sourceOf = (split: string, data: RunSplit) => (split === 'train' ? config.train : (sources[split] ?? data.source));
     const features = async (split: string, data: RunSplit): Promise<FeatureMatrix> => {
       if (prepared) return prepared.features[split]!;
-      const result = await extractSplit(extractor, split, data, split === 'train' ? config.train : (sources[split] ?? data.source), config, io);
+      const result = await extractSplit(extractor, split, data, sourceOf(split, data), config, io);
       extraction[split] = result.info;
       return result.features;
     };
@@ -94,6 +98,9 @@ async function runInOutputDir(requested: FinetuneConfig, io: FinetuneIO, outputD
     const trainSet = { features: headInput(trainFeatures), labels: requireLabels(train) };
     const validationSets: Record<string, { features: FeatureMatrix; labels: Int32Array }> = {};
     for (const [name, data] of Object.entries(validation)) validationSets[name] = { features: headInput(await features(name, data)), labels: requireLabels(data) };
+
+    if (config.compareFrozen && config.resume) io.emit({ type: 'notice', message: 'a resumed run does not train the frozen-head baseline again (--compare-frozen); the first run printed it' });
+    const frozenBaseline = prepared && config.compareFrozen && !config.resume ? await trainFrozenBaseline(config, labelNames, { train, ...validation }, (split, data) => extractSplit(extractor, split, data, sourceOf(split, data), config, io), io) : undefined;
 
     // Only now, with the data loaded and the features extracted, is the previous run replaced: a mistyped
     // flag or file (or Ctrl-C during extraction) leaves it as it was.
@@ -172,6 +179,7 @@ async function runInOutputDir(requested: FinetuneConfig, io: FinetuneIO, outputD
             },
           }
         : {}),
+      ...(frozenBaseline ? { frozenBaseline } : {}),
     };
     delete (outcome as Partial<typeof fitted>).head;
     // results.json records where every evaluated set came from (the held-out one too).
@@ -196,6 +204,43 @@ async function checkOutputDir(outputDir: string): Promise<void> {
     }
     if (dirname(path) === path) return;
   }
+}
+
+/**
+ * --compare-frozen: the head alone, trained exactly as this run trains it (same head, settings, seed and
+ * epochs) but on the frozen backbone's features (the on-disk feature cache), so the gain of training the
+ * layers is measured in the same run. Its own progress is not reported (a notice says what it is), and
+ * nothing of it is saved; its metrics are those of the epoch the checkpoint rule would keep (best by the
+ * run's monitor), as the trained run's are its kept checkpoint's.
+ */
+async function trainFrozenBaseline(
+  config: FinetuneConfig,
+  labelNames: string[],
+  splits: Record<string, RunSplit>,
+  extract: (split: string, data: RunSplit) => Promise<{ features: FeatureMatrix }>,
+  io: FinetuneIO,
+): Promise<NonNullable<FinetuneOutcome['frozenBaseline']>> {
+  const sets: Record<string, { features: FeatureMatrix; labels: Int32Array }> = {};
+  for (const [name, data] of Object.entries(splits)) sets[name] = { features: (await extract(name, data)).features, labels: requireLabels(data) };
+  const stats = config.standardize ? fitStandardization(sets.train!.features) : undefined;
+  const { train, ...validation } = Object.fromEntries(Object.entries(sets).map(([name, set]) => [name, { ...set, features: stats ? standardize(set.features, stats) : set.features }]));
+  io.emit({ type: 'notice', message: 'training the frozen-head baseline first (the same head and settings on the frozen backbone\'s features) to compare with' });
+  const training = trainConfig({ ...config, unfreezeTop: 0 }, Object.keys(validation));
+  // The epoch the run's own checkpoint rule would keep (its monitor), as the trained run reports its kept checkpoint.
+  const { monitor, mode } = resolveCheckpointMonitor(training, Object.keys(validation));
+  let kept: { eval: Record<string, Metrics>; train: { loss: number; accuracy: number }; epoch: number } | null = null;
+  const track = (event: RunEvent) => {
+    if (event.type !== 'epoch-end') return;
+    const value = readMonitor(monitor, event.eval, event.train);
+    const previous = kept ? readMonitor(monitor, kept.eval, kept.train) : NaN;
+    if (!kept || (mode === 'max' ? value > previous : value < previous)) kept = { eval: event.eval, train: event.train, epoch: event.epoch };
+  };
+  const fitted = await fit({ train: train!, validation, labelNames, head: headConfig(config), config: training, emit: track, control: io.control, tfBackend: config.tfBackend });
+  fitted.head.dispose();
+  const best = (kept as typeof kept) ?? { eval: fitted.eval, epoch: fitted.train.epochs };
+  const summary = Object.entries(best.eval).map(([name, m]) => `${name} accuracy ${(m.accuracy * 100).toFixed(2)}%`).join(', ');
+  io.emit({ type: 'notice', message: `frozen-head baseline: ${summary} at epoch ${best.epoch} of ${fitted.train.epochs}, its best by ${monitor} (${fitted.train.seconds.toFixed(1)} s)` });
+  return { eval: best.eval, epoch: best.epoch, seconds: fitted.train.seconds };
 }
 
 /** --overwrite-output-dir: what a previous run left (checkpoints, results, predictions); nothing else. */

@@ -1,4 +1,4 @@
-import type { RunResults } from '../train/events.ts';
+import type { Metrics, RunResults } from '../train/events.ts';
 
 /** What runFinetune returns and writeRunOutputs records. */
 export interface FinetuneOutcome extends RunResults {
@@ -12,6 +12,8 @@ export interface FinetuneOutcome extends RunResults {
   tfBackend: string;
   /** Present when backbone layers trained (--unfreeze-top). */
   backboneTraining?: BackboneTrainingInfo;
+  /** --compare-frozen: the same head trained in the same run on the frozen backbone's features (its best epoch by the checkpoint monitor). */
+  frozenBaseline?: { eval: Record<string, Metrics>; epoch: number; seconds: number };
 }
 
 export interface BackboneTrainingInfo {

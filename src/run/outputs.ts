@@ -90,6 +90,7 @@ export async function writeRunOutputs(o: RunOutputs): Promise<void> {
     interrupted: outcome.interrupted,
     extraction: o.extraction,
     ...(outcome.backboneTraining ? { backbone_training: outcome.backboneTraining } : {}),
+    ...(outcome.frozenBaseline ? { frozen_baseline: outcome.frozenBaseline } : {}),
     data: { train: o.config.train, ...Object.fromEntries(Object.entries(o.config.validation).map(([n, s]) => [`validation:${n}`, s])) },
   };
   await atomicWriteFile(outcome.resultsFile, JSON.stringify(results, null, 2) + '\n');

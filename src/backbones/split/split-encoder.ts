@@ -15,6 +15,7 @@ import { decodeModel } from '../onnx/model.ts';
 import { encoderTop, quantizedKernels, TfBertTop, trainedInitializers } from '../tfjs/bert-encoder.ts';
 import { readInitializers } from '../tfjs/onnx-weights.ts';
 import type { AttentionResult, TextBackbone } from '../types.ts';
+import { groupByLength } from './length-groups.ts';
 import { loadLowerPart } from './lower-part.ts';
 import { RaggedStates, type CacheDtype } from './ragged-states.ts';
 
@@ -27,14 +28,24 @@ export type LowerInputs =
   | { kind: 'tokens'; encoded: EncodedInput[] }
   | { kind: 'recompute'; encoded: EncodedInput[] };
 
-/** One batch ready for the TF.js top: either hidden states or token ids, with the mask. */
-export interface PreparedBatch {
+/** Rows of one batch padded to their own longest: either hidden states or token ids, with the mask. */
+export interface PreparedGroup {
   rows: number;
   seq: number;
   mask: Float32Array;
   hidden?: Float32Array;
   ids?: Int32Array;
   types?: Int32Array;
+}
+
+/**
+ * One batch ready for the TF.js top, as groups of rows of similar length (see groupByLength). `order`
+ * lists the batch rows in group order, so that pooled() hands the rows back in batch order.
+ */
+export interface PreparedBatch {
+  rows: number;
+  groups: PreparedGroup[];
+  order: Int32Array;
 }
 
 export class SplitEncoder {
@@ -109,10 +120,38 @@ export class SplitEncoder {
     return states;
   }
 
-  /** The TF.js top's input for the examples `indices` of one split. */
-  async prepare(inputs: LowerInputs, indices: ArrayLike<number>): Promise<PreparedBatch> {
+  /**
+   * The TF.js top's input for the examples `indices` of one split, split into groups of similar length
+   * (groupByLength): each group is padded only to its own longest row, which the result does not depend
+   * on (padding is masked out of attention and pooling) but the cost does, quadratically in attention.
+   * `grouped: false` pads the whole batch to its longest row (one group), for measuring the difference.
+   */
+  async prepare(inputs: LowerInputs, indices: ArrayLike<number>, grouped = true): Promise<PreparedBatch> {
+    const lengths = Array.from(indices, (i) => inputs.encoded[i]!.ids.length);
+    // Stable: equal lengths keep batch order.
+    const order = Int32Array.from(lengths.keys()).sort((a, b) => lengths[a]! - lengths[b]! || a - b);
+    const groups: PreparedGroup[] = [];
+    let start = 0;
+    for (const end of grouped ? groupByLength(Array.from(order, (r) => lengths[r]!), this.dim) : [lengths.length]) {
+      groups.push(await this.prepareGroup(inputs, Array.from(order.subarray(start, end), (r) => indices[r]!)));
+      start = end;
+    }
+    return { rows: indices.length, groups, order };
+  }
+
+  /** Pooled [B, H] features of a prepared batch through the TF.js top, in batch order; differentiable (call inside tidy / variableGrads). */
+  pooled(batch: PreparedBatch, pooling: Pooling): tf.Tensor2D {
+    const parts = batch.groups.map((group) => this.pooledGroup(group, pooling));
+    const grouped = parts.length === 1 ? parts[0]! : (tf.concat(parts, 0) as tf.Tensor2D);
+    if (batch.order.every((row, at) => row === at)) return grouped;
+    const positionOf = new Int32Array(batch.rows);
+    batch.order.forEach((row, at) => (positionOf[row] = at));
+    return tf.gather(grouped, tf.tensor1d(positionOf, 'int32'));
+  }
+
+  private async prepareGroup(inputs: LowerInputs, indices: number[]): Promise<PreparedGroup> {
     const rows = indices.length;
-    const encoded = Array.from(indices, (i) => inputs.encoded[i]!);
+    const encoded = indices.map((i) => inputs.encoded[i]!);
     const seq = encoded.reduce((max, e) => Math.max(max, e.ids.length), 0);
     const mask = new Float32Array(rows * seq);
     encoded.forEach((e, r) => mask.fill(1, r * seq, r * seq + e.ids.length));
@@ -130,16 +169,19 @@ export class SplitEncoder {
     return { rows, seq, mask, ids, types };
   }
 
-  /** Pooled [B, H] features of a prepared batch through the TF.js top; differentiable (call inside tidy / variableGrads). */
-  pooled(batch: PreparedBatch, pooling: Pooling): tf.Tensor2D {
-    const { rows, seq } = batch;
-    const mask = tf.tensor2d(batch.mask, [rows, seq]);
-    const x = batch.hidden
-      ? tf.tensor3d(batch.hidden, [rows, seq, this.dim])
-      : this.top.embed(tf.tensor2d(batch.ids!, [rows, seq], 'int32'), tf.tensor2d(batch.types!, [rows, seq], 'int32'));
-    const h = this.top.forward(x, mask);
+  private pooledGroup(group: PreparedGroup, pooling: Pooling): tf.Tensor2D {
+    const { rows, seq } = group;
+    const mask = tf.tensor2d(group.mask, [rows, seq]);
+    const h = this.top.forward(this.topInput(group), mask);
     if (pooling === 'cls') return tf.reshape(tf.slice(h, [0, 0, 0], [rows, 1, this.dim]), [rows, this.dim]);
     return tf.div(tf.sum(tf.mul(h, tf.expandDims(mask, 2)), 1), tf.sum(mask, 1, true));
+  }
+
+  /** The group's hidden states, or its token ids embedded by the TF.js top when the embeddings train. */
+  private topInput(group: PreparedGroup): tf.Tensor3D {
+    const { rows, seq } = group;
+    if (group.hidden) return tf.tensor3d(group.hidden, [rows, seq, this.dim]);
+    return this.top.embed(tf.tensor2d(group.ids!, [rows, seq], 'int32'), tf.tensor2d(group.types!, [rows, seq], 'int32'));
   }
 
   /** Pooled features of a whole split with the current weights (evaluation, prediction). */
@@ -173,12 +215,10 @@ export class SplitEncoder {
   async attend(input: TextInput, maxLength: number): Promise<AttentionResult> {
     const result = await this.base.attend(input, maxLength);
     const encoded = this.base.encodeInputs([input], maxLength);
-    const prepared = await this.prepare(this.lower ? { kind: 'recompute', encoded } : { kind: 'tokens', encoded }, [0]);
+    const prepared = await this.prepareGroup(this.lower ? { kind: 'recompute', encoded } : { kind: 'tokens', encoded }, [0]);
     const maps: tf.Tensor4D[] = [];
     tf.tidy(() => {
-      const { rows, seq } = prepared;
-      const x = prepared.hidden ? tf.tensor3d(prepared.hidden, [rows, seq, this.dim]) : this.top.embed(tf.tensor2d(prepared.ids!, [rows, seq], 'int32'), tf.tensor2d(prepared.types!, [rows, seq], 'int32'));
-      this.top.forward(x, tf.tensor2d(prepared.mask, [rows, seq]), maps);
+      this.top.forward(this.topInput(prepared), tf.tensor2d(prepared.mask, [prepared.rows, prepared.seq]), maps);
     });
     const first = this.base.config.numLayers - this.trainedLayers;
     for (let j = 0; j < maps.length; j++) result.layers[first + j] = (await maps[j]!.data()) as Float32Array;
