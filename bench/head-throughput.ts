@@ -66,6 +66,7 @@ const heads: [string, HeadConfig][] = [
   ['linear', { type: 'linear' }],
   [`mlp ${values.hidden} relu dropout 0.1`, { type: 'mlp', hidden: values.hidden!.split(',').map(Number), activation: 'relu', dropout: 0.1 }],
 ];
+const summary: { head: string; examplesPerSecond: number; autodiffExamplesPerSecond: number; rounds: number }[] = [];
 for (const [name, head] of heads) {
   const figures: Record<Method, number[]> = { 'hand-written': [], autodiff: [] };
   let backend = '';
@@ -82,5 +83,8 @@ for (const [name, head] of heads) {
   const line = (method: Method, value: number) => `${name.padEnd(28)} ${method.padEnd(12)} ${Math.round(value).toString().padStart(8)} examples/s  [${backend}; rounds: ${figures[method].map((v) => Math.round(v)).join(', ')}]`;
   console.log(line('hand-written', hand));
   console.log(line('autodiff', auto));
+  summary.push({ head: name, examplesPerSecond: hand, autodiffExamplesPerSecond: auto, rounds });
   console.log(`${name.padEnd(28)} autodiff costs ${(100 * (1 - auto / hand)).toFixed(0)}% of the hand-written throughput`);
 }
+// For bench/run.ts: the median rounds, machine-readable.
+console.log(`RESULT ${JSON.stringify({ rows, dim, batchSize, tfBackend: values['tf-backend'], roundSeconds, heads: summary })}`);

@@ -90,10 +90,11 @@ const embed: Command = {
     // Resolve the device first (memoized): a missing accelerator fails before any data is read.
     const { resolveDevice } = await import('../../src/backbones/device.ts');
     await resolveDevice(device);
-    const [{ loadTextDataset, datasetInputs, formatSkipSummary }, { loadTextBackbone }, { writeNpy }] = await Promise.all([
+    const [{ loadTextDataset, datasetInputs, formatSkipSummary }, { loadTextBackbone }, { writeNpyStream }, { extractWindows }] = await Promise.all([
       import('../../src/data/index.ts'),
       import('../../src/backbones/load.ts'),
       import('../../src/export/npy.ts'),
+      import('../../src/backbones/text-extract.ts'),
     ]);
     // Every row is embedded, also those without a gold label.
     const dataset = await loadTextDataset(input, { ...loadOptions, ignoreLabels: true });
@@ -107,18 +108,21 @@ const embed: Command = {
     const { progressPrinter } = await import('../../src/report/progress-line.ts');
     const progress = progressPrinter('embedding', dataset.textPairs ? 'pairs' : 'texts');
     try {
-      const features = await backbone.extract(inputs, {
+      // Each window of features goes to the file as soon as it is complete: memory does not grow with the input.
+      const windows = extractWindows(backbone, inputs, {
         pooling,
         maxLength,
         batchSize,
         bucketing: !values['no-bucketing'],
         onProgress: progress,
       });
-      await writeNpy(output, features.data, [features.rows, features.dim]);
+      await writeNpyStream(output, [inputs.length, backbone.dim], (async function* () {
+        for await (const window of windows) yield window.data;
+      })());
       const seconds = (performance.now() - started) / 1000;
       process.stdout.write(
-        `wrote ${output} [${features.rows}, ${features.dim}] float32 (${pooling} pooling, ${backbone.identity}, ${backbone.device}, ` +
-          `${(features.rows / seconds).toFixed(1)} ${dataset.textPairs ? 'pairs' : 'texts'}/s)\n`,
+        `wrote ${output} [${inputs.length}, ${backbone.dim}] float32 (${pooling} pooling, ${backbone.identity}, ${backbone.device}, ` +
+          `${(inputs.length / seconds).toFixed(1)} ${dataset.textPairs ? 'pairs' : 'texts'}/s)\n`,
       );
     } finally {
       await backbone.dispose();

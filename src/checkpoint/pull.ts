@@ -42,8 +42,8 @@ export async function pullModel(given: string, options: PullModelOptions = {}): 
   return { kind: 'checkpoint', ...ref, path: dir, ...(backbone ? { backbone: backbone.model } : {}) };
 }
 
-/** Loads the backbone once (Transformers.js downloads what it lacks into its cache), then lets it go. */
-async function fetchBackbone(model: string, revision: string, options: PullModelOptions): Promise<string> {
+/** Loads the backbone once (Transformers.js downloads what it lacks into its cache), then lets it go; returns its cache folder. */
+export async function fetchBackbone(model: string, revision: string, options: Pick<PullModelOptions, 'device' | 'onProgress'>): Promise<string> {
   const { loadTextBackbone } = await import('../backbones/load.ts'); // ONNX Runtime only when a backbone is pulled
   const source = resolveModelSource(model, { revision });
   const backbone = await loadTextBackbone(model, {

@@ -1,0 +1,52 @@
+/** The shape of bench/run.ts' results file (one entry per part, each stamped with when it ran). */
+import type { GemmMeasurement } from './gemm-ceiling.ts';
+
+export const ALL_PARTS = ['padding', 'rounds', 'full', 'load', 'int8', 'heads', 'rss'] as const;
+/** `report` runs nothing and rewrites the report from the results file. */
+export type Part = (typeof ALL_PARTS)[number] | 'report';
+
+export interface Stamp {
+  at: string;
+  /** os.loadavg(): 1, 5 and 15 minute load averages when the part finished (this machine has 2 cores). */
+  loadavg: number[];
+  /** The `npm run bench` command line that measured the part. */
+  invocation?: string;
+}
+
+export interface EngineRun extends Stamp {
+  engine: 'naive' | 'fp32' | 'int8' | 'int8-fused';
+  round?: number;
+  pairs: number;
+  command: string;
+  /** The whole process: start-up, model load, reading, extraction, writing. */
+  wallSeconds: number;
+  /** Extraction alone as the process itself timed it (after the model was loaded). */
+  inProcessPairsPerSecond: number;
+  peakRssBytes: number | null;
+  output: string;
+}
+
+export interface TokenStats {
+  pairs: number;
+  realTokens: number;
+  /** Padding share of token slots: TransferKit's plan, and every pair padded to 128. */
+  tkPadding: number;
+  naivePadding: number;
+  /** Mean token slots per TransferKit batch (the GEMM row count used for the ceiling). */
+  meanBatchTokens: number;
+  batches: number;
+  distinctShapes: number;
+}
+
+export interface BenchResults {
+  int8Note?: string;
+  parts: {
+    padding?: Stamp & TokenStats & { file: string };
+    rounds?: Stamp & { file: string; every: number; pairs: number; realTokens: number; tkPadding: number; runs: EngineRun[]; ceilings: { round: number; gemm: GemmMeasurement[] }[] };
+    full?: Stamp & { file: string; every: number; pairs: number; realTokens: number; tkPadding: number; runs: EngineRun[]; ceilings: { after: string; gemm: GemmMeasurement[] }[] };
+    load?: Stamp & { loads: { engine: string; command: string; coldSeconds: number; warmSeconds: number }[] };
+    int8?: Stamp & { agreements: { engine: string; command: string; file: string; rows: number; meanCosine: number; minCosine: number; agreement: number }[] };
+    heads?: Stamp & { command: string; rows: number; dim: number; batchSize: number; tfBackend: string; roundSeconds: number; heads: { head: string; examplesPerSecond: number; autodiffExamplesPerSecond: number; rounds: number }[] };
+    rss?: Stamp & { layers: number; intermediate: number; runs: { pairs: number; command: string; wallSeconds: number; peakRssBytes: number | null }[] };
+  };
+}
