@@ -2,21 +2,20 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultFinetuneConfig, runFinetune } from '../../src/index.ts';
 import { scratchRun } from '../helpers/tiny-model.ts';
-import { titleUnless } from '../helpers/shared.ts';
 
 /**
  * Issue 13's "Learning": on the bundled set, training the bundled tiny BERT's layers beats the frozen
  * head by at least 20 accuracy points. The frozen head is the --compare-frozen baseline of the same run
- * (same head, settings and seed on the frozen backbone's features). Each run trains 8 epochs over the
- * 3,000 pairs with the layers in TF.js (minutes of CPU), so the test runs only with
- * TRANSFERKIT_SLOW_TESTS=1 and npm test stays fast.
+ * (same head, settings and seed on the frozen backbone's features). The recipe is npm start's (7 epochs,
+ * all layers and the embeddings at the head's learning rate); on the ort training engine (the auto
+ * choice) it takes about 30 s. With --train-engine tfjs the same run takes minutes of CPU.
+ * `--unfreeze-top 2` does not reach the margin with this recipe yet (+15.7 points measured): not asserted.
  */
-const slow = process.env.TRANSFERKIT_SLOW_TESTS === '1';
-const recipe = { pooling: 'mean' as const, head: 'mlp' as const, epochs: 8, backboneLrRatio: 1, compareFrozen: true, tfBackend: 'wasm' };
+const recipe = { pooling: 'mean' as const, head: 'mlp' as const, epochs: 7, backboneLrRatio: 1, compareFrozen: true };
 
-describe(titleUnless(slow, 'training the layers learns (bundled tiny BERT, bundled NLI set)', 'TRANSFERKIT_SLOW_TESTS=1 (minutes of CPU)'), () => {
+describe('training the layers learns (bundled tiny BERT, bundled NLI set)', () => {
   const run = scratchRun('transferkit-unfreeze-learning-');
-  it.skipIf(!slow).each([
+  it.each([
     { unfreezeTop: 'all' as const, lr: 5e-3 },
   ])('--unfreeze-top $unfreezeTop --lr $lr beats the frozen head by 20 points', async ({ unfreezeTop, lr }) => {
     const outcome = await runFinetune({ ...defaultFinetuneConfig(), ...recipe, model: run.model, unfreezeTop, lr, outputDir: join(run.dir, String(unfreezeTop)) }, { emit: () => {} });
@@ -24,5 +23,5 @@ describe(titleUnless(slow, 'training the layers learns (bundled tiny BERT, bundl
     const trained = outcome.eval.validation!.accuracy;
     expect(frozen).toBeGreaterThan(0.4); // the baseline itself learned (chance is 1/3)
     expect(trained - frozen).toBeGreaterThanOrEqual(0.2);
-  }, 30 * 60_000);
+  }, 300_000);
 });
