@@ -35,5 +35,7 @@ export interface TrainingEngine {
   pooled?(batch: PreparedBatch): Promise<Float32Array>;
   /** Leaves the TF.js variables and optimizer holding the trained values (before a save, an evaluation, the end). */
   flush(): Promise<void>;
+  /** How many step graphs it has built so far (ort: one session per shape bucket); a step that built one is not timed for the estimate. */
+  graphsBuilt?(): number;
   dispose(): Promise<void>;
 }

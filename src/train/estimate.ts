@@ -29,11 +29,14 @@ export class StepTimer {
   private readonly times: number[] = [];
   private seen = 0;
 
-  /** Records one step; true once enough steps are timed (or `last` says no more steps will come). */
-  record(seconds: number, last: boolean): boolean {
+  /**
+   * Records one step; true once enough steps are timed (or `last` says no more steps will come).
+   * `builtGraph`: the step built a session for a new shape (the ort engine), so it is a warm-up too.
+   */
+  record(seconds: number, last: boolean, builtGraph = false): boolean {
     this.seen++;
-    // The warm-up step counts only when it is all there is.
-    if (this.seen > 1 || last) this.times.push(seconds);
+    // Warm-up steps count only when nothing else will be timed.
+    if ((this.seen > 1 && !builtGraph) || (last && this.times.length === 0)) this.times.push(seconds);
     return this.times.length >= TIMED_STEPS || (last && this.times.length > 0);
   }
 

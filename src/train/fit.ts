@@ -229,6 +229,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
         let loss: number;
         let correct: number;
         const stepStartedAt = performance.now();
+        const graphsBefore = engine?.graphsBuilt?.() ?? 0;
         if (trainsEncoder) {
           const indices = order.subarray(start, end);
           const labels = Int32Array.from(indices, (i) => train.labels[i]!);
@@ -256,7 +257,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
         }
         state.globalStep++;
         state.stepInEpoch++;
-        if (trainsEncoder && !estimate && stepTimer.record((performance.now() - stepStartedAt) / 1000, state.stepInEpoch === stepsPerEpoch)) {
+        if (trainsEncoder && !estimate && stepTimer.record((performance.now() - stepStartedAt) / 1000, state.stepInEpoch === stepsPerEpoch, (engine?.graphsBuilt?.() ?? 0) > graphsBefore)) {
           const split = encoder.split;
           estimate = estimateEpoch({ timer: stepTimer, stepsPerEpoch, layers: split.describeTrained(), engine: engine?.name.startsWith('ort') ? engine.name : backend, trainedLayers: split.trainedLayers, engines: TF_BACKENDS });
           emit({ type: 'estimate', epoch: epoch + 1, ...estimate });

@@ -25,6 +25,22 @@ describe('epoch estimate for backbone-layer training', () => {
     expect(one.median()).toBe(5);
   });
 
+  it('does not time steps that built a session for a new shape (the ort engine builds one per shape bucket)', () => {
+    const timer = new StepTimer();
+    timer.record(9, false, true); // warm-up
+    expect(timer.record(0.5, false, true)).toBe(false); // a new bucket's session build: not a typical step
+    expect(timer.record(0.03, false)).toBe(false);
+    expect(timer.record(0.6, false, true)).toBe(false);
+    expect(timer.record(0.02, false)).toBe(false);
+    expect(timer.record(0.04, false)).toBe(true);
+    expect(timer.median()).toBe(0.03);
+    // Only building steps, then the last one: it is all there is.
+    const only = new StepTimer();
+    only.record(9, false, true);
+    expect(only.record(0.5, true, true)).toBe(true);
+    expect(only.median()).toBe(0.5);
+  });
+
   it('a short epoch gets no suggestion', () => {
     const estimate = estimateEpoch({ timer: timed(1, 0.5, 0.5, 0.5), stepsPerEpoch: 100, layers: 'layers 3-4', engine: 'wasm', trainedLayers: 2, engines: TF_BACKENDS });
     expect(estimate).toMatchObject({ secondsPerStep: 0.5, secondsPerEpoch: 50, timedSteps: 3, suggestion: null });

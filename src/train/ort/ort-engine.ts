@@ -103,6 +103,10 @@ export class OrtEngine implements TrainingEngine {
     return (await this.compute('forward', batch, { labels: new Int32Array(batch.rows), classWeights: null })).pooled;
   }
 
+  graphsBuilt(): number {
+    return this.sessions.built;
+  }
+
   async flush(): Promise<void> {
     if (!this.attached) return;
     const { params, optimizer, arrays } = this.attached;

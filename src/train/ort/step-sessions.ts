@@ -31,6 +31,8 @@ export type GraphShape = Omit<TrainingGraphSpec, 'batch' | 'seq' | 'dropout'>;
 
 export class StepSessions {
   private readonly cache = new Map<string, Promise<StepSession>>();
+  /** Sessions built so far: a step that built one is a warm-up, not a typical step (the epoch estimate skips it). */
+  built = 0;
 
   constructor(
     private readonly shape: GraphShape,
@@ -50,6 +52,7 @@ export class StepSessions {
     let pending = this.cache.get(key);
     if (!pending) {
       pending = this.create(kind, rows, seq);
+      this.built++;
       this.cache.set(key, pending);
       // A failed build is not cached: the error reaches the caller, a later call tries again.
       pending.catch(() => this.cache.delete(key));
