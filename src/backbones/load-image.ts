@@ -2,15 +2,13 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImageInput, RawImageLike } from '../core/index.ts';
-import { inputError, usageError } from '../errors.ts';
-import { resolveDevice } from './device.ts';
-import { checkOfflineCache, configureTransformers, hubCacheFolder, resolveModelSource, transformersRevision } from './hub.ts';
-import { pinHubCommit } from './hub-commit.ts';
+import { inputError } from '../errors.ts';
+import { checkOfflineCache, configureTransformers, hubCacheFolder, transformersRevision } from './hub.ts';
 import { hubIdentity } from './hub-identity.ts';
 import { sha256Hex } from './identity.ts';
 import { ImageBackbone, imageDecodeError } from './image.ts';
 import { IMAGE_MODEL_TYPES, imageFamily, imageFeatureDim } from './image-families.ts';
-import { DTYPE_SUFFIX, guard, localIdentityHash, type LoadTextBackboneOptions } from './load.ts';
+import { guard, localIdentityHash, resolveBackboneSource, type LoadTextBackboneOptions } from './load.ts';
 
 export type LoadImageBackboneOptions = Omit<LoadTextBackboneOptions, 'attentions'>;
 
@@ -23,17 +21,7 @@ const PREPROCESSOR_FILE = 'preprocessor_config.json';
  * by hand.
  */
 export async function loadImageBackbone(model: string, options: LoadImageBackboneOptions = {}): Promise<ImageBackbone> {
-  const requestedSource = resolveModelSource(model, options);
-  const dtype = options.dtype ?? 'fp32';
-  const modelFile = `onnx/model${DTYPE_SUFFIX[dtype]}.onnx`;
-  const { device, note } = await resolveDevice(options.device ?? 'auto');
-  if (requestedSource.kind === 'local' && options.revision !== undefined) {
-    throw usageError(`applies only to hub models; ${requestedSource.dir} is a local folder`, '--revision');
-  }
-  // Transformers.js takes seconds to import on a busy machine: import it before the commit lookup, so the
-  // downloads follow that request at once instead of reusing a connection the hub may have closed meanwhile.
-  await configureTransformers(requestedSource);
-  const source = requestedSource.kind === 'hub' ? await pinHubCommit(model, requestedSource) : requestedSource;
+  const { source, dtype, modelFile, device, note } = await resolveBackboneSource(model, options);
   if (source.kind === 'local') {
     const missing = [modelFile, 'config.json', PREPROCESSOR_FILE].find((file) => !existsSync(join(source.dir, file)));
     if (missing !== undefined) {

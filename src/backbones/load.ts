@@ -33,20 +33,17 @@ export interface LoadTextBackboneOptions {
 export const DTYPE_SUFFIX: Record<ModelDtype, string> = { fp32: '', fp16: '_fp16', q8: '_quantized', int8: '_int8', uint8: '_uint8', q4: '_q4' };
 
 /**
- * Loads a BERT-family encoder by hub id (`bert-base-cased`, `owner/name`) or local folder (Hugging Face
- * layout with onnx/model.onnx). The device is resolved first, so a missing accelerator fails with a
- * diagnosis instead of inside ONNX Runtime.
+ * What every backbone loader does first, text or image: the model source, the dtype's ONNX file, the
+ * device (resolved first, so a missing accelerator fails with a diagnosis), and a hub model pinned to
+ * the commit its branch resolves to.
  */
-export async function loadTextBackbone(given: string, options: LoadTextBackboneOptions = {}): Promise<TextBackbone> {
-  // `bundled:tiny-bert` is generated once into the cache, then loaded like any local folder.
-  const model = given === BUNDLED_MODEL ? await ensureTinyBert() : given;
+export async function resolveBackboneSource(model: string, options: Omit<LoadTextBackboneOptions, 'attentions'>) {
   const requestedSource = resolveModelSource(model, options);
   const dtype = options.dtype ?? 'fp32';
   const suffix = DTYPE_SUFFIX[dtype];
   if (suffix === undefined) throw inputError(`unknown dtype '${dtype}'; valid: ${Object.keys(DTYPE_SUFFIX).join(', ')}`, { flag: '--dtype' });
   const modelFile = `onnx/model${suffix}.onnx`;
   const { device, note } = await resolveDevice(options.device ?? 'auto');
-
   if (requestedSource.kind === 'local' && options.revision !== undefined) {
     throw usageError(`applies only to hub models; ${requestedSource.dir} is a local folder`, '--revision');
   }
@@ -54,6 +51,18 @@ export async function loadTextBackbone(given: string, options: LoadTextBackboneO
   // downloads follow that request at once instead of reusing a connection the hub may have closed meanwhile.
   await configureTransformers(requestedSource);
   const source = requestedSource.kind === 'hub' ? await pinHubCommit(model, requestedSource) : requestedSource;
+  return { requestedSource, source, dtype, suffix, modelFile, device, note };
+}
+
+/**
+ * Loads a BERT-family encoder by hub id (`bert-base-cased`, `owner/name`) or local folder (Hugging Face
+ * layout with onnx/model.onnx). The device is resolved first, so a missing accelerator fails with a
+ * diagnosis instead of inside ONNX Runtime.
+ */
+export async function loadTextBackbone(given: string, options: LoadTextBackboneOptions = {}): Promise<TextBackbone> {
+  // `bundled:tiny-bert` is generated once into the cache, then loaded like any local folder.
+  const model = given === BUNDLED_MODEL ? await ensureTinyBert() : given;
+  const { requestedSource, source, dtype, suffix, modelFile, device, note } = await resolveBackboneSource(model, options);
   if (source.kind === 'local') {
     // Checked here because Transformers.js fails on a missing config or tokenizer with a bare TypeError.
     const missing = [modelFile, 'config.json', 'tokenizer.json'].find((file) => !existsSync(join(source.dir, file)));
