@@ -19,6 +19,7 @@ const median = (xs: number[]) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 const load = (s: Stamp) => s.loadavg.map((x) => x.toFixed(1)).join(' / ');
+const priority = (s: Stamp) => (s.autogroupNice === undefined ? 'not recorded' : String(s.autogroupNice));
 
 function version(pkg: string): string {
   const file = join(ROOT, 'node_modules', pkg, 'package.json');
@@ -56,9 +57,9 @@ export async function writeReport(path: string, results: BenchResults, run: { qu
   out(`- CPU: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} logical cores; SIMD: ${cpuFlags()}; memory ${f(totalmem() / 2 ** 30, 0)} GiB`);
   out(`- Node ${process.version}; onnxruntime-node ${version('onnxruntime-node')}; @huggingface/transformers ${version('@huggingface/transformers')}; @tensorflow/tfjs ${version('@tensorflow/tfjs')}`);
   out('- **Shared machine.** Other work ran at the same time; the load averages (1 / 5 / 15 min, 2 cores) when each part finished:', '');
-  out('| part | finished (UTC) | load averages | command |', '|---|---|---|---|');
-  for (const [name, part] of Object.entries(p)) if (part) out(`| ${name} | ${part.at.slice(0, 19).replace('T', ' ')} | ${load(part)} | \`${part.invocation ?? 'not recorded'}\` |`);
-  out('', 'Single runs vary up to 2× on this machine: compare engines within a round (same minutes), and read the spread.', '');
+  out('| part | finished (UTC) | load averages | autogroup nice | command |', '|---|---|---|---|---|');
+  for (const [name, part] of Object.entries(p)) if (part) out(`| ${name} | ${part.at.slice(0, 19).replace('T', ' ')} | ${load(part)} | ${priority(part)} | \`${part.invocation ?? 'not recorded'}\` |`);
+  out('', 'Single runs vary up to 2× on this machine: compare engines within a round (same minutes), and read the spread. "autogroup nice" is the bench\'s CPU priority: −20 means it was raised above the other work (`echo -20 > /proc/PID/autogroup` for the bench\'s session; Linux groups CPU time by session, so plain `nice` does not help), every engine alike.', '');
 
   if (p.padding) {
     out('## Padding (full dev_matched)', '');

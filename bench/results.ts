@@ -1,4 +1,5 @@
 /** The shape of bench/run.ts' results file (one entry per part, each stamped with when it ran). */
+import { readFileSync } from 'node:fs';
 import type { GemmMeasurement } from './gemm-ceiling.ts';
 
 export const ALL_PARTS = ['padding', 'rounds', 'full', 'load', 'int8', 'heads', 'rss'] as const;
@@ -11,6 +12,13 @@ export interface Stamp {
   loadavg: number[];
   /** The `npm run bench` command line that measured the part. */
   invocation?: string;
+  /**
+   * The bench's CPU priority as Linux schedules it: the nice value of its session's autogroup
+   * (/proc/self/autogroup). With autogroups on, plain `nice` only ranks processes within one session,
+   * so on a shared machine the bench is raised with `echo -20 > /proc/PID/autogroup`; recorded so the
+   * report says which figures ran that way. Absent: not recorded (older results) or not Linux.
+   */
+  autogroupNice?: number;
 }
 
 export interface EngineRun extends Stamp {
@@ -49,4 +57,14 @@ export interface BenchResults {
     heads?: Stamp & { command: string; rows: number; dim: number; batchSize: number; tfBackend: string; roundSeconds: number; heads: { head: string; examplesPerSecond: number; autodiffExamplesPerSecond: number; rounds: number }[] };
     rss?: Stamp & { layers: number; intermediate: number; runs: { pairs: number; command: string; wallSeconds: number; peakRssBytes: number | null }[] };
   };
+}
+
+/** This process's autogroup nice (see Stamp.autogroupNice); undefined where /proc/self/autogroup is absent. */
+export function autogroupNice(): number | undefined {
+  try {
+    const match = /nice\s+(-?\d+)/.exec(readFileSync('/proc/self/autogroup', 'utf8'));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
 }

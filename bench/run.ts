@@ -19,7 +19,7 @@ import { transferKitCacheDir } from '../src/backbones/identity.ts';
 import { runNode, type ChildRun } from './child.ts';
 import { ensureBenchModel, ensureInt8BenchModels, sharedBenchFiles, type Int8Engine } from './bert-base-model.ts';
 import type { GemmMeasurement } from './gemm-ceiling.ts';
-import { ALL_PARTS, type BenchResults, type EngineRun, type Part } from './results.ts';
+import { ALL_PARTS, autogroupNice, type BenchResults, type EngineRun, type Part } from './results.ts';
 import { tokenStatistics, writeSubset, writeRepeated } from './datasets.ts';
 import { writeReport } from './report.ts';
 
@@ -64,7 +64,7 @@ const results: BenchResults = { parts: {} };
 if (values.fresh) await rm(resultsFile, { force: true });
 results.int8Note = int8.note;
 const invocation = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
-const stamp = () => ({ at: new Date().toISOString(), loadavg: loadavg(), invocation });
+const stamp = () => ({ at: new Date().toISOString(), loadavg: loadavg(), invocation, autogroupNice: autogroupNice() });
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 type TkEngine = 'fp32' | Int8Engine;
