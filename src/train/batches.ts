@@ -1,8 +1,15 @@
 import type { FeatureMatrix } from '../core/index.ts';
 
+export interface Batch {
+  x: Float32Array;
+  y: Int32Array;
+  rows: number;
+}
+
 /**
- * Copies the rows of one batch (by index, in order) into a fresh Float32Array. A fresh array per batch
- * because TF.js backends may keep a reference to the array they were given rather than copying it.
+ * Copies the rows of one batch (by index, in order) into `into` (sized for end - start rows), else into
+ * fresh arrays. Fresh arrays for TF.js, whose backends may keep a reference to the array they were given
+ * rather than copying it; ONNX Runtime reads its inputs during the run, so its engine reuses one buffer.
  */
 export function gatherBatch(
   features: FeatureMatrix,
@@ -10,11 +17,13 @@ export function gatherBatch(
   order: Int32Array,
   start: number,
   end: number,
-): { x: Float32Array; y: Int32Array; rows: number } {
+  into?: Batch,
+): Batch {
   const rows = end - start;
   const { dim, data } = features;
-  const x = new Float32Array(rows * dim);
-  const y = new Int32Array(rows);
+  if (into && into.rows !== rows) throw new Error(`batch buffer holds ${into.rows} rows, not ${rows}`);
+  const x = into?.x ?? new Float32Array(rows * dim);
+  const y = into?.y ?? new Int32Array(rows);
   for (let i = 0; i < rows; i++) {
     const row = order[start + i];
     x.set(data.subarray(row * dim, (row + 1) * dim), i * dim);

@@ -6,7 +6,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { PreparedBatch } from '../backbones/split/split-encoder.ts';
-import type { Rng } from '../core/index.ts';
+import type { FeatureMatrix, Rng } from '../core/index.ts';
 
 export const TRAIN_ENGINES = ['auto', 'ort', 'tfjs'] as const;
 export type TrainEngineChoice = (typeof TRAIN_ENGINES)[number];
@@ -37,5 +37,20 @@ export interface TrainingEngine {
   flush(): Promise<void>;
   /** How many step graphs it has built so far (ort: one session per shape bucket); a step that built one is not timed for the estimate. */
   graphsBuilt?(): number;
+  dispose(): Promise<void>;
+}
+
+/**
+ * Who computes the steps that train the head alone (frozen backbone, or the epochs before
+ * --unfreeze-at-epoch) from rows of the feature matrix: ONNX Runtime's head step graph (ort/head-engine.ts)
+ * or TF.js (head-steps.ts). Like TrainingEngine it may hold the weights until flushed.
+ */
+export interface HeadStepEngine {
+  /** 'ort cpu', 'tfjs wasm'. */
+  readonly name: string;
+  /** One optimizer step on rows order[start..end) of `train`. */
+  step(train: { features: FeatureMatrix; labels: Int32Array }, order: Int32Array, start: number, end: number, dropoutRng: Rng, options: EngineStepOptions): Promise<StepResult>;
+  /** Leaves the TF.js variables and optimizer holding the trained values. */
+  flush(): Promise<void>;
   dispose(): Promise<void>;
 }

@@ -4,7 +4,7 @@ import { Rng, type FeatureMatrix, type Pooling } from '../core/index.ts';
 import { initTf, TF_BACKENDS } from '../heads/backend.ts';
 import { validateHeadConfig, type HeadConfig, type HeadSpec } from '../heads/config.ts';
 import { Head } from '../heads/head.ts';
-import { balancedClassWeights, gatherBatch } from './batches.ts';
+import { balancedClassWeights } from './batches.ts';
 import { BACKBONE_OPTIMIZER_PREFIX, type CheckpointSlot, type CheckpointStore } from './checkpoints.ts';
 import { defaultTrainConfig, resolveCheckpointMonitor, validateTrainConfig, type TrainConfig } from './config.ts';
 import { initialMonitorState, observe } from './early-stopping.ts';
@@ -15,12 +15,12 @@ import { defaultMode, readMonitor } from './metrics.ts';
 import { Optimizer } from './optimizers.ts';
 import { lrMultiplier, warmupStepsFor } from './schedule.ts';
 import { trainDataFingerprint, type TrainerState } from './state.ts';
-import { autodiffGradients, headGradients, trainStep } from './step.ts';
 import type { LowerInputs, SplitEncoder } from '../backbones/split/split-encoder.ts';
 import type { NamedVariable } from '../heads/head.ts';
 import { checkResumeBackend, checkResumeTraining } from './resume-check.ts';
-import type { TrainEngineChoice, TrainingEngine } from './engine.ts';
+import type { EngineStepOptions, HeadStepEngine, TrainEngineChoice, TrainingEngine } from './engine.ts';
 import { chooseTrainingEngine } from './engine-choice.ts';
+import { chooseHeadStepEngine, type HeadGradientsBy } from './head-steps.ts';
 
 export interface LabelledFeatures {
   features: FeatureMatrix;
@@ -53,10 +53,15 @@ export interface FitOptions {
    */
   encoder?: EncoderTraining;
   /**
-   * How head-only steps get their gradients: the head's hand-written backward pass (default, measured
-   * faster: train/step.ts headGradients) or TF.js autodiff (for comparison: npm run bench:head).
+   * What computes the steps that train the head alone (default 'auto': ONNX Runtime's head step graph,
+   * measured fastest: train/ort/head-engine.ts; 'tfjs': the TF.js reference).
    */
-  headGradients?: 'hand-written' | 'autodiff';
+  headEngine?: TrainEngineChoice;
+  /**
+   * How TF.js head-only steps (headEngine 'tfjs') get their gradients: the head's hand-written backward
+   * pass (default, measured faster: train/step.ts headGradients) or TF.js autodiff (the reference).
+   */
+  headGradients?: HeadGradientsBy;
 }
 
 export interface EncoderTraining {
@@ -74,11 +79,19 @@ export interface FitResult extends RunResults {
   tfBackend: string;
   /** The engine that trained the backbone layers ('ort cpu', 'tfjs wasm'); absent when none trained. */
   trainEngine?: string;
+  /** The engine of the head-only steps ('ort cpu', 'tfjs wasm'); absent when none ran in this process. */
+  headEngine?: string;
 }
 
 /**
+ * How often the step loop yields to the event loop (keys, signals, the UI's timers). Not every step: a
+ * head-only step takes ~0.1 ms, and a setImmediate round trip ~10 µs of CPU.
+ */
+const YIELD_EVERY_MS = 10;
+
+/**
  * Trains a head on feature matrices with Lightning / HF Trainer semantics. Emits events and never
- * prints; polls `control` between steps; yields to the event loop every step.
+ * prints; polls `control` between steps; yields to the event loop at least every YIELD_EVERY_MS.
  */
 export async function fit(options: FitOptions): Promise<FitResult> {
   const { train, validation, labelNames, config } = options;
@@ -111,7 +124,6 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     ? encoder.split.top.variables().map((v) => ({ ...v, name: `${BACKBONE_OPTIMIZER_PREFIX}${v.name}`, lrScale: config.backboneLrRatio ?? 0.1 }))
     : [];
   const unfreezeAt = config.unfreezeAtEpoch ?? 0;
-  const headGradientsBy = options.headGradients ?? 'hand-written';
   if (options.resume) {
     const restored = await restore(options, spec, config, encoderVariables, backend, emit);
     ({ head, optimizer, state } = restored);
@@ -138,11 +150,21 @@ export async function fit(options: FitOptions): Promise<FitResult> {
 
   const classWeightValues = config.classWeights === 'balanced' ? balancedClassWeights(train.labels, labelNames.length) : config.classWeights;
   const classWeights = classWeightValues ? tf.tensor1d(classWeightValues) : null;
+  const classWeightArray = classWeightValues ? Float32Array.from(classWeightValues) : null;
   // Chosen at the first step that trains the layers; it holds their weights until flushed.
   let engine: TrainingEngine | null = null;
+  // Chosen at the first head-only step; it may hold the head's weights until flushed, and hands them to
+  // the layers' engine (flushed, then dropped) when the layers start training.
+  let headSteps: HeadStepEngine | null = null;
+  let headEngineName: string | undefined;
+  const flushEngines = async () => {
+    await headSteps?.flush();
+    await engine?.flush();
+  };
   const startedAt = performance.now();
   const secondsSoFar = () => state.elapsedSeconds + (performance.now() - startedAt) / 1000;
   let examplesThisProcess = 0;
+  let lastYield = performance.now();
   const stepTimer = new StepTimer();
   let estimate: EpochEstimate | undefined;
   let interrupted = false;
@@ -151,7 +173,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
 
   const save = async (slot: CheckpointSlot, reason: 'best' | 'last' | 'manual' | 'interrupt', withResume: boolean) => {
     if (!options.checkpoints) return undefined;
-    await engine?.flush();
+    await flushEngines();
     const path = await options.checkpoints.save(slot, {
       head,
       labelNames,
@@ -169,7 +191,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   // Once the backbone layers have trained, the validation features are recomputed through them.
   const encoderTouched = () => encoder !== undefined && state.globalStep > stepsPerEpoch * unfreezeAt;
   const evaluateAll = async () => {
-    await engine?.flush();
+    await flushEngines();
     const out: Record<string, Metrics> = {};
     for (const name of validationNames) {
       const pool = engine?.pooled?.bind(engine);
@@ -224,13 +246,18 @@ export async function fit(options: FitOptions): Promise<FitResult> {
         const end = Math.min(train.features.rows, start + config.batchSize);
         const lr = config.learningRate * lrMultiplier(config.schedule, state.globalStep, warmup, totalSteps);
         const dropoutRng = rng.derive('dropout', state.globalStep);
-        const stepOptions = { lr, maxGradNorm: config.maxGradNorm, classWeights };
+        const stepOptions: EngineStepOptions = { lr, maxGradNorm: config.maxGradNorm, classWeights: classWeightArray, classWeightsTensor: classWeights };
         let batch: { rows: number };
         let loss: number;
         let correct: number;
         const stepStartedAt = performance.now();
         const graphsBefore = engine?.graphsBuilt?.() ?? 0;
         if (trainsEncoder) {
+          if (headSteps) {
+            await headSteps.flush();
+            await headSteps.dispose();
+            headSteps = null;
+          }
           const indices = order.subarray(start, end);
           const labels = Int32Array.from(indices, (i) => train.labels[i]!);
           batch = { rows: labels.length };
@@ -247,13 +274,14 @@ export async function fit(options: FitOptions): Promise<FitResult> {
             emit,
           });
           const prepared = await encoder.split.prepare(encoder.train, indices, engine.lengthGroups);
-          ({ loss, correct } = await engine.step(prepared, labels, dropoutRng, { ...stepOptions, classWeights: classWeightValues ? Float32Array.from(classWeightValues) : null, classWeightsTensor: classWeights }));
+          ({ loss, correct } = await engine.step(prepared, labels, dropoutRng, stepOptions));
         } else {
-          const rows = gatherBatch(train.features, train.labels, order, start, end);
-          batch = rows;
-          const x = () => tf.tensor2d(rows.x, [rows.rows, spec.inputDim]);
-          const gradients = headGradientsBy === 'autodiff' ? autodiffGradients(head.variables(), () => head.forward(x(), dropoutRng)) : headGradients(head, x, dropoutRng);
-          ({ loss, correct } = await trainStep(optimizer, rows.y, gradients, stepOptions));
+          if (!headSteps) {
+            headSteps = await chooseHeadStepEngine({ choice: options.headEngine ?? 'auto', gradientsBy: options.headGradients ?? 'hand-written', head, spec, optimizer, tfBackend: backend, batchSize: config.batchSize, emit });
+            headEngineName = headSteps.name;
+          }
+          batch = { rows: end - start };
+          ({ loss, correct } = await headSteps.step(train, order, start, end, dropoutRng, stepOptions));
         }
         state.globalStep++;
         state.stepInEpoch++;
@@ -272,7 +300,10 @@ export async function fit(options: FitOptions): Promise<FitResult> {
         if (config.saveEverySteps > 0 && config.saveLast && state.globalStep % config.saveEverySteps === 0 && state.stepInEpoch < stepsPerEpoch) {
           lastCheckpoint = (await save('last', 'last', true)) ?? lastCheckpoint;
         }
-        await new Promise(setImmediate);
+        if (performance.now() - lastYield >= YIELD_EVERY_MS) {
+          await new Promise(setImmediate);
+          lastYield = performance.now();
+        }
       }
       if (interrupted) break;
 
@@ -294,13 +325,14 @@ export async function fit(options: FitOptions): Promise<FitResult> {
         emit({ type: 'early-stop', epoch: epoch + 1, monitor: config.earlyStopping.monitor, best: state.earlyStopping.best ?? NaN });
       }
     }
-    await engine?.flush();
+    await flushEngines();
   } catch (error) {
     if (head !== options.initialHead) head.dispose();
     throw error;
   } finally {
     classWeights?.dispose();
     optimizer.dispose();
+    await headSteps?.dispose();
     await engine?.dispose();
   }
 
@@ -322,7 +354,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     ...(estimate ? { estimate } : {}),
   };
   emit({ type: 'run-end', results });
-  return { ...results, head, tfBackend: backend, ...(engine ? { trainEngine: engine.name } : {}) };
+  return { ...results, head, tfBackend: backend, ...(engine ? { trainEngine: engine.name } : {}), ...(headEngineName ? { headEngine: headEngineName } : {}) };
 }
 
 function checkInputs({ train, validation, labelNames }: FitOptions): void {

@@ -5,18 +5,17 @@
  * flush() writes them back into the TF.js variables and optimizer, which checkpoints, evaluation and
  * export read, so everything but the step is the TF.js engine's code.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { Tensor } from 'onnxruntime-node';
 import type { PreparedBatch, SplitEncoder } from '../../backbones/split/split-encoder.ts';
 import type { ResolvedDevice } from '../../backbones/device.ts';
 import type { Pooling, Rng } from '../../core/index.ts';
 import { layerShapes, type HeadSpec } from '../../heads/config.ts';
 import { dropoutMaskValues, type NamedVariable } from '../../heads/head.ts';
-import { ArrayOptimizer } from '../array-optimizer.ts';
+import { AttachedParams } from './attached-params.ts';
 import type { Optimizer } from '../optimizers.ts';
 import type { EngineStepOptions, StepResult, TrainingEngine } from '../engine.ts';
 import { loadOrt, padToSequence, StepSessions, type Differentiate, type StepKind } from './step-sessions.ts';
-import { STEP } from './training-graph.ts';
+import { buildTrainingGraph, STEP } from './training-graph.ts';
 
 /** A batch's labels and dropout masks, rows in batch order. */
 export interface StepInputs {
@@ -46,7 +45,7 @@ export class OrtEngine implements TrainingEngine {
   private readonly dim: number;
   private readonly padId: number;
   private readonly weights = new Map<string, { data: Float32Array; dims: number[] }>();
-  private attached: { params: NamedVariable[]; optimizer: Optimizer; arrays: ArrayOptimizer } | null = null;
+  private attached: AttachedParams | null = null;
 
   constructor(
     split: SplitEncoder,
@@ -59,7 +58,8 @@ export class OrtEngine implements TrainingEngine {
     const weightDims = new Map(split.top.variables().map(({ name, variable }) => [name, variable.shape.slice()]));
     const position = names.embeddings ? weightDims.get(names.embeddings.position)![0] : Infinity;
     if (pooling !== 'cls' && pooling !== 'mean') throw new Error(`the ort engine pools by cls or mean, not '${pooling}'`);
-    this.sessions = new StepSessions({ names, hidden: shape.hidden, heads: shape.heads, layerNormEps: shape.layerNormEps, weightDims, head, pooling }, device, differentiate, position);
+    const graphShape = { names, hidden: shape.hidden, heads: shape.heads, layerNormEps: shape.layerNormEps, weightDims, head, pooling };
+    this.sessions = new StepSessions((kind, rows, seq) => buildTrainingGraph({ ...graphShape, batch: rows, seq, dropout: kind === 'train' }), device, differentiate, position);
     this.dim = shape.hidden;
     this.padId = split.base.tokenizer.padId;
     this.name = `ort ${device}`;
@@ -78,7 +78,7 @@ export class OrtEngine implements TrainingEngine {
   async step(batch: PreparedBatch, labels: Int32Array, dropoutRng: Rng, options: EngineStepOptions): Promise<StepResult> {
     if (!this.attached) throw new Error('the ort engine trains after attach()');
     const out = await this.compute('train', batch, { labels, classWeights: options.classWeights, dropout: this.dropoutMasks(batch.rows, dropoutRng) });
-    this.attached.arrays.apply(out.grads, options.lr, options.maxGradNorm);
+    this.attached.apply(out.grads, options.lr, options.maxGradNorm);
     return { loss: out.loss, correct: countCorrect(out.logits, labels, this.head.numClasses) };
   }
 
@@ -87,15 +87,8 @@ export class OrtEngine implements TrainingEngine {
    * are the ones that train, until flush() hands them back.
    */
   async attach(params: NamedVariable[], optimizer: Optimizer): Promise<void> {
-    const arrays = [];
-    for (const { name, variable, decay, lrScale } of params) {
-      const data = Float32Array.from((await variable.data()) as Float32Array);
-      this.weights.set(name, { data, dims: variable.shape.slice() });
-      arrays.push({ name, data, shape: variable.shape.slice(), decay, ...(lrScale === undefined ? {} : { lrScale }) });
-    }
-    const optimizerArrays = new ArrayOptimizer(optimizer.config, arrays);
-    optimizerArrays.importState(await optimizer.exportState());
-    this.attached = { params, optimizer, arrays: optimizerArrays };
+    this.attached = await AttachedParams.attach(params, optimizer);
+    this.setWeights([...this.attached.weights].map(([name, { data, dims }]) => ({ name, data, dims })));
   }
 
   /** Evaluation's features: the step graph's forward session (no gradients, no dropout). */
@@ -108,10 +101,7 @@ export class OrtEngine implements TrainingEngine {
   }
 
   async flush(): Promise<void> {
-    if (!this.attached) return;
-    const { params, optimizer, arrays } = this.attached;
-    for (const { name, variable } of params) tf.tidy(() => variable.assign(tf.tensor(this.weights.get(name)!.data, variable.shape)));
-    optimizer.importState(await arrays.exportState());
+    await this.attached?.flush();
   }
 
   /**
@@ -163,11 +153,16 @@ export class OrtEngine implements TrainingEngine {
 
   /** The masks Head.forward would draw for this batch from this generator, in its order. */
   dropoutMasks(rows: number, rng: Rng): Map<string, Float32Array> {
-    const masks = new Map<string, Float32Array>();
-    if (this.head.type !== 'mlp' || this.head.dropout <= 0) return masks;
-    for (const { name, outputs } of layerShapes(this.head).slice(0, -1)) masks.set(name, dropoutMaskValues(rows, outputs, this.head.dropout, rng));
-    return masks;
+    return headDropoutMasks(this.head, rows, rng);
   }
+}
+
+/** The inverted-dropout masks Head.forward draws for a batch of `rows` from `rng`, by layer name, in its order. */
+export function headDropoutMasks(head: HeadSpec, rows: number, rng: Rng): Map<string, Float32Array> {
+  const masks = new Map<string, Float32Array>();
+  if (head.type !== 'mlp' || head.dropout <= 0) return masks;
+  for (const { name, outputs } of layerShapes(head).slice(0, -1)) masks.set(name, dropoutMaskValues(rows, outputs, head.dropout, rng));
+  return masks;
 }
 
 /**

@@ -9,7 +9,7 @@ import type { InferenceSession } from 'onnxruntime-node';
 import type { PreparedGroup } from '../../backbones/split/split-encoder.ts';
 import type { ResolvedDevice } from '../../backbones/device.ts';
 import { encodeModel, type GraphProto, type ModelProto } from '../../backbones/onnx/model.ts';
-import { buildTrainingGraph, STEP, type TrainingGraphSpec } from './training-graph.ts';
+import { STEP, type TrainingGraph, type TrainingGraphSpec } from './training-graph.ts';
 
 /** Padded sequence lengths are multiples of this (capped by the position table when embeddings train). */
 export const SEQUENCE_BUCKET = 16;
@@ -29,13 +29,16 @@ export interface StepSession {
 
 export type GraphShape = Omit<TrainingGraphSpec, 'batch' | 'seq' | 'dropout'>;
 
+/** Builds the step graph of one (kind, rows, sequence bucket): the layers' (buildTrainingGraph) or the head's alone (buildHeadTrainingGraph). */
+export type BuildStepGraph = (kind: StepKind, rows: number, seq: number) => TrainingGraph;
+
 export class StepSessions {
   private readonly cache = new Map<string, Promise<StepSession>>();
   /** Sessions built so far: a step that built one is a warm-up, not a typical step (the epoch estimate skips it). */
   built = 0;
 
   constructor(
-    private readonly shape: GraphShape,
+    private readonly build: BuildStepGraph,
     private readonly device: ResolvedDevice,
     private readonly differentiate: Differentiate,
     /** The longest sequence the graph may see (the position table's length when the embeddings train). */
@@ -62,7 +65,7 @@ export class StepSessions {
 
   /** Builds (and differentiates) the graph without a session: how `auto` learns whether the ort engine can run this model. */
   graph(kind: StepKind, rows: number, seq: number): { model: ModelProto; weights: string[]; gradients: Map<string, string> } {
-    const { model, weights } = buildTrainingGraph({ ...this.shape, batch: rows, seq, dropout: kind === 'train' });
+    const { model, weights } = this.build(kind, rows, seq);
     const gradients = kind === 'train' ? this.differentiate(model.graph, { loss: STEP.loss, wrt: weights }) : new Map<string, string>();
     return { model, weights, gradients };
   }

@@ -34,6 +34,7 @@ export interface TrainingGraphSpec {
 /** Graph input and output names (the weights' are their optimizer names). */
 export const STEP = {
   hidden: 'hidden_states',
+  features: 'features',
   inputIds: 'input_ids',
   tokenTypeIds: 'token_type_ids',
   mask: 'attention_mask',
@@ -103,21 +104,50 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): TrainingGraph {
   });
 
   const pooled = pool(g, h, spec);
-  const logits = headLogits(g, pooled, spec, float, pieces.gelu);
-  int64(STEP.labels, [batch]);
-  float(STEP.classWeights, [spec.head.numClasses]);
-  g.op('SoftmaxCrossEntropyLoss', [logits, STEP.labels, STEP.classWeights], '/loss/SoftmaxCrossEntropyLoss', { reduction: 'mean', ignore_index: IGNORE_LABEL }, STEP.loss);
-
-  const headWeights = layerShapes(spec.head).flatMap(({ name }) => [`${name}/kernel`, `${name}/bias`]);
+  const headWeights = headAndLoss(g, pooled, spec, inputs, pieces.gelu);
   const backboneWeights = g.initializers.map((t) => t.name);
   for (const t of g.initializers) float(t.name, t.dims);
   g.initializers.length = 0;
-  const outputs = [
-    tensorValueInfo(STEP.loss, DataType.FLOAT, []),
-    tensorValueInfo(STEP.logits, DataType.FLOAT, [batch, spec.head.numClasses]),
-    tensorValueInfo(STEP.pooled, DataType.FLOAT, [batch, hidden]),
-  ];
+  const outputs = [...headOutputs(spec), tensorValueInfo(STEP.pooled, DataType.FLOAT, [batch, hidden])];
   return { model: g.model(inputs, outputs), weights: [...headWeights, ...backboneWeights] };
+}
+
+export interface HeadGraphSpec {
+  head: HeadSpec;
+  /** Rows of the static batch shape. */
+  batch: number;
+  /** Dropout mask inputs for the MLP head's hidden layers (a training step). */
+  dropout: boolean;
+}
+
+/**
+ * The training step of a head alone, over feature rows (STEP.features [batch, inputDim]): the same head
+ * and loss nodes as buildTrainingGraph, for runs (or epochs) where the backbone is frozen.
+ */
+export function buildHeadTrainingGraph(spec: HeadGraphSpec): TrainingGraph {
+  const g = new GraphBuilder('torch');
+  const inputs = [tensorValueInfo(STEP.features, DataType.FLOAT, [spec.batch, spec.head.inputDim])];
+  // Only the GELU piece is used; it reads no weights.
+  const noWeights: WeightSource = (name) => {
+    throw new Error(`head training graph: unexpected weight '${name}'`);
+  };
+  const { gelu } = transformerPieces(g, noWeights, { hidden: spec.head.inputDim, heads: 1, layerNormEps: 0 });
+  const weights = headAndLoss(g, STEP.features, spec, inputs, gelu);
+  return { model: g.model(inputs, headOutputs(spec)), weights };
+}
+
+/** The head's layers on `x`, then the weighted cross-entropy; declares their inputs; returns the head's weight names in optimizer order. */
+function headAndLoss(g: GraphBuilder, x: string, spec: HeadGraphSpec, inputs: ValueInfoProto[], gelu: (x: string, scope: string) => string): string[] {
+  const float = (name: string, dims: number[]) => inputs.push(tensorValueInfo(name, DataType.FLOAT, dims));
+  const logits = headLogits(g, x, spec, float, gelu);
+  inputs.push(tensorValueInfo(STEP.labels, DataType.INT64, [spec.batch]));
+  float(STEP.classWeights, [spec.head.numClasses]);
+  g.op('SoftmaxCrossEntropyLoss', [logits, STEP.labels, STEP.classWeights], '/loss/SoftmaxCrossEntropyLoss', { reduction: 'mean', ignore_index: IGNORE_LABEL }, STEP.loss);
+  return layerShapes(spec.head).flatMap(({ name }) => [`${name}/kernel`, `${name}/bias`]);
+}
+
+function headOutputs({ batch, head }: HeadGraphSpec): ValueInfoProto[] {
+  return [tensorValueInfo(STEP.loss, DataType.FLOAT, []), tensorValueInfo(STEP.logits, DataType.FLOAT, [batch, head.numClasses])];
 }
 
 /** [CLS] (position 0) or the mask-weighted mean over tokens, [B, H]. */
@@ -134,7 +164,7 @@ function pool(g: GraphBuilder, h: string, { pooling, batch, hidden }: TrainingGr
 }
 
 /** The head's dense layers (same maths as heads/head.ts): activation and inverted-dropout mask after each hidden one. */
-function headLogits(g: GraphBuilder, x: string, spec: TrainingGraphSpec, float: (name: string, dims: number[]) => void, gelu: (x: string, scope: string) => string): string {
+function headLogits(g: GraphBuilder, x: string, spec: HeadGraphSpec, float: (name: string, dims: number[]) => void, gelu: (x: string, scope: string) => string): string {
   const shapes = layerShapes(spec.head);
   let h = x;
   shapes.forEach(({ name, inputs, outputs }, i) => {

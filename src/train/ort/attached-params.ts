@@ -1,0 +1,49 @@
+import * as tf from '@tensorflow/tfjs';
+import type { NamedVariable } from '../../heads/head.ts';
+import { ArrayOptimizer } from '../array-optimizer.ts';
+import type { Optimizer } from '../optimizers.ts';
+
+export interface WeightArray {
+  data: Float32Array;
+  dims: number[];
+}
+
+/**
+ * TF.js variables and their optimizer state, taken over as Float32Arrays by an ONNX Runtime engine while
+ * it trains them (ArrayOptimizer updates the arrays in place, so session inputs made from them stay
+ * valid); flush() writes both back, so checkpoints, evaluation and export read the TF.js side whichever
+ * engine trained. Both copies are exact (float32 to float32), so a checkpoint resumes bit for bit.
+ */
+export class AttachedParams {
+  private constructor(
+    private readonly params: NamedVariable[],
+    private readonly optimizer: Optimizer,
+    private readonly arrays: ArrayOptimizer,
+    /** By optimizer name, in `params` order. */
+    readonly weights: Map<string, WeightArray>,
+  ) {}
+
+  static async attach(params: NamedVariable[], optimizer: Optimizer): Promise<AttachedParams> {
+    const weights = new Map<string, WeightArray>();
+    const arrays = [];
+    for (const { name, variable, decay, lrScale } of params) {
+      const data = Float32Array.from((await variable.data()) as Float32Array);
+      weights.set(name, { data, dims: variable.shape.slice() });
+      arrays.push({ name, data, shape: variable.shape.slice(), decay, ...(lrScale === undefined ? {} : { lrScale }) });
+    }
+    const optimizerArrays = new ArrayOptimizer(optimizer.config, arrays);
+    optimizerArrays.importState(await optimizer.exportState());
+    return new AttachedParams(params, optimizer, optimizerArrays, weights);
+  }
+
+  /** One optimizer update of the arrays from the step's gradients (by optimizer name). */
+  apply(grads: Map<string, Float32Array>, lr: number, maxGradNorm: number): void {
+    this.arrays.apply(grads, lr, maxGradNorm);
+  }
+
+  /** Leaves the TF.js variables and optimizer holding the arrays' values. */
+  async flush(): Promise<void> {
+    for (const { name, variable } of this.params) tf.tidy(() => variable.assign(tf.tensor(this.weights.get(name)!.data, variable.shape)));
+    this.optimizer.importState(await this.arrays.exportState());
+  }
+}
