@@ -48,8 +48,9 @@ Flags:
   --cache-budget SIZE       disk for the lower part's hidden states, e.g. 512MB (4GB; beyond it they are recomputed each epoch)
   --cache-dtype float16|float32  how those states are stored (float16)
   --device auto|cpu|cuda|webgpu  backbone device (auto)   --tf-backend NAME  head backend
-  --train-engine auto|ort|tfjs  what trains backbone layers (--unfreeze-top): ONNX Runtime's training-step
-                            graph on --device, or TF.js autodiff; auto: ort where its graph builds (auto)
+  --train-engine auto|ort|tfjs  what computes training steps: ONNX Runtime's training-step graph (backbone
+                            layers of --unfreeze-top on --device; a head alone on the CPU), or TF.js; auto:
+                            ort where its graph builds (auto)
   --output-dir DIR          (a new runs/YYYYMMDD-HHMMSS)   --overwrite-output-dir   replace a run already there
   --max-train-samples N     --max-eval-samples N
   --save-steps N            a resumable checkpoint every N steps within an epoch (500; epoch ends always save)

@@ -123,6 +123,7 @@ async function runInOutputDir(requested: FinetuneConfig, io: FinetuneIO, outputD
       }),
       resume: config.resume,
       tfBackend: config.tfBackend,
+      headEngine: config.trainEngine,
       ...(prepared ? { encoder: prepared.training } : {}),
       force: config.force,
     });
@@ -161,7 +162,7 @@ async function runInOutputDir(requested: FinetuneConfig, io: FinetuneIO, outputD
               layers: prepared.training.split.describeTrained(),
               unfreeze_at_epoch: config.unfreezeAtEpoch,
               lr_ratio: config.backboneLrRatio,
-              // The head-only epochs before --unfreeze-at-epoch train in TF.js; the layers' engine is fit's choice.
+              // The layers' engine (fit's choice); the head-only epochs before --unfreeze-at-epoch are head_engine's.
               engine: fitted.trainEngine ?? `tfjs ${fitted.tfBackend}`,
               cache_bytes: prepared.cachedBytes,
               cache_dtype: config.cacheDtype,
@@ -236,7 +237,7 @@ async function trainFrozenBaseline(
     const previous = kept ? readMonitor(monitor, kept.eval, kept.train) : NaN;
     if (!kept || (mode === 'max' ? value > previous : value < previous)) kept = { eval: event.eval, train: event.train, epoch: event.epoch };
   };
-  const fitted = await fit({ train: train!, validation, labelNames, head: headConfig(config), config: training, emit: track, control: io.control, tfBackend: config.tfBackend });
+  const fitted = await fit({ train: train!, validation, labelNames, head: headConfig(config), config: training, emit: track, control: io.control, tfBackend: config.tfBackend, headEngine: config.trainEngine });
   fitted.head.dispose();
   const best = (kept as typeof kept) ?? { eval: fitted.eval, epoch: fitted.train.epochs };
   const summary = Object.entries(best.eval).map(([name, m]) => `${name} accuracy ${(m.accuracy * 100).toFixed(2)}%`).join(', ');

@@ -10,6 +10,8 @@ export interface FinetuneOutcome extends RunResults {
   resultsFile: string;
   device: string;
   tfBackend: string;
+  /** What trained the head alone ('ort cpu', 'tfjs wasm'; fit's headEngine), where head-only steps ran in this process. */
+  headEngine?: string;
   /** Present when backbone layers trained (--unfreeze-top). */
   backboneTraining?: BackboneTrainingInfo;
   /** --compare-frozen: the same head trained in the same run on the frozen backbone's features (its best epoch by the checkpoint monitor). */

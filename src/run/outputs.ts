@@ -79,6 +79,7 @@ export async function writeRunOutputs(o: RunOutputs): Promise<void> {
     backbone: o.backbone,
     device: outcome.device,
     tf_backend: outcome.tfBackend,
+    ...(outcome.headEngine ? { head_engine: outcome.headEngine } : {}),
     labels: o.labelNames,
     head: o.config.head === 'mlp' ? { type: 'mlp', hidden: o.config.mlpHidden, dropout: o.config.dropout } : { type: 'linear' },
     task: o.config.task,
