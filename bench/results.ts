@@ -46,6 +46,13 @@ export interface TokenStats {
   distinctShapes: number;
 }
 
+/** bench/head-throughput.ts' median rounds for one head: `finetune` (fit's default path), `tfjs` (hand-written gradients), `autodiff`. */
+export interface HeadFigures {
+  head: string;
+  rounds: number;
+  methods: { method: 'finetune' | 'tfjs' | 'autodiff'; engine: string; examplesPerSecond: number; epochSeconds: number; wholeEpochs: number; rounds: number[] }[];
+}
+
 export interface BenchResults {
   int8Note?: string;
   parts: {
@@ -54,7 +61,7 @@ export interface BenchResults {
     full?: Stamp & { file: string; every: number; pairs: number; realTokens: number; tkPadding: number; runs: EngineRun[]; ceilings: { after: string; gemm: GemmMeasurement[] }[] };
     load?: Stamp & { loads: { engine: string; command: string; coldSeconds: number; warmSeconds: number }[] };
     int8?: Stamp & { agreements: { engine: string; command: string; file: string; rows: number; meanCosine: number; minCosine: number; agreement: number }[] };
-    heads?: Stamp & { command: string; rows: number; dim: number; batchSize: number; tfBackend: string; roundSeconds: number; heads: { head: string; examplesPerSecond: number; autodiffExamplesPerSecond: number; rounds: number }[] };
+    heads?: Stamp & { command: string; rows: number; dim: number; batchSize: number; tfBackend: string; roundSeconds: number; heads: HeadFigures[] };
     rss?: Stamp & { layers: number; intermediate: number; runs: { pairs: number; command: string; wallSeconds: number; peakRssBytes: number | null }[] };
   };
 }
