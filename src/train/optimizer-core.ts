@@ -85,18 +85,24 @@ export abstract class OptimizerCore<Slot> {
     return { kind: this.config.kind, step: this.steps, ...(Object.keys(paramSteps).length > 0 ? { paramSteps } : {}), slots };
   }
 
-  /** Restores a state exported from an optimizer of the same kind over the same parameters (either engine). */
-  importState(state: OptimizerState): void {
+  /**
+   * Restores a state exported from an optimizer of the same kind over the same parameters (either
+   * engine), or, given `params`, over those of ours alone: an engine that trained the head without the
+   * backbone layers hands back the head's state, and the layers keep theirs.
+   */
+  importState(state: OptimizerState, params: readonly string[] = this.paramNames): void {
     if (state.kind !== this.config.kind) throw new Error(`optimizer state is for '${state.kind}', not '${this.config.kind}'`);
+    const covered = new Set(params);
     const byName = new Map(state.slots.map((s) => [s.name, s]));
     for (const [name, slot] of this.slots) {
+      // Slot names are `<param>/<slot>`; parameter names may hold slashes themselves.
+      if (!covered.has(name.slice(0, name.lastIndexOf('/')))) continue;
       const saved = byName.get(name);
       if (!saved) throw new Error(`optimizer state has no slot '${name}'`);
       if (saved.data.length !== this.slotSize(slot)) throw new Error(`optimizer slot '${name}' has ${saved.data.length} values, expected ${this.slotSize(slot)}`);
       this.writeSlot(slot, saved.data);
     }
     this.steps = state.step;
-    this.paramSteps.clear();
-    for (const name of this.paramNames) this.paramSteps.set(name, state.paramSteps?.[name] ?? state.step);
+    for (const name of params) this.paramSteps.set(name, state.paramSteps?.[name] ?? state.step);
   }
 }

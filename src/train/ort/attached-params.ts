@@ -44,6 +44,7 @@ export class AttachedParams {
   /** Leaves the TF.js variables and optimizer holding the arrays' values. */
   async flush(): Promise<void> {
     for (const { name, variable } of this.params) tf.tidy(() => variable.assign(tf.tensor(this.weights.get(name)!.data, variable.shape)));
-    this.optimizer.importState(await this.arrays.exportState());
+    // The optimizer may also hold parameters this engine does not train (the backbone layers, while a head trains alone).
+    this.optimizer.importState(await this.arrays.exportState(), [...this.weights.keys()]);
   }
 }
