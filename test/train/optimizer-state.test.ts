@@ -6,18 +6,22 @@ import { Optimizer, type OptimizerConfig } from '../../src/train/optimizers.ts';
 
 const adamw: OptimizerConfig = { kind: 'adamw', weightDecay: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, momentum: 0 };
 
+/** A head weight and a layer weight, both decayed. */
+const twoParams = (head: string, layer: string) => [
+  { name: head, variable: tf.variable(tf.tensor1d([1, 2])), decay: true },
+  { name: layer, variable: tf.variable(tf.tensor1d([3, -1])), decay: true },
+];
+/** The same gradient for each named parameter. */
+const grads = (names: string[]) => new Map(names.map((name) => [name, tf.tensor1d([0.5, -0.25])]));
+const read = async (params: ReturnType<typeof twoParams>) => Promise.all(params.map(async (p) => Array.from(await p.variable.data())));
+
 describe('optimizer state across a resume', () => {
   beforeAll(async () => {
     await initTf('cpu');
   });
 
   it('a parameter not updated yet (layers waiting for --unfreeze-at-epoch) restarts with its own step count, not the global one', async () => {
-    const make = () => [
-      { name: 'head', variable: tf.variable(tf.tensor1d([1, 2])), decay: true },
-      { name: 'layer', variable: tf.variable(tf.tensor1d([3, -1])), decay: true },
-    ];
-    const grads = (names: string[]) => new Map(names.map((name) => [name, tf.tensor1d([0.5, -0.25])]));
-    const read = async (params: ReturnType<typeof make>) => Promise.all(params.map(async (p) => Array.from(await p.variable.data())));
+    const make = () => twoParams('head', 'layer');
 
     // Uninterrupted: three head-only steps, then two steps with the layer too (bias correction from 1 for it).
     const straight = make();
@@ -39,12 +43,7 @@ describe('optimizer state across a resume', () => {
   });
 
   it('a head-only engine hands back the head\'s state alone: the layer keeps its moments and its own step count', async () => {
-    const make = () => [
-      { name: 'dense/kernel', variable: tf.variable(tf.tensor1d([1, 2])), decay: true },
-      { name: 'backbone/layer.weight', variable: tf.variable(tf.tensor1d([3, -1])), decay: true },
-    ];
-    const grads = (names: string[]) => new Map(names.map((name) => [name, tf.tensor1d([0.5, -0.25])]));
-    const read = async (params: ReturnType<typeof make>) => Promise.all(params.map(async (p) => Array.from(await p.variable.data())));
+    const make = () => twoParams('dense/kernel', 'backbone/layer.weight');
     const both = ['dense/kernel', 'backbone/layer.weight'];
 
     // Uninterrupted on TF.js: a step of both, three of the head alone, two of both.
