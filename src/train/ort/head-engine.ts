@@ -41,7 +41,11 @@ export class OrtHeadEngine implements HeadStepEngine {
 
   /** Builds the session for `batchSize` rows (throws where ONNX Runtime cannot run this head), then takes over the weights and optimizer state. */
   static async create(spec: HeadSpec, params: NamedVariable[], optimizer: Optimizer, differentiate: Differentiate, batchSize: number): Promise<OrtHeadEngine> {
-    const sessions = new StepSessions((kind, rows) => buildHeadTrainingGraph({ head: spec, batch: rows, dropout: kind === 'train' }), 'cpu', differentiate);
+    // One intra-op thread: a head's products at batch 32 are too small to split well, and on a shared
+    // CPU a second thread's hand-offs stall whenever it is descheduled (bench/head-throughput.ts, 2 cores
+    // under load ~8, interleaved: linear 108k vs 24k and 52k vs 23k examples/s, MLP 11.0k vs 3.5k and
+    // 3.2k vs 1.6k, one thread first). The JS optimizer update runs between runs on the main thread anyway.
+    const sessions = new StepSessions((kind, rows) => buildHeadTrainingGraph({ head: spec, batch: rows, dropout: kind === 'train' }), 'cpu', differentiate, Infinity, 1);
     try {
       await sessions.get('train', batchSize, 1);
       return new OrtHeadEngine(spec, sessions, await AttachedParams.attach(params, optimizer), await loadOrt());

@@ -43,6 +43,8 @@ export class StepSessions {
     private readonly differentiate: Differentiate,
     /** The longest sequence the graph may see (the position table's length when the embeddings train). */
     private readonly maxSequence = Infinity,
+    /** ONNX Runtime's intra-op threads (default: its own choice, one per core). */
+    private readonly intraOpThreads?: number,
   ) {}
 
   /** The bucketed length for a batch whose longest example has `seq` tokens. */
@@ -79,7 +81,7 @@ export class StepSessions {
   private async create(kind: StepKind, rows: number, seq: number): Promise<StepSession> {
     const ort = await loadOrt();
     const { model, gradients } = this.graph(kind, rows, seq);
-    const session = await ort.InferenceSession.create(encodeModel(model), { executionProviders: [this.device], graphOptimizationLevel: 'all' });
+    const session = await ort.InferenceSession.create(encodeModel(model), { executionProviders: [this.device], graphOptimizationLevel: 'all', ...(this.intraOpThreads ? { intraOpNumThreads: this.intraOpThreads } : {}) });
     return { session, gradients, rows, seq };
   }
 }
