@@ -47,7 +47,9 @@ Flags:
   --unfreeze-at-epoch N     the head trains alone for N epochs first (0)   --backbone-lr-ratio R  layers' lr = R × --lr (0.1)
   --cache-budget SIZE       disk for the lower part's hidden states, e.g. 512MB (4GB; beyond it they are recomputed each epoch)
   --cache-dtype float16|float32  how those states are stored (float16)
-  --device auto|cpu|cuda|webgpu  backbone device (auto)   --tf-backend NAME  head backend
+  --device auto|cpu|cuda|webgpu  backbone device (auto)
+  --tf-backend NAME         TF.js backend: tfjs-node-gpu, tfjs-node, webgpu (with a GPU adapter), wasm or cpu
+                            (default: the first of these that runs)
   --train-engine auto|ort|tfjs  what computes training steps: ONNX Runtime's training-step graph (backbone
                             layers of --unfreeze-top on --device; a head alone on the CPU), or TF.js; auto:
                             ort where its graph builds (auto)

@@ -4,20 +4,34 @@ import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { runtimeError, usageError } from '../errors.ts';
 import { registerWasmGradients } from './wasm-gradients.ts';
+import { BackendUnavailable } from './backend-errors.ts';
+import { probeWebgpuAdapter, registerWebgpuBackend } from './webgpu.ts';
 
 export type Tf = typeof tf;
 
-/** Backends in preference order. The two native ones are optional dependencies that may be absent. */
-export const TF_BACKENDS = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
+/**
+ * Backends in preference order. The native ones and webgpu are optional dependencies that may be
+ * absent; webgpu also needs a GPU adapter (Dawn), so it sits after the native ones and before wasm.
+ */
+export const TF_BACKENDS = ['tfjs-node-gpu', 'tfjs-node', 'webgpu', 'wasm', 'cpu'] as const;
 export type TfBackendName = (typeof TF_BACKENDS)[number];
 
 export interface TfRuntime {
   tf: Tf;
   /** The backend in use, as named in TF_BACKENDS. */
   backend: TfBackendName;
-  /** Why preferred backends were skipped, for --verbose logs. */
-  skipped: { backend: TfBackendName; reason: string }[];
+  /** Why preferred backends were skipped; `installed`: its package is there but it cannot run (worth a note). */
+  skipped: SkippedBackend[];
 }
+
+export interface SkippedBackend {
+  backend: TfBackendName;
+  reason: string;
+  installed: boolean;
+}
+
+/** Makes `backend` the active one or throws why it cannot (tests inject their own). */
+export type ActivateBackend = (backend: TfBackendName) => Promise<void>;
 
 const require = createRequire(import.meta.url);
 let active: TfRuntime | null = null;
@@ -33,29 +47,42 @@ export function resolveBackendChoice(flag?: string, env: NodeJS.ProcessEnv = pro
 }
 
 /**
- * Picks and initialises the TF.js backend: tfjs-node-gpu, tfjs-node, wasm (SIMD), cpu, the first that
- * works, unless one is named (argument, else TRANSFERKIT_TF_BACKEND). A named backend that fails is an
- * error, not a silent fallback. Production mode: no debug checks, no banners.
+ * Picks and initialises the TF.js backend: tfjs-node-gpu, tfjs-node, webgpu (with a GPU adapter), wasm
+ * (SIMD), cpu, the first that works, unless one is named (argument, else TRANSFERKIT_TF_BACKEND). A
+ * named backend that cannot run is a usage error (exit 2), not a silent fallback. Production mode: no
+ * debug checks, no banners.
  */
 export async function initTf(preferred?: string): Promise<TfRuntime> {
   const choice = resolveBackendChoice(preferred);
   if (active && (choice === undefined || choice === active.backend)) return active;
   tf.enableProdMode();
   registerWasmGradients();
-  const candidates = choice ? [choice] : [...TF_BACKENDS];
-  const skipped: TfRuntime['skipped'] = [];
-  for (const backend of candidates) {
+  const picked = await pickTfBackend(choice, activate);
+  active = { tf, ...picked };
+  return active;
+}
+
+/** The picker's order and fallback, apart from TF.js: the first of TF_BACKENDS (or `choice`) that `activateOne` accepts. */
+export async function pickTfBackend(choice: TfBackendName | undefined, activateOne: ActivateBackend): Promise<Omit<TfRuntime, 'tf'>> {
+  const skipped: SkippedBackend[] = [];
+  for (const backend of choice ? [choice] : TF_BACKENDS) {
     try {
-      await activate(backend);
-      active = { tf, backend, skipped };
-      return active;
+      await activateOne(backend);
+      return { backend, skipped };
     } catch (error) {
-      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-      if (choice) throw runtimeError(`TF.js backend '${backend}' is not available: ${reason}`, { flag: '--tf-backend' }, error);
-      skipped.push({ backend, reason });
+      const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+      if (choice) throw usageError(`TF.js backend '${backend}' is not available: ${reason}`, '--tf-backend');
+      skipped.push({ backend, reason, installed: !(error instanceof BackendUnavailable && error.kind === 'missing') });
     }
   }
   throw runtimeError(`no TF.js backend could be initialised (${skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')})`);
+}
+
+/** One line for each backend that is installed but could not run (e.g. webgpu without a GPU adapter); null when none. */
+export function skippedBackendsNote(runtime: Pick<TfRuntime, 'backend' | 'skipped'>): string | null {
+  const worth = runtime.skipped.filter((s) => s.installed);
+  if (worth.length === 0) return null;
+  return `TF.js ${worth.map((s) => `${s.backend} skipped (${s.reason})`).join('; ')}; using ${runtime.backend}`;
 }
 
 /** The backend initTf chose, or null before the first call. */
@@ -68,8 +95,21 @@ async function activate(backend: TfBackendName): Promise<void> {
     case 'tfjs-node-gpu':
     case 'tfjs-node': {
       // Registers the 'tensorflow' backend on the shared engine; absent here unless installed.
-      await import(backend === 'tfjs-node' ? '@tensorflow/tfjs-node' : '@tensorflow/tfjs-node-gpu' as string);
+      const name = backend === 'tfjs-node' ? '@tensorflow/tfjs-node' : '@tensorflow/tfjs-node-gpu';
+      try {
+        require.resolve(name);
+      } catch {
+        throw new BackendUnavailable(`the optional package ${name} is not installed`, 'missing');
+      }
+      await import(name as string);
       await setBackend('tensorflow');
+      return;
+    }
+    case 'webgpu': {
+      // Asked first in a child process: loading Dawn here on a machine without a GPU prints its driver warnings.
+      await probeWebgpuAdapter();
+      await registerWebgpuBackend();
+      await setBackend('webgpu');
       return;
     }
     case 'wasm': {

@@ -3,7 +3,7 @@ import { dirname, resolve, join } from 'node:path';
 import type { BackboneReference, FeatureExtractor, FeatureMatrix, Pooling } from '../core/index.ts';
 import { interruptedError, usageError } from '../errors.ts';
 import { extractWithCache } from '../features/cache.ts';
-import { initTf } from '../heads/backend.ts';
+import { initTf, skippedBackendsNote } from '../heads/backend.ts';
 import type { HeadConfig } from '../heads/config.ts';
 import { Head } from '../heads/head.ts';
 import { findCheckpointDir, loadCheckpoint } from '../checkpoint/load.ts';
@@ -60,7 +60,8 @@ async function runInOutputDir(requested: FinetuneConfig, io: FinetuneIO, outputD
   if (!config.resume && !config.overwrite && findCheckpointDir(checkpointDir)) {
     throw usageError(`${outputDir} already holds a run; pass --resume to continue it, --overwrite-output-dir to replace it, or choose another --output-dir`, '--output-dir');
   }
-  const { backend: tfBackend } = await initTf(config.tfBackend);
+  const tfRuntime = await initTf(config.tfBackend);
+  const tfBackend = tfRuntime.backend;
   const evaluated = validationNames(config);
   if (config.resume) await checkResume(config, trainConfig(config, evaluated), outputDir, checkpointDir, tfBackend);
 
@@ -79,6 +80,8 @@ async function runInOutputDir(requested: FinetuneConfig, io: FinetuneIO, outputD
     const device = 'device' in extractor ? String((extractor as { device: string }).device) : 'cpu';
     const layers = (extractor as { config?: { numLayers?: number } }).config?.numLayers;
     io.emit({ type: 'run-start', config: describe(config, train, validation, sources, layers), device, tfBackend, labelNames });
+    const backendNote = skippedBackendsNote(tfRuntime);
+    if (backendNote) io.emit({ type: 'notice', message: backendNote });
     if (evaluated.length === 0) io.emit({ type: 'notice', message: 'no validation set: give --validation NAME=SOURCE, or --validation-split F to hold out a fraction of the training data' });
 
     const extraction: Record<string, SplitExtraction> = {};

@@ -94,5 +94,5 @@ function suggestion(secondsPerEpoch: number, input: { engine: string; trainedLay
 const ENGINE_PACKAGES: Record<string, string> = {
   'tfjs-node-gpu': 'CUDA GPU; npm install @tensorflow/tfjs-node-gpu@4.22.0',
   'tfjs-node': 'all CPU cores; npm install @tensorflow/tfjs-node@4.22.0',
-  webgpu: 'GPU through Dawn; npm install @tensorflow/tfjs-backend-webgpu@4.22.0 webgpu',
+  webgpu: 'a GPU through Dawn; npm install @tensorflow/tfjs-backend-webgpu@4.22.0 webgpu@0.6.2',
 };

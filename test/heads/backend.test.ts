@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { initTf, resolveBackendChoice, TF_BACKENDS } from '../../src/heads/backend.ts';
+import { initTf, pickTfBackend, resolveBackendChoice, skippedBackendsNote, TF_BACKENDS, type TfBackendName } from '../../src/heads/backend.ts';
+import { BackendUnavailable } from '../../src/heads/backend-errors.ts';
 import { defaultTrainConfig, fit } from '../../src/train/index.ts';
 import { blobs } from '../train/synthetic.ts';
 import type { TransferKitError } from '../../src/errors.ts';
@@ -22,7 +23,41 @@ describe('TF.js backend picker', () => {
     expect(resolveBackendChoice('wasm', { TRANSFERKIT_TF_BACKEND: 'cpu' })).toBe('wasm');
   });
 
-  it('falls through the native backends (not installed here) to wasm, in production mode', async () => {
+  it('tries tfjs-node-gpu, tfjs-node, webgpu, wasm, cpu in that order', async () => {
+    const tried: TfBackendName[] = [];
+    const picked = await pickTfBackend(undefined, async (backend) => {
+      tried.push(backend);
+      if (backend !== 'cpu') throw new BackendUnavailable(`${backend} absent`, 'missing');
+    });
+    expect(tried).toEqual(['tfjs-node-gpu', 'tfjs-node', 'webgpu', 'wasm', 'cpu']);
+    expect(picked.backend).toBe('cpu');
+    expect(skippedBackendsNote(picked)).toBeNull(); // packages that are simply not installed are not worth a note
+  });
+
+  // The probes are injected: no machine here has a GPU (Dawn refuses llvmpipe, and there is no libvulkan).
+  const probes = (adapter: boolean) => async (backend: TfBackendName) => {
+    if (backend === 'tfjs-node-gpu' || backend === 'tfjs-node') throw new BackendUnavailable(`the optional package @tensorflow/${backend} is not installed`, 'missing');
+    if (backend === 'webgpu' && !adapter) throw new BackendUnavailable('no GPU adapter: Dawn found no Vulkan, Metal or D3D12 GPU', 'unusable');
+  };
+
+  it('picks webgpu after the native backends when a GPU adapter exists', async () => {
+    const picked = await pickTfBackend(undefined, probes(true));
+    expect(picked.backend).toBe('webgpu');
+    expect(picked.skipped.map((s) => [s.backend, s.installed])).toEqual([['tfjs-node-gpu', false], ['tfjs-node', false]]);
+  });
+
+  it('falls through to wasm with a one-line reason when webgpu has no adapter', async () => {
+    const picked = await pickTfBackend(undefined, probes(false));
+    expect(picked.backend).toBe('wasm');
+    expect(skippedBackendsNote(picked)).toBe('TF.js webgpu skipped (no GPU adapter: Dawn found no Vulkan, Metal or D3D12 GPU); using wasm');
+  });
+
+  it('--tf-backend webgpu without an adapter is one usage line (exit 2), not a fallback', async () => {
+    const error = await pickTfBackend('webgpu', probes(false)).catch((e: unknown) => e as TransferKitError);
+    expect(error).toMatchObject({ exitCode: 2, line: "--tf-backend: TF.js backend 'webgpu' is not available: no GPU adapter: Dawn found no Vulkan, Metal or D3D12 GPU" });
+  });
+
+  it('falls through the native backends and webgpu (not usable here) to wasm, in production mode', async () => {
     const previous = process.env.TRANSFERKIT_TF_BACKEND;
     delete process.env.TRANSFERKIT_TF_BACKEND;
     const listeners = () => [process.listenerCount('uncaughtException'), process.listenerCount('unhandledRejection')];
@@ -33,7 +68,7 @@ describe('TF.js backend picker', () => {
       expect(listeners()).toEqual(before);
       expect(runtime.backend).toBe('wasm');
       expect(tf.getBackend()).toBe('wasm');
-      expect(runtime.skipped.map((s) => s.backend)).toEqual(['tfjs-node-gpu', 'tfjs-node']);
+      expect(runtime.skipped.map((s) => s.backend)).toEqual(['tfjs-node-gpu', 'tfjs-node', 'webgpu']);
       expect(tf.env().getBool('PROD')).toBe(true);
     } finally {
       if (previous !== undefined) process.env.TRANSFERKIT_TF_BACKEND = previous;
