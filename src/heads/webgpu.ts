@@ -4,6 +4,7 @@
  * backend registers itself on import only when it finds it, so the order below matters.
  */
 import { execFile } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { BackendUnavailable } from './backend-errors.ts';
 
@@ -46,6 +47,9 @@ function resolveOptional(name: string): string {
 export async function probeWebgpuAdapter(): Promise<AdapterInfo> {
   resolveOptional('@tensorflow/tfjs-backend-webgpu');
   const dawn = resolveOptional('webgpu');
+  // Spawning Node and loading Dawn costs a few hundred ms on every run; a Linux machine with no GPU device
+  // node cannot have a hardware adapter (Dawn refuses llvmpipe), so it is told without the probe.
+  if (process.platform === 'linux' && !linuxGpuDeviceExists()) throw new BackendUnavailable('no GPU adapter: no GPU device in /dev (dri, nvidia*, dxg)', 'unusable');
   const stdout = await new Promise<string>((resolve, reject) => {
     execFile(process.execPath, ['--input-type=module', '-e', PROBE_SCRIPT, dawn], { timeout: PROBE_TIMEOUT_MS }, (error, out, err) => {
       if (error) reject(new BackendUnavailable(`Dawn (the webgpu package) failed: ${firstLine(err) || error.message}`, 'unusable'));
@@ -67,6 +71,16 @@ export async function registerWebgpuBackend(): Promise<void> {
   if (!scope.navigator) Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
   else if (!scope.navigator.gpu) Object.defineProperty(scope.navigator, 'gpu', { value: gpu, configurable: true });
   await import('@tensorflow/tfjs-backend-webgpu');
+}
+
+/** A GPU device node: /dev/dri (Mesa drivers), /dev/nvidia* (NVIDIA), /dev/dxg (WSL2). */
+function linuxGpuDeviceExists(): boolean {
+  if (existsSync('/dev/dri') || existsSync('/dev/dxg')) return true;
+  try {
+    return readdirSync('/dev').some((name) => name.startsWith('nvidia'));
+  } catch {
+    return true; // cannot tell: ask Dawn
+  }
 }
 
 function firstLine(text: string): string {
