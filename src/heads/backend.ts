@@ -20,14 +20,14 @@ export interface TfRuntime {
   tf: Tf;
   /** The backend in use, as named in TF_BACKENDS. */
   backend: TfBackendName;
-  /** Why preferred backends were skipped; `installed`: its package is there but it cannot run (worth a note). */
+  /** Why preferred backends were skipped; `present`: it is there (package, GPU) but cannot run (worth a note). */
   skipped: SkippedBackend[];
 }
 
 export interface SkippedBackend {
   backend: TfBackendName;
   reason: string;
-  installed: boolean;
+  present: boolean;
 }
 
 /** Makes `backend` the active one or throws why it cannot (tests inject their own). */
@@ -72,15 +72,15 @@ export async function pickTfBackend(choice: TfBackendName | undefined, activateO
     } catch (error) {
       const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
       if (choice) throw usageError(`TF.js backend '${backend}' is not available: ${reason}`, '--tf-backend');
-      skipped.push({ backend, reason, installed: !(error instanceof BackendUnavailable && error.kind === 'missing') });
+      skipped.push({ backend, reason, present: !(error instanceof BackendUnavailable && error.kind === 'absent') });
     }
   }
   throw runtimeError(`no TF.js backend could be initialised (${skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')})`);
 }
 
-/** One line for each backend that is installed but could not run (e.g. webgpu without a GPU adapter); null when none. */
+/** One line for the backends that are there but could not run (e.g. a GPU without a WebGPU adapter); null when none. */
 export function skippedBackendsNote(runtime: Pick<TfRuntime, 'backend' | 'skipped'>): string | null {
-  const worth = runtime.skipped.filter((s) => s.installed);
+  const worth = runtime.skipped.filter((s) => s.present);
   if (worth.length === 0) return null;
   return `TF.js ${worth.map((s) => `${s.backend} skipped (${s.reason})`).join('; ')}; using ${runtime.backend}`;
 }
@@ -99,7 +99,7 @@ async function activate(backend: TfBackendName): Promise<void> {
       try {
         require.resolve(name);
       } catch {
-        throw new BackendUnavailable(`the optional package ${name} is not installed`, 'missing');
+        throw new BackendUnavailable(`the optional package ${name} is not installed`, 'absent');
       }
       await import(name as string);
       await setBackend('tensorflow');

@@ -31,12 +31,12 @@ process.stdout.write(JSON.stringify(adapter ? { vendor: info.vendor ?? '', archi
 process.exit(0);
 `;
 
-/** The resolved file of an optional package, or BackendUnavailable('missing') when it is not installed. */
+/** The resolved file of an optional package, or BackendUnavailable('absent') when it is not installed. */
 function resolveOptional(name: string): string {
   try {
     return require.resolve(name);
   } catch {
-    throw new BackendUnavailable(`the optional package ${name} is not installed`, 'missing');
+    throw new BackendUnavailable(`the optional package ${name} is not installed`, 'absent');
   }
 }
 
@@ -49,7 +49,7 @@ export async function probeWebgpuAdapter(): Promise<AdapterInfo> {
   const dawn = resolveOptional('webgpu');
   // Spawning Node and loading Dawn costs a few hundred ms on every run; a Linux machine with no GPU device
   // node cannot have a hardware adapter (Dawn refuses llvmpipe), so it is told without the probe.
-  if (process.platform === 'linux' && !linuxGpuDeviceExists()) throw new BackendUnavailable('no GPU adapter: no GPU device in /dev (dri, nvidia*, dxg)', 'unusable');
+  if (process.platform === 'linux' && !linuxGpuDeviceExists()) throw new BackendUnavailable('no GPU adapter: no GPU device in /dev (dri, nvidia*, dxg)', 'absent');
   const stdout = await new Promise<string>((resolve, reject) => {
     execFile(process.execPath, ['--input-type=module', '-e', PROBE_SCRIPT, dawn], { timeout: PROBE_TIMEOUT_MS }, (error, out, err) => {
       if (error) reject(new BackendUnavailable(`Dawn (the webgpu package) failed: ${firstLine(err) || error.message}`, 'unusable'));

@@ -27,7 +27,7 @@ describe('TF.js backend picker', () => {
     const tried: TfBackendName[] = [];
     const picked = await pickTfBackend(undefined, async (backend) => {
       tried.push(backend);
-      if (backend !== 'cpu') throw new BackendUnavailable(`${backend} absent`, 'missing');
+      if (backend !== 'cpu') throw new BackendUnavailable(`${backend} absent`, 'absent');
     });
     expect(tried).toEqual(['tfjs-node-gpu', 'tfjs-node', 'webgpu', 'wasm', 'cpu']);
     expect(picked.backend).toBe('cpu');
@@ -36,14 +36,14 @@ describe('TF.js backend picker', () => {
 
   // The probes are injected: no machine here has a GPU (Dawn refuses llvmpipe, and there is no libvulkan).
   const probes = (adapter: boolean) => async (backend: TfBackendName) => {
-    if (backend === 'tfjs-node-gpu' || backend === 'tfjs-node') throw new BackendUnavailable(`the optional package @tensorflow/${backend} is not installed`, 'missing');
+    if (backend === 'tfjs-node-gpu' || backend === 'tfjs-node') throw new BackendUnavailable(`the optional package @tensorflow/${backend} is not installed`, 'absent');
     if (backend === 'webgpu' && !adapter) throw new BackendUnavailable('no GPU adapter: Dawn found no Vulkan, Metal or D3D12 GPU', 'unusable');
   };
 
   it('picks webgpu after the native backends when a GPU adapter exists', async () => {
     const picked = await pickTfBackend(undefined, probes(true));
     expect(picked.backend).toBe('webgpu');
-    expect(picked.skipped.map((s) => [s.backend, s.installed])).toEqual([['tfjs-node-gpu', false], ['tfjs-node', false]]);
+    expect(picked.skipped.map((s) => [s.backend, s.present])).toEqual([['tfjs-node-gpu', false], ['tfjs-node', false]]);
   });
 
   it('falls through to wasm with a one-line reason when webgpu has no adapter', async () => {
