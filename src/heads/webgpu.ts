@@ -64,7 +64,10 @@ export async function probeWebgpuAdapter(): Promise<AdapterInfo> {
 
 /** Installs Dawn's navigator.gpu and imports the TF.js backend, which then registers 'webgpu'. */
 export async function registerWebgpuBackend(): Promise<void> {
-  const dawn = (await import('webgpu')) as { create: (options: string[]) => unknown; globals: object };
+  // `webgpu` is an optional peer dependency (a 51 MB prebuilt Dawn the user installs): import it by a
+  // variable name so the typecheck does not need it installed.
+  const dawnPackage = 'webgpu';
+  const dawn = (await import(dawnPackage)) as { create: (options: string[]) => unknown; globals: object };
   Object.assign(globalThis, dawn.globals);
   const gpu = dawn.create([]);
   const scope = globalThis as { navigator?: { gpu?: unknown } };
