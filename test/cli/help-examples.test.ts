@@ -6,10 +6,11 @@
  * fast, the test adds row limits the help shows (LIMITS) to examples that do not set them.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Command } from '../../cli/command.ts';
+import { copyNpmStartRun, npmStartRun, type NpmStartRun } from '../helpers/npm-start.ts';
 import { scratchFolder } from '../helpers/tiny-model.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
@@ -107,7 +108,6 @@ describe('help examples', () => {
 
   describe('run as printed after npm start, each in a fresh folder', () => {
     const scratch = scratchFolder('transferkit-help-examples-');
-    let afterStart = '';
     const env = () => ({
       ...process.env,
       PATH: `${join(scratch.dir, 'bin')}:${process.env.PATH}`,
@@ -124,29 +124,29 @@ describe('help examples', () => {
         );
       });
 
-    /** A folder holding what `npm start` (package.json's own start script) writes: runs/demo. */
-    const startRun = async () => {
-      if (afterStart) return afterStart;
+    /**
+     * What `npm start` (package.json's own start script, run once per test run) wrote: runs/demo, and
+     * the cache the examples start from. Waited for here: it trains for half a minute or more.
+     */
+    let start: NpmStartRun;
+    beforeAll(async () => {
       mkdirSync(join(scratch.dir, 'bin'));
       const shim = join(scratch.dir, 'bin', 'transferkit');
       writeFileSync(shim, `#!/bin/sh\nexec "${process.execPath}" "${join(repoRoot, 'bin/transferkit.js')}" "$@"\n`);
       chmodSync(shim, 0o755);
-      const start: string = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).scripts.start;
-      expect(start).toMatch(/^node bin\/transferkit\.js /);
-      const dir = mkdtempSync(join(scratch.dir, 'after-npm-start-'));
-      const result = await bash(limited('finetune', start.replace(/^node bin\/transferkit\.js/, 'transferkit')), dir);
-      expect(result.stderr).not.toMatch(/^error:/m);
-      expect(result.code).toBe(0);
-      afterStart = dir;
-      return dir;
-    };
+      start = await npmStartRun();
+      expect(start.script).toMatch(/^node bin\/transferkit\.js /);
+      expect(start.stderr).not.toMatch(/^error:/m);
+      expect(start.code).toBe(0);
+      cpSync(start.cache, join(scratch.dir, 'cache'), { recursive: true });
+    });
 
     it.for(examples.map((example) => ({ ...example, title: needsSomethingElse(example) ? `${example.line}  [skipped: ${example.comments.join(' ')}]` : example.line })))(
       '$title',
       async (example, context) => {
         if (needsSomethingElse(example)) context.skip(example.comments.join(' '));
         const cwd = mkdtempSync(join(scratch.dir, `${example.name}-`));
-        cpSync(join(await startRun(), 'runs'), join(cwd, 'runs'), { recursive: true });
+        await copyNpmStartRun(start, cwd);
         const result = await bash(limited(example.name, example.line), cwd);
         expect(result.stderr, example.line).not.toMatch(/^error:/m);
         expect(result.code, example.line).toBe(0);

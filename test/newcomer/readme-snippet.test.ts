@@ -7,7 +7,8 @@ import { readFile, symlink, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, runCli } from '../helpers/cli-run.ts';
+import { REPO_ROOT } from '../helpers/cli-run.ts';
+import { copyNpmStartRun, npmStartRun } from '../helpers/npm-start.ts';
 import { scratchFolder, TEST_CACHE_DIR } from '../helpers/tiny-model.ts';
 
 const exec = promisify(execFile);
@@ -25,13 +26,13 @@ describe('README library snippet', () => {
   const scratch = scratchFolder('transferkit-readme-');
 
   it('runs as written after npm start, in the same folder', async () => {
-    // npm start's own command line (package.json), run in the scratch folder instead of the repository.
-    const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8'));
-    const start = String(pkg.scripts.start).split(' ');
-    expect(start.slice(0, 2)).toEqual(['node', 'bin/transferkit.js']);
-    const started = await runCli(scratch.dir, start.slice(2));
+    // npm start's own command line (package.json), run once per test run in a scratch folder instead of
+    // the repository; this folder gets what it wrote.
+    const started = await npmStartRun();
+    expect(started.script.split(' ').slice(0, 2)).toEqual(['node', 'bin/transferkit.js']);
     expect(started.stderr).not.toMatch(/error/);
     expect(started.code).toBe(0);
+    await copyNpmStartRun(started, scratch.dir);
 
     // `import … from 'transferkit'` resolves as in a project that installed it.
     await mkdir(join(scratch.dir, 'node_modules'), { recursive: true });

@@ -1,5 +1,5 @@
 /**
- * The package as a user gets it: `npm pack` (which runs the build through `prepare`), the tarball
+ * The package as a user gets it: `npm pack` (which runs the build through `prepare` unless dist/ is current), the tarball
  * installed into a fresh project offline from the local npm cache, then the CLI, the README's library
  * example in plain Node ESM, and a TypeScript consumer type-checked against the shipped .d.ts.
  * The only test that uses dist/: every other test runs the sources.
@@ -10,6 +10,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { BUILD_STAMP, buildInputsHash } from '../../scripts/build-inputs.js';
 import { scratchFolder } from '../helpers/tiny-model.ts';
 
 const exec = promisify(execFile);
@@ -71,14 +72,19 @@ describe('the npm package', () => {
   it('packs, installs offline into a fresh project, and works from plain Node, npx and TypeScript', async () => {
     const packDir = join(scratch.dir, 'pack');
     await mkdir(packDir);
-    const packed = await exec(npm, ['pack', '--json', '--pack-destination', packDir], { cwd: repoRoot, maxBuffer: 64 << 20 });
+    // `npm ci` built dist/ (prepare) and npm pack would build it again: it skips that (--ignore-scripts) only
+    // when the build's stamp says the sources, settings and compiler are the ones dist/ was built from.
+    const built = await readFile(join(repoRoot, BUILD_STAMP), 'utf8').catch(() => 'none');
+    const current = built === buildInputsHash(repoRoot);
+    const packed = await exec(npm, ['pack', '--json', '--pack-destination', packDir, ...(current ? ['--ignore-scripts'] : [])], { cwd: repoRoot, maxBuffer: 64 << 20 });
     const [entry] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as PackEntry[];
     const paths = entry.files.map((f) => f.path);
     expect(paths).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'dist/cli/main.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/index.js.map', 'dist/src/export/html/head-view.html', 'dist/src/export/html/head-view.js', 'dist/datasets/nli-tiny/train.tsv', 'dist/datasets/nli-tiny/validation.tsv']));
     expect(paths.filter((p) => !p.startsWith('dist/') && !['LICENSE', 'README.md', 'package.json'].includes(p))).toEqual([]);
     expect(paths.some((p) => /\.ts$/.test(p) && !p.endsWith('.d.ts'))).toBe(false);
     expect(paths.some((p) => p.startsWith('dist/cli/') && p.includes('.d.ts'))).toBe(false);
-    console.log(`tarball ${entry.filename}: ${entry.size} bytes, ${entry.entryCount} files`);
+    expect(paths).not.toContain(BUILD_STAMP);
+    console.log(`tarball ${entry.filename}: ${entry.size} bytes, ${entry.entryCount} files (dist/ ${current ? 'was current: not rebuilt' : 'built by npm pack'})`);
 
     const app = join(scratch.dir, 'app');
     await mkdir(app);
