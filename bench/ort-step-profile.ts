@@ -1,0 +1,160 @@
+/**
+ * Where an ort layer-training step goes, on the bert-base-size model (batch 8, MNLI dev-matched pairs,
+ * linear head, cls pooling, AdamW + clipping): the step split into prepare (the lower part's cached
+ * states padded into a batch), building the feeds, session.run, reading the outputs, and the optimizer
+ * (global-norm clipping and AdamW over every weight); then ONNX Runtime's own profiler
+ * (enableProfiling) over a few runs of the same step graph, summed per operator type, and the operator
+ * types of the graph after ONNX Runtime's optimisations.
+ *
+ *   node bin/run-ts.js bench/ort-step-profile.ts [--k 1] [--steps 5] [--threads 0] [--skip-kernels]
+ */
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { InferenceSession } from 'onnxruntime-node';
+import { loadTextBackbone } from '../src/backbones/load.ts';
+import type { UnfreezeTop } from '../src/backbones/split/split-encoder.ts';
+import { encodeModel } from '../src/backbones/onnx/model.ts';
+import { readModelFile } from '../src/backbones/onnx/model-file.ts';
+import { datasetInputs, loadTextDataset } from '../src/data/index.ts';
+import { Rng } from '../src/core/index.ts';
+import { initTf } from '../src/heads/backend.ts';
+import { clipFactor } from '../src/train/array-optimizer.ts';
+import { loadOrt } from '../src/train/ort/step-sessions.ts';
+import { ensureBenchModel, sharedBenchFiles } from './bert-base-model.ts';
+import { layerTrainers } from './layer-trainers.ts';
+
+const { values } = parseArgs({
+  options: {
+    k: { type: 'string', default: '1' },
+    steps: { type: 'string', default: '5' },
+    threads: { type: 'string', default: '0' },
+    'skip-kernels': { type: 'boolean' },
+  },
+});
+const BATCH = 8;
+const k: UnfreezeTop = values.k === 'all' ? 'all' : Number(values.k);
+const steps = Number(values.steps);
+const { tokenizerDir, dataFile } = sharedBenchFiles();
+const modelDir = await ensureBenchModel(tokenizerDir);
+const { backend } = await initTf('wasm');
+const base = await loadTextBackbone(modelDir, { device: 'cpu' });
+const data = await loadTextDataset(dataFile, { maxSamples: BATCH * (steps + 1) });
+const encoded = base.encodeInputs(datasetInputs(data), 128);
+const t = await layerTrainers(base, backend, k, encoded, Int32Array.from(data.labels!));
+const engine = t.ort;
+const ort = await loadOrt();
+
+// Times session.run inside the engine's compute() without touching the engine: every session's run goes through this prototype.
+const sessionProto = (ort.InferenceSession as unknown as { prototype: unknown }).prototype as { run: (...args: unknown[]) => Promise<unknown> };
+const originalRun = sessionProto.run;
+let runSeconds = 0;
+sessionProto.run = async function (this: InferenceSession, ...args: unknown[]) {
+  const started = performance.now();
+  const out = await originalRun.apply(this, args);
+  runSeconds += (performance.now() - started) / 1000;
+  return out;
+};
+
+const arrays = (engine as unknown as { attached: { arrays: { apply: (g: Map<string, Float32Array>, lr: number, clip: number) => void } } }).attached.arrays;
+const rows: Record<string, number[]> = { prepare: [], 'compute (feeds + run + outputs)': [], 'session.run': [], 'clip norm (one pass)': [], 'optimizer apply (clip + AdamW)': [], 'whole step': [] };
+const batchAt = (s: number) => Int32Array.from({ length: BATCH }, (_, j) => s * BATCH + j);
+let seq = 0;
+for (let s = 0; s <= steps; s++) {
+  const indices = batchAt(s);
+  const stepStarted = performance.now();
+  let started = performance.now();
+  const batch = await t.split.prepare(t.inputs, indices, false);
+  const prepareSeconds = (performance.now() - started) / 1000;
+  runSeconds = 0;
+  started = performance.now();
+  const labels = Int32Array.from(indices, (i) => t.labels[i]!);
+  const out = await engine.compute('train', batch, { labels, classWeights: null, dropout: engine.dropoutMasks(BATCH, new Rng(s)) });
+  const computeSeconds = (performance.now() - started) / 1000;
+  started = performance.now();
+  clipFactor([...out.grads.values()], 1);
+  const clipSeconds = (performance.now() - started) / 1000;
+  started = performance.now();
+  arrays.apply(out.grads, 1e-4, 1);
+  const applySeconds = (performance.now() - started) / 1000;
+  const whole = (performance.now() - stepStarted) / 1000 - clipSeconds;
+  seq = batch.groups[0]!.seq;
+  if (s === 0) continue; // builds the session
+  rows.prepare!.push(prepareSeconds);
+  rows['compute (feeds + run + outputs)']!.push(computeSeconds);
+  rows['session.run']!.push(runSeconds);
+  rows['clip norm (one pass)']!.push(clipSeconds);
+  rows['optimizer apply (clip + AdamW)']!.push(applySeconds);
+  rows['whole step']!.push(whole);
+}
+sessionProto.run = originalRun;
+const params = [...engine['weights'].values()].reduce((n, w) => n + w.data.length, 0);
+console.log(`K=${values.k} (${t.split.describeTrained()}), ${params.toLocaleString('en')} trained parameters, batch ${BATCH}, ${steps} timed steps (the first, which builds the session, not counted); load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log('| part | median ms | min ms |', '\n|---|---|---|');
+for (const [name, xs] of Object.entries(rows)) {
+  const sorted = [...xs].sort((a, b) => a - b);
+  console.log(`| ${name} | ${(sorted[Math.floor(sorted.length / 2)]! * 1000).toFixed(1)} | ${(sorted[0]! * 1000).toFixed(1)} |`);
+}
+
+if (!values['skip-kernels']) {
+  // The same step graph (last batch's bucket) in a session of its own with ONNX Runtime's profiler on.
+  const sessions = engine['sessions'];
+  const bucket = sessions.bucket(seq);
+  const { model } = sessions.graph('train', BATCH, bucket);
+  const work = await mkdtemp(join(tmpdir(), 'tk-step-profile-'));
+  const optimized = join(work, 'optimized.onnx');
+  const session = await ort.InferenceSession.create(encodeModel(model), {
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: Number(values.threads),
+    enableProfiling: true,
+    profileFilePrefix: join(work, 'profile'),
+    optimizedModelFilePath: optimized,
+  });
+  const feeds: Record<string, import('onnxruntime-node').Tensor> = {};
+  for (const input of session.inputMetadata) {
+    if (!input.isTensor) continue;
+    const dims = input.shape as number[];
+    const size = dims.reduce((a, b) => a * b, 1);
+    if (input.name === 'labels') feeds[input.name] = new ort.Tensor('int64', new BigInt64Array(size), dims);
+    else if (input.type === 'int64') feeds[input.name] = new ort.Tensor('int64', new BigInt64Array(size), dims);
+    else {
+      const weight = engine['weights'].get(input.name);
+      feeds[input.name] = new ort.Tensor('float32', weight ? weight.data : new Float32Array(size).fill(input.name === 'attention_mask' || input.name === 'class_weights' ? 1 : 0.1), dims);
+    }
+  }
+  await session.run(feeds);
+  for (let r = 0; r < steps; r++) await session.run(feeds);
+  session.endProfiling();
+  await session.release();
+  const profileFile = join(work, (await readdir(work)).find((name) => name.startsWith('profile') && name.endsWith('.json'))!);
+  interface ProfileEvent { cat: string; name: string; dur: number; args?: { op_name?: string } }
+  const events = JSON.parse(await readFile(profileFile, 'utf8')) as ProfileEvent[];
+  const perOp = new Map<string, number>();
+  const perNode = new Map<string, number>();
+  let runTotal = 0;
+  for (const e of events) {
+    if (e.cat === 'Session' && e.name === 'model_run') runTotal += e.dur;
+    if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
+    const op = e.args?.op_name ?? '?';
+    perOp.set(op, (perOp.get(op) ?? 0) + e.dur);
+    perNode.set(e.name, (perNode.get(e.name) ?? 0) + e.dur);
+  }
+  const kernelTotal = [...perOp.values()].reduce((a, b) => a + b, 0);
+  const runs = steps + 1;
+  console.log(`\nORT profile, step graph ${BATCH}x${bucket}, ${runs} runs: model_run ${(runTotal / runs / 1000).toFixed(1)} ms/run, kernels ${(kernelTotal / runs / 1000).toFixed(1)} ms/run`);
+  console.log('| operator | ms/run | share |', '\n|---|---|---|');
+  for (const [op, us] of [...perOp].sort((a, b) => b[1] - a[1])) console.log(`| ${op} | ${(us / runs / 1000).toFixed(2)} | ${((us / kernelTotal) * 100).toFixed(1)}% |`);
+  console.log('\nslowest nodes (ms/run):');
+  for (const [node, us] of [...perNode].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${node.replace(/_kernel_time$/, '')}  ${(us / runs / 1000).toFixed(2)}`);
+  const graph = (await readModelFile(optimized)).graph;
+  const opCounts = new Map<string, number>();
+  for (const node of graph.node) {
+    const op = `${node.domain ? `${node.domain}.` : ''}${node.opType}`;
+    opCounts.set(op, (opCounts.get(op) ?? 0) + 1);
+  }
+  console.log(`\noptimised graph: ${[...opCounts].map(([op, n]) => `${op}×${n}`).join(', ')}`);
+  await rm(work, { recursive: true, force: true });
+}
+await t.dispose();
+await base.dispose();
