@@ -55,7 +55,11 @@ export function tensorValueInfo(name: string, elemType: number, dims: Array<numb
   return { name, type: { tensorType: { elemType, shape, shapeUnknown: [], unknown: [] }, unknown: [] }, unknown: [] };
 }
 
-/** A model as torch.onnx.export writes it for the generated fixtures: IR 8, default domain at opset 17 (or `opset`). */
+/**
+ * A model as torch.onnx.export writes it for the generated fixtures: IR 8, default domain at opset 17 (or
+ * `opset`), and version 1 of any other domain its nodes use (ONNX Runtime's com.microsoft ops).
+ */
 export function opset17Model(graph: GraphProto, opset = 17): ModelProto {
-  return { irVersion: 8, opsetImport: [{ domain: '', version: opset }], producerName: 'transferkit', producerVersion: '1', graph, unknown: [] };
+  const domains = [...new Set(graph.node.map((n) => n.domain).filter((d) => d))].map((domain) => ({ domain, version: 1 }));
+  return { irVersion: 8, opsetImport: [{ domain: '', version: opset }, ...domains], producerName: 'transferkit', producerVersion: '1', graph, unknown: [] };
 }

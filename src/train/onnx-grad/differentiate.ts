@@ -71,8 +71,8 @@ export function addGradients(graph: GraphProto, request: GradientRequest): Map<s
     if (!dy.some(Boolean)) continue;
     const needs = node.input.map((i) => Boolean(i) && needed.has(i));
     if (!needs.some(Boolean)) continue;
-    const rule = GRADIENT_RULES[node.opType];
-    if (!rule || node.domain !== '') throw unsupported(node, request);
+    const rule = GRADIENT_RULES[qualifiedOp(node)];
+    if (!rule) throw unsupported(node, request);
     checkFloat32(node, needs, table);
     const grads = rule({ node, e, shapes: table, dy, needs });
     node.input.forEach((input, i) => {
@@ -135,8 +135,11 @@ function neededForLoss(order: NodeProto[], loss: string, reached: Set<string>): 
   return needed;
 }
 
+/** The op's key in GRADIENT_RULES: its type, prefixed by its domain outside the default one ('com.microsoft.Gelu'). */
+const qualifiedOp = (node: NodeProto) => (node.domain ? `${node.domain}.${node.opType}` : node.opType);
+
 function unsupported(node: NodeProto, request: GradientRequest): Error {
-  const op = node.domain ? `${node.domain}.${node.opType}` : node.opType;
+  const op = qualifiedOp(node);
   return new Error(
     `addGradients: no gradient rule for op ${op} (node '${node.name}') on the path from [${request.wrt.join(', ')}] to '${request.loss}'; supported: ${DIFFERENTIABLE_OPS.join(', ')}`,
   );

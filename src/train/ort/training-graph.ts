@@ -69,7 +69,8 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): TrainingGraph {
     if (known && known.join() !== dims.join()) throw new Error(`training graph: weight '${mapped}' is [${known}], the layer expects [${dims}]`);
     return floatTensor(`${BACKBONE_OPTIMIZER_PREFIX}${mapped}`, dims, new Float32Array(0));
   };
-  const pieces = transformerPieces(g, weightSource, { hidden, heads, layerNormEps });
+  // The fused GELU: one forward pass instead of five; its gradient rule reads only x (measured: bench/ort-step-profile.ts).
+  const pieces = transformerPieces(g, weightSource, { hidden, heads, layerNormEps, gelu: 'fused' });
   const inputs: ValueInfoProto[] = [];
   const float = (name: string, dims: number[]) => inputs.push(tensorValueInfo(name, DataType.FLOAT, dims));
   const int64 = (name: string, dims: number[]) => inputs.push(tensorValueInfo(name, DataType.INT64, dims));

@@ -92,6 +92,12 @@ export const elementwiseCases: GradCase[] = [
     ],
     tf: (x) => tf.mul(tf.mul(x.x!, tf.add(tf.erf(tf.div(x.x!, Math.SQRT2)), 1)), 0.5),
   },
+  {
+    name: "GELU as ONNX Runtime's one com.microsoft.Gelu node",
+    inputs: [f('x', [2, 3, 6], { low: -3, high: 3 })],
+    nodes: [{ ...node('Gelu', ['x'], ['y'], 'Gelu'), domain: 'com.microsoft' }],
+    tf: (x) => tf.mul(tf.mul(x.x!, tf.add(tf.erf(tf.div(x.x!, Math.SQRT2)), 1)), 0.5),
+  },
 ];
 
 export const matmul = (name: string, a: number[], b: number[], declared?: { a?: (number | string | null)[]; b?: (number | string | null)[] }): GradCase => ({
@@ -258,6 +264,13 @@ export const shapeCases: GradCase[] = [
     ],
     // x[1:-1, ::2, ::-1] (TF.js has no StridedSlice gradient: slice, gather, reverse).
     tf: (x) => tf.reverse(tf.gather(tf.slice(x.x!, [1, 0, 0], [2, 6, 3]), [0, 2, 4], 1), 2),
+  },
+  {
+    name: 'Slice with constant unit steps (negative axis, negative start, clamped end): the Pad path',
+    inputs: [f('x', [3, 5, 4])],
+    nodes: [ints('st', [1, -3]), ints('en', [2, 100]), ints('ax', [0, -2]), node('Slice', ['x', 'st', 'en', 'ax'], ['y'], 'Slice')],
+    // x[1:2, 2:5]
+    tf: (x) => tf.slice(x.x!, [1, 2, 0], [1, 3, 4]),
   },
   {
     name: 'Gather axis 0 (embedding rows, repeated and negative ids)',

@@ -41,6 +41,14 @@ export const elementwiseRules: Record<string, VjpRule> = {
     const { e } = c;
     return e.mul(dy, e.mul(e.scalar(TWO_OVER_SQRT_PI), e.op('Exp', [e.neg(e.mul(x, x))])));
   }),
+  // ONNX Runtime's fused GELU, y = x·Φ(x): dy/dx = Φ(x) + x·φ(x) = ½·(1 + erf(x/√2) + √(2/π)·x·exp(-x²/2)).
+  'com.microsoft.Gelu': unary((c, dy, x) => {
+    const { e } = c;
+    const t = e.mul(x, e.scalar(Math.SQRT1_2));
+    const density = e.mul(e.mul(x, e.op('Exp', [e.neg(e.mul(t, t))])), e.scalar(Math.sqrt(2 / Math.PI)));
+    const slope = e.op('Sum', [e.op('Erf', [t]), density, e.scalar(1)]);
+    return e.mul(e.mul(dy, slope), e.scalar(0.5));
+  }),
   Tanh: unary((c, dy, _x, y) => c.e.mul(dy, c.e.sub(c.e.scalar(1), c.e.mul(y, y)))),
   Sigmoid: unary((c, dy, _x, y) => c.e.mul(dy, c.e.mul(y, c.e.sub(c.e.scalar(1), y)))),
   // Zero at x = 0, as TF.js and PyTorch define it.
