@@ -1,7 +1,7 @@
 /** addGradients' contract: names and outputs, errors, zeros for unreached weights, and which broadcast path it takes. */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeNode, tensorValueInfo } from '../../../src/backbones/onnx/build.ts';
+import { int64Tensor, makeNode, tensorValueInfo } from '../../../src/backbones/onnx/build.ts';
 import { DataType, emptyGraph, type GraphProto } from '../../../src/backbones/onnx/model.ts';
 import { addGradients } from '../../../src/train/onnx-grad/index.ts';
 import { checkGradients, type GradCase } from './grad-harness.ts';
@@ -95,6 +95,28 @@ describe('addGradients', () => {
     });
     expect(report.vsTf).toBeLessThanOrEqual(1e-5);
     expect([...report.backwardOps].filter((op) => op.startsWith('Reduce'))).toEqual([]);
+  });
+
+  const slice = (steps: number[]): GradCase => ({
+    name: `slice steps ${steps}`,
+    inputs: [{ name: 'x', dims: [2, 6, 3] }],
+    nodes: [
+      makeNode('Constant', [], ['st'], 'st', { value: int64Tensor('', [2], [0, 1]) }),
+      makeNode('Constant', [], ['en'], 'en', { value: int64Tensor('', [2], [1, 6]) }),
+      makeNode('Constant', [], ['ax'], 'ax', { value: int64Tensor('', [2], [1, 2]) }),
+      makeNode('Constant', [], ['sp'], 'sp', { value: int64Tensor('', [2], steps) }),
+      makeNode('Slice', ['x', 'st', 'en', 'ax', 'sp'], ['y'], 'Slice'),
+    ],
+    tf: (x) => tf.gather(tf.slice(x.x!, [0, 0, 1], [2, 1, 2]), steps[1] === 1 ? [0, 1] : [0], 2),
+  });
+
+  it('undoes a constant unit-step Slice with one Pad, a strided one by scattering', async () => {
+    const unit = await checkGradients(slice([1, 1]));
+    expect(unit.vsTf).toBeLessThanOrEqual(1e-5);
+    expect([...unit.backwardOps].filter((op) => op === 'Pad' || op === 'ScatterND')).toEqual(['Pad']);
+    const strided = await checkGradients(slice([1, 2]));
+    expect(strided.vsTf).toBeLessThanOrEqual(1e-5);
+    expect([...strided.backwardOps].filter((op) => op === 'Pad' || op === 'ScatterND')).toEqual(['ScatterND']);
   });
 
   it('refuses a tensor name it would overwrite', () => {

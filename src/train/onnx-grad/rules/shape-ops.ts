@@ -78,14 +78,18 @@ export const shapeRules: Record<string, VjpRule> = {
   },
 
   /**
-   * dY scattered into zeros at the sliced positions. The positions come from slicing an index map of x
-   * the same way, so negative, clamped and strided starts/ends/steps need no case analysis here.
+   * dY padded with zeros back to x's shape where the slice is constant with unit steps ([CLS] pooling,
+   * the position table): one Pad. Otherwise dY scattered into zeros at the sliced positions, which come
+   * from slicing an index map of x the same way, so negative, clamped and strided starts/ends/steps need
+   * no case analysis.
    */
   Slice: (c) => {
     const { e, node } = c;
     const x = node.input[0]!;
     return forInputs(c, (i) => {
       if (i !== 0) return undefined;
+      const pads = constantSlicePads(c);
+      if (pads) return e.op('Pad', [outputGrad(c), e.ints(pads)]);
       const count = e.op('Size', [x]);
       const positions = e.reshapeLike(e.op('Range', [e.intScalar(0), count, e.intScalar(1)]), x);
       const picked = e.op('Slice', [positions, ...node.input.slice(1)]);
@@ -145,3 +149,24 @@ export const shapeRules: Record<string, VjpRule> = {
       return e.mul(expandReduced(c), scale);
     }),
 };
+
+/** Pad's [begin…, end…] that undo a Slice with constant starts/ends/axes, unit steps and a known input shape; else undefined. */
+function constantSlicePads({ node, shapes }: VjpContext): number[] | undefined {
+  const dims = shapes.dims(node.input[0]!);
+  const [starts, ends] = [node.input[1], node.input[2]].map((t) => (t ? shapes.constantInts(t) : undefined));
+  if (!dims || !dims.every((d) => typeof d === 'number') || !starts || !ends) return undefined;
+  const axes = node.input[3] ? shapes.constantInts(node.input[3]) : starts.map((_, a) => a);
+  const steps = node.input[4] ? shapes.constantInts(node.input[4]) : starts.map(() => 1);
+  if (!axes || !steps || steps.some((s) => s !== 1)) return undefined;
+  const rank = dims.length;
+  const pads = new Array<number>(2 * rank).fill(0);
+  axes.forEach((axis, j) => {
+    const a = normalize(axis, rank);
+    const dim = dims[a] as number;
+    const clamp = (v: number) => Math.min(Math.max(v < 0 ? v + dim : v, 0), dim);
+    const [begin, end] = [clamp(starts[j]!), clamp(ends[j]!)];
+    pads[a] = begin;
+    pads[rank + a] = dim - Math.max(begin, end);
+  });
+  return pads;
+}
