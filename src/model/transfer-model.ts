@@ -9,6 +9,7 @@ import { loadCheckpoint } from '../checkpoint/load.ts';
 import type { CheckpointManifest } from '../checkpoint/manifest.ts';
 import { penultimateFeatures, predictProbabilities } from '../train/evaluate.ts';
 import { argMax } from '../train/metrics.ts';
+import type { FeaturePool } from '../train/ort/feature-pool.ts';
 import { pinnedRevision, sameBackbone } from '../backbones/hub-identity.ts';
 
 /** Text pairs or images: a model reads what its backbone reads. */
@@ -217,19 +218,27 @@ async function loadBackboneFor(reference: BackboneReference, dir: string, option
 }
 
 /**
- * The checkpoint's backbone with its trained layers: a text backbone whose features and attention maps
- * come from the split encoder (ONNX Runtime below, the updated layers in TF.js).
+ * The checkpoint's backbone with its trained layers: a text backbone whose features come from the split
+ * encoder, ONNX Runtime below and the trained layers in ONNX Runtime's forward graph where it builds for
+ * the pooling (train/ort/feature-pool), else in TF.js; attention maps from the TF.js top.
  */
 export async function withTrainedLayers(base: FeatureExtractor, top: number | 'all', weights: Map<string, Float32Array>, sha256: string): Promise<FeatureExtractor & Pick<TextBackbone, 'attend'>> {
   if (!isTextBackbone(base)) throw usageError('trained backbone layers need a text backbone');
   const { SplitEncoder } = await import('../backbones/split/split-encoder.ts');
+  const { ortFeaturePool } = await import('../train/ort/feature-pool.ts');
   const split = await SplitEncoder.create(base, top, weights);
+  const pools = new Map<Pooling, Promise<FeaturePool | null>>();
+  const poolFor = (pooling: Pooling) => {
+    if (!pools.has(pooling)) pools.set(pooling, ortFeaturePool(split, pooling));
+    return pools.get(pooling)!;
+  };
   return {
     identity: `${base.identity}+layers:${sha256}`,
     dim: split.dim,
-    extract: (inputs, options) => split.extract(inputs, options),
+    extract: async (inputs, options) => split.extract(inputs, options, (await poolFor(options.pooling))?.pool),
     attend: (input, maxLength) => split.attend(input, maxLength),
     dispose: async () => {
+      for (const pool of pools.values()) await (await pool)?.dispose();
       await split.dispose();
       await base.dispose();
     },

@@ -21,6 +21,7 @@ import { fitStandardization, standardize, type Standardization } from '../featur
 import { RUN_CONFIG_FILE, writeRunConfig } from './run-config.ts';
 import { writeRunOutputs, type SplitExtraction } from './outputs.ts';
 import type { BackboneTrainingInfo, FinetuneOutcome } from './outcome.ts';
+import { ortFeaturePool } from '../train/ort/feature-pool.ts';
 import { prepareEncoder, unfreezeTopOf, type PreparedEncoder } from './unfreeze.ts';
 import { featureSettings, loadExtractor } from './extractor.ts';
 import { refuseMissingShards } from './sharded-features.ts';
@@ -138,12 +139,19 @@ async function runInOutputDir(requested: FinetuneConfig, io: FinetuneIO, outputD
     const evalMetrics: Record<string, Metrics> = {};
     const probabilities: Record<string, Float32Array> = {};
     try {
-      // The kept checkpoint's backbone layers, when they trained, give the features it is evaluated on.
+      // The kept checkpoint's backbone layers, when they trained, give the features it is evaluated on:
+      // through ONNX Runtime's forward graph where it builds (as `eval --checkpoint` computes them), else the
+      // TF.js top, which --train-engine tfjs also keeps.
       if (prepared && kept) prepared.training.split.top.assign(kept.backbone);
-      for (const [name, set] of Object.entries(validationSets)) {
-        const features = prepared ? await prepared.training.split.features(prepared.training.validation[name]!, pooling) : set.features;
-        probabilities[name] = new Float32Array(set.features.rows * labelNames.length);
-        evalMetrics[name] = await evaluate(reported, features, set.labels, labelNames, undefined, probabilities[name]);
+      const ortPool = prepared && config.trainEngine !== 'tfjs' ? await ortFeaturePool(prepared.training.split, pooling) : null;
+      try {
+        for (const [name, set] of Object.entries(validationSets)) {
+          const features = prepared ? await prepared.training.split.features(prepared.training.validation[name]!, pooling, undefined, ortPool?.pool) : set.features;
+          probabilities[name] = new Float32Array(set.features.rows * labelNames.length);
+          evalMetrics[name] = await evaluate(reported, features, set.labels, labelNames, undefined, probabilities[name]);
+        }
+      } finally {
+        await ortPool?.dispose();
       }
     } finally {
       if (reported !== fitted.head) reported.dispose();

@@ -207,11 +207,11 @@ export class SplitEncoder {
     return values;
   }
 
-  /** FeatureExtractor.extract for inference: no cache, each batch runs the lower part then the top. */
-  async extract(inputs: TextInput[], options: ExtractOptions): Promise<FeatureMatrix> {
+  /** FeatureExtractor.extract for inference: no cache, each batch runs the lower part then the top (or `pool`, as in features()). */
+  async extract(inputs: TextInput[], options: ExtractOptions, pool?: (batch: PreparedBatch) => Promise<Float32Array>): Promise<FeatureMatrix> {
     const encoded = this.base.encodeInputs(inputs, options.maxLength);
     const lower: LowerInputs = this.lower ? { kind: 'recompute', encoded } : { kind: 'tokens', encoded };
-    const out = await this.features(lower, options.pooling, options.batchSize ?? 32);
+    const out = await this.features(lower, options.pooling, options.batchSize ?? 32, pool);
     options.onProgress?.(inputs.length, inputs.length);
     return out;
   }

@@ -70,6 +70,11 @@ export class OrtEngine implements TrainingEngine {
     this.sessions.graph('train', rows, this.sessions.bucket(1));
   }
 
+  /** Builds the forward (evaluation) graph without a session: throws where it cannot run this model. */
+  forwardGraph(rows: number): void {
+    this.sessions.graph('forward', rows, this.sessions.bucket(1));
+  }
+
   /** Uses these values for the weights (by optimizer name) from now on. */
   setWeights(values: Iterable<{ name: string; data: Float32Array; dims: number[] }>): void {
     for (const { name, data, dims } of values) this.weights.set(name, { data, dims });
