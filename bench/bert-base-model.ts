@@ -1,4 +1,4 @@
-/** The bert-base-size random-weight model the benchmarks share, generated once into $TRANSFERKIT_CACHE/bench. */
+/** The bert-base-size (and mid-size) random-weight models the benchmarks share, generated once into $TRANSFERKIT_CACHE/bench. */
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -13,13 +13,24 @@ import { tempSibling } from '../src/io/atomic.ts';
  */
 export async function ensureBenchModel(tokenizerDir: string, layers = 12, intermediate = 3072): Promise<string> {
   const variant = layers === 12 && intermediate === 3072 ? '' : `-${layers}layers${intermediate === 3072 ? '' : `-ffn${intermediate}`}`;
-  const dir = join(transferKitCacheDir(), 'bench', `bert-base-cased-random-seed0${variant}`);
+  return ensureGeneratedModel(`bert-base-cased-random-seed0${variant}`, 'bert-base-size', { layers, hidden: 768, heads: 12, intermediate, vocabDir: tokenizerDir });
+}
+
+/** The mid-size BERT of issue 13's closing note: 4 layers, hidden 256, 4 heads, FFN 1024, the real bert-base-cased tokenizer. */
+export const MID_MODEL = { layers: 4, hidden: 256, heads: 4, intermediate: 1024 } as const;
+
+export function ensureMidBenchModel(tokenizerDir: string): Promise<string> {
+  return ensureGeneratedModel('bert-mid-4x256-random-seed0', 'mid-size', { ...MID_MODEL, vocabDir: tokenizerDir });
+}
+
+async function ensureGeneratedModel(name: string, what: string, options: { layers: number; hidden: number; heads: number; intermediate: number; vocabDir: string }): Promise<string> {
+  const dir = join(transferKitCacheDir(), 'bench', name);
   if (existsSync(join(dir, 'onnx', 'model.onnx'))) return dir;
   await mkdir(join(dir, '..'), { recursive: true });
   const tmp = tempSibling(dir);
-  console.log(`generating the bert-base-size model into ${dir} (once) ...`);
+  console.log(`generating the ${what} model into ${dir} (once) ...`);
   try {
-    await makeBertModel({ outDir: tmp, layers, hidden: 768, heads: 12, intermediate, vocabDir: tokenizerDir, seed: 0 });
+    await makeBertModel({ outDir: tmp, ...options, seed: 0 });
     await rename(tmp, dir);
   } finally {
     await rm(tmp, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { GemmMeasurement } from './gemm-ceiling.ts';
+import { layerTrainingSection } from './layer-report.ts';
 import type { BenchResults, EngineRun, Stamp } from './results.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -220,6 +221,13 @@ export async function writeReport(path: string, results: BenchResults, run: { qu
       targets.push([`peak RSS extracting ${large?.pairs ?? 100000} pairs`, '< 2.5 GB', `${gib(large?.peakRssBytes ?? null)} with the 1-layer model`, large?.peakRssBytes ? large.peakRssBytes < 2.5e9 : null]);
     }
     out('');
+  }
+
+  if (p.layers || p.layersMid) {
+    out('## Layer training', '', 'Training the top K encoder layers: the ONNX Runtime engine (a training-step graph from our reverse-mode differentiator, AdamW on Float32Arrays) against the TF.js engine (wasm backend, `tf.variableGrads`), written by `bench/train-engines.ts`. Seconds per step exclude the lower part, whose states are computed once and cached.', '');
+    for (const part of [p.layers, p.layersMid]) if (part) out(...layerTrainingSection(part));
+    const k1 = p.layers?.steps.find((x) => x.k === '1');
+    if (k1?.tfjs) targets.push(['layer training step, ort vs tfjs wasm, K = 1 (bert-base size)', '≥ 30×', `${f(k1.tfjs.wall / k1.ort.wall, 1)}×`, k1.tfjs.wall / k1.ort.wall >= 30]);
   }
 
   out('## GPU', '', 'Not measured: no device machine was lent to this task (issue 12 item 5 needs one for `--device webgpu` / `cuda`).', '');

@@ -53,6 +53,20 @@ export interface HeadFigures {
   methods: { method: 'finetune' | 'tfjs' | 'autodiff'; engine: string; examplesPerSecond: number; epochSeconds: number; wholeEpochs: number; rounds: number[] }[];
 }
 
+/** bench/train-engines.ts: layer training, ort vs tfjs engine, on one generated model. */
+export interface LayerTrainingPart extends Stamp {
+  /** 'a generated bert-base-size BERT (12 layers, hidden 768, …)' */
+  model: string;
+  batch: number;
+  epochPairs: number;
+  /** Per K: best-of-N seconds per step (wall / cpu), each engine; null where not run. */
+  steps: { k: string; trained: string; ort: { wall: number; cpu: number; reps: number }; tfjs: { wall: number; cpu: number; reps: number } | null }[];
+  /** Per K: seconds per epoch over epochPairs; measured (a whole epoch) or estimated from timed steps. */
+  epochs: { k: string; ort: { wall: number; cpu: number; how: string }; statesSeconds: number; tfjs: { wall: number; cpu: number; how: string } | null }[];
+  /** Peak RSS of an ort training process per K (child process, batch × the longest pairs). */
+  memory: { k: string; peakBytes: number | null; seq: number | null }[];
+}
+
 export interface BenchResults {
   int8Note?: string;
   parts: {
@@ -63,6 +77,9 @@ export interface BenchResults {
     int8?: Stamp & { agreements: { engine: string; command: string; file: string; rows: number; meanCosine: number; minCosine: number; agreement: number }[] };
     heads?: Stamp & { command: string; rows: number; dim: number; batchSize: number; tfBackend: string; roundSeconds: number; heads: HeadFigures[] };
     rss?: Stamp & { layers: number; intermediate: number; runs: { pairs: number; command: string; wallSeconds: number; peakRssBytes: number | null }[] };
+    /** Written by bench/train-engines.ts (not bench/run.ts): the bert-base-size model, and `--model mid`. */
+    layers?: LayerTrainingPart;
+    layersMid?: LayerTrainingPart;
   };
 }
 
