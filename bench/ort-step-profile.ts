@@ -6,7 +6,7 @@
  * (enableProfiling) over a few runs of the same step graph, summed per operator type, and the operator
  * types of the graph after ONNX Runtime's optimisations.
  *
- *   node bin/run-ts.js bench/ort-step-profile.ts [--k 1] [--steps 5] [--threads 0] [--skip-kernels]
+ *   node bin/run-ts.js bench/ort-step-profile.ts [--model base|mid] [--k 1] [--steps 5] [--threads 0] [--variants default,exported-gelu,threads-1,no-spinning] [--skip-kernels]
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -21,23 +21,28 @@ import { datasetInputs, loadTextDataset } from '../src/data/index.ts';
 import { Rng } from '../src/core/index.ts';
 import { initTf } from '../src/heads/backend.ts';
 import { clipFactor } from '../src/train/array-optimizer.ts';
+import { addGradients } from '../src/train/onnx-grad/index.ts';
 import { loadOrt } from '../src/train/ort/step-sessions.ts';
-import { ensureBenchModel, sharedBenchFiles } from './bert-base-model.ts';
+import { buildTrainingGraph, STEP } from '../src/train/ort/training-graph.ts';
+import { ensureBenchModel, ensureMidBenchModel, sharedBenchFiles } from './bert-base-model.ts';
 import { layerTrainers } from './layer-trainers.ts';
 
 const { values } = parseArgs({
   options: {
+    model: { type: 'string', default: 'base' },
     k: { type: 'string', default: '1' },
     steps: { type: 'string', default: '5' },
     threads: { type: 'string', default: '0' },
     'skip-kernels': { type: 'boolean' },
+    /** Step-graph variants timed side by side: default, exported-gelu, threads-1, no-spinning. */
+    variants: { type: 'string' },
   },
 });
 const BATCH = 8;
 const k: UnfreezeTop = values.k === 'all' ? 'all' : Number(values.k);
 const steps = Number(values.steps);
 const { tokenizerDir, dataFile } = sharedBenchFiles();
-const modelDir = await ensureBenchModel(tokenizerDir);
+const modelDir = values.model === 'mid' ? await ensureMidBenchModel(tokenizerDir) : await ensureBenchModel(tokenizerDir);
 const { backend } = await initTf('wasm');
 const base = await loadTextBackbone(modelDir, { device: 'cpu' });
 const data = await loadTextDataset(dataFile, { maxSamples: BATCH * (steps + 1) });
@@ -97,32 +102,81 @@ for (const [name, xs] of Object.entries(rows)) {
   console.log(`| ${name} | ${(sorted[Math.floor(sorted.length / 2)]! * 1000).toFixed(1)} | ${(sorted[0]! * 1000).toFixed(1)} |`);
 }
 
+// The same step graph (last batch's bucket), in sessions of its own: variants side by side, then ONNX Runtime's profiler.
+const sessions = engine['sessions'];
+const bucket = sessions.bucket(seq);
+const graphShape = engine.graphShape;
+const stepModel = (gelu: 'fused' | 'exported') => {
+  const { model, weights } = buildTrainingGraph({ ...graphShape, batch: BATCH, seq: bucket, dropout: true, gelu });
+  addGradients(model.graph, { loss: STEP.loss, wrt: weights });
+  return encodeModel(model);
+};
+/** Feeds for a session of the step graph: the engine's weights, a full mask, label 0. */
+const feedsFor = (session: InferenceSession) => {
+  const feeds: Record<string, import('onnxruntime-node').Tensor> = {};
+  for (const input of session.inputMetadata) {
+    if (!input.isTensor) continue;
+    const dims = input.shape as number[];
+    const size = dims.reduce((a, b) => a * b, 1);
+    if (input.type === 'int64') feeds[input.name] = new ort.Tensor('int64', new BigInt64Array(size), dims);
+    else {
+      const weight = engine['weights'].get(input.name);
+      feeds[input.name] = new ort.Tensor('float32', weight ? weight.data : new Float32Array(size).fill(input.name === STEP.mask || input.name === STEP.classWeights ? 1 : 0.1), dims);
+    }
+  }
+  return feeds;
+};
+
+if (values.variants) {
+  const options = (threads: number, spinning: boolean): InferenceSession.SessionOptions => ({
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: threads,
+    ...(spinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }),
+  });
+  const known: Record<string, () => [Uint8Array, InferenceSession.SessionOptions]> = {
+    default: () => [stepModel('fused'), options(0, true)],
+    'exported-gelu': () => [stepModel('exported'), options(0, true)],
+    'threads-1': () => [stepModel('fused'), options(1, true)],
+    'no-spinning': () => [stepModel('fused'), options(0, false)],
+  };
+  const variants = values.variants.split(',');
+  const made = [];
+  for (const name of variants) {
+    if (!known[name]) throw new Error(`--variants: unknown '${name}' (known: ${Object.keys(known).join(', ')})`);
+    const [bytes, opts] = known[name]!();
+    const session = await ort.InferenceSession.create(bytes, opts);
+    const feeds = feedsFor(session);
+    await session.run(feeds);
+    made.push({ name, session, feeds, times: [] as number[] });
+  }
+  // Interleaved: one run of each variant per round, so they share the machine's minutes.
+  for (let r = 0; r < steps; r++) {
+    for (const v of made) {
+      const started = performance.now();
+      await v.session.run(v.feeds);
+      v.times.push(performance.now() - started);
+    }
+  }
+  console.log(`\nstep graph ${BATCH}x${bucket}, session.run wall ms, ${steps} interleaved rounds; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log('| variant | median ms | min ms |', '\n|---|---|---|');
+  for (const v of made) {
+    const sorted = [...v.times].sort((a, b) => a - b);
+    console.log(`| ${v.name} | ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} | ${sorted[0]!.toFixed(1)} |`);
+    await v.session.release();
+  }
+}
+
 if (!values['skip-kernels']) {
-  // The same step graph (last batch's bucket) in a session of its own with ONNX Runtime's profiler on.
-  const sessions = engine['sessions'];
-  const bucket = sessions.bucket(seq);
-  const { model } = sessions.graph('train', BATCH, bucket);
   const work = await mkdtemp(join(tmpdir(), 'tk-step-profile-'));
   const optimized = join(work, 'optimized.onnx');
-  const session = await ort.InferenceSession.create(encodeModel(model), {
+  const session = await ort.InferenceSession.create(stepModel('fused'), {
     graphOptimizationLevel: 'all',
     intraOpNumThreads: Number(values.threads),
     enableProfiling: true,
     profileFilePrefix: join(work, 'profile'),
     optimizedModelFilePath: optimized,
   });
-  const feeds: Record<string, import('onnxruntime-node').Tensor> = {};
-  for (const input of session.inputMetadata) {
-    if (!input.isTensor) continue;
-    const dims = input.shape as number[];
-    const size = dims.reduce((a, b) => a * b, 1);
-    if (input.name === 'labels') feeds[input.name] = new ort.Tensor('int64', new BigInt64Array(size), dims);
-    else if (input.type === 'int64') feeds[input.name] = new ort.Tensor('int64', new BigInt64Array(size), dims);
-    else {
-      const weight = engine['weights'].get(input.name);
-      feeds[input.name] = new ort.Tensor('float32', weight ? weight.data : new Float32Array(size).fill(input.name === 'attention_mask' || input.name === 'class_weights' ? 1 : 0.1), dims);
-    }
-  }
+  const feeds = feedsFor(session);
   await session.run(feeds);
   for (let r = 0; r < steps; r++) await session.run(feeds);
   session.endProfiling();

@@ -14,7 +14,7 @@ import { dropoutMaskValues, type NamedVariable } from '../../heads/head.ts';
 import { AttachedParams } from './attached-params.ts';
 import type { Optimizer } from '../optimizers.ts';
 import type { EngineStepOptions, StepResult, TrainingEngine } from '../engine.ts';
-import { loadOrt, padToSequence, StepSessions, type Differentiate, type StepKind } from './step-sessions.ts';
+import { loadOrt, padToSequence, StepSessions, type Differentiate, type GraphShape, type StepKind } from './step-sessions.ts';
 import { buildTrainingGraph, STEP } from './training-graph.ts';
 
 /** A batch's labels and dropout masks, rows in batch order. */
@@ -42,6 +42,8 @@ export class OrtEngine implements TrainingEngine {
   /** One group a batch: the graph's shapes are per sequence bucket, and a step is one session run. */
   readonly lengthGroups = false;
   private readonly sessions: StepSessions;
+  /** The step graph's spec apart from its shape bucket (benchmarks build variants of it). */
+  readonly graphShape: GraphShape;
   private readonly dim: number;
   private readonly padId: number;
   private readonly weights = new Map<string, { data: Float32Array; dims: number[] }>();
@@ -59,6 +61,7 @@ export class OrtEngine implements TrainingEngine {
     const position = names.embeddings ? weightDims.get(names.embeddings.position)![0] : Infinity;
     if (pooling !== 'cls' && pooling !== 'mean') throw new Error(`the ort engine pools by cls or mean, not '${pooling}'`);
     const graphShape = { names, hidden: shape.hidden, heads: shape.heads, layerNormEps: shape.layerNormEps, weightDims, head, pooling };
+    this.graphShape = graphShape;
     this.sessions = new StepSessions((kind, rows, seq) => buildTrainingGraph({ ...graphShape, batch: rows, seq, dropout: kind === 'train' }), device, differentiate, position);
     this.dim = shape.hidden;
     this.padId = split.base.tokenizer.padId;

@@ -29,6 +29,8 @@ export interface TrainingGraphSpec {
   seq: number;
   /** Dropout mask inputs for the MLP head's hidden layers (a training step; evaluation has none). */
   dropout: boolean;
+  /** The layers' GELU (transformerPieces): 'fused' (the default) unless a benchmark compares the exported form. */
+  gelu?: 'exported' | 'fused';
 }
 
 /** Graph input and output names (the weights' are their optimizer names). */
@@ -69,8 +71,8 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): TrainingGraph {
     if (known && known.join() !== dims.join()) throw new Error(`training graph: weight '${mapped}' is [${known}], the layer expects [${dims}]`);
     return floatTensor(`${BACKBONE_OPTIMIZER_PREFIX}${mapped}`, dims, new Float32Array(0));
   };
-  // The fused GELU: one forward pass instead of five; its gradient rule reads only x (measured: bench/ort-step-profile.ts).
-  const pieces = transformerPieces(g, weightSource, { hidden, heads, layerNormEps, gelu: 'fused' });
+  // The fused GELU: one forward pass instead of five; its gradient rule reads only x (bench/ort-step-profile.ts compares).
+  const pieces = transformerPieces(g, weightSource, { hidden, heads, layerNormEps, gelu: spec.gelu ?? 'fused' });
   const inputs: ValueInfoProto[] = [];
   const float = (name: string, dims: number[]) => inputs.push(tensorValueInfo(name, DataType.FLOAT, dims));
   const int64 = (name: string, dims: number[]) => inputs.push(tensorValueInfo(name, DataType.INT64, dims));
