@@ -103,7 +103,11 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): TrainingGraph {
   const maskBias = g.op('Unsqueeze', [g.op('Mul', [inverted, g.floatScalar(MASK_BIAS, '/mask/Constant_1')], '/mask/Mul'), g.ints([1, 2], '/mask/Constant_2')], '/mask/Unsqueeze');
   names.layers.forEach((layer, j) => {
     const intermediate = spec.weightDims.get(layer.intermediate.kernel)![1]!;
-    h = pieces.bertLayer(h, `layer${j}`, `/encoder/layer.${j}`, intermediate, maskBias);
+    // [CLS] pooling reads one row of the top layer: its attention, output projection and FFN run on
+    // that row only (keys and values still on every token), about a sixth of the layer's work.
+    const clsOnly = spec.pooling === 'cls' && j === names.layers.length - 1;
+    const queries = clsOnly ? firstToken(g, h, `/encoder/layer.${j}/cls`) : h;
+    h = pieces.bertLayer(h, `layer${j}`, `/encoder/layer.${j}`, intermediate, maskBias, undefined, queries);
   });
 
   const pooled = pool(g, h, spec);
@@ -153,13 +157,15 @@ function headOutputs({ batch, head }: HeadGraphSpec): ValueInfoProto[] {
   return [tensorValueInfo(STEP.loss, DataType.FLOAT, []), tensorValueInfo(STEP.logits, DataType.FLOAT, [batch, head.numClasses])];
 }
 
-/** [CLS] (position 0) or the mask-weighted mean over tokens, [B, H]. */
+/** Position 0 of [B, S, H]: [B, 1, H]. */
+function firstToken(g: GraphBuilder, h: string, s: string): string {
+  return g.op('Slice', [h, g.ints([0], `${s}/Constant`), g.ints([1], `${s}/Constant_1`), g.ints([1], `${s}/Constant_2`)], `${s}/Slice`);
+}
+
+/** [CLS] (position 0; the top layer already computed only that row) or the mask-weighted mean over tokens, [B, H]. */
 function pool(g: GraphBuilder, h: string, { pooling, batch, hidden }: TrainingGraphSpec): string {
   const s = '/pooling';
-  if (pooling === 'cls') {
-    const first = g.op('Slice', [h, g.ints([0], `${s}/Constant`), g.ints([1], `${s}/Constant_1`), g.ints([1], `${s}/Constant_2`)], `${s}/Slice`);
-    return g.op('Reshape', [first, g.ints([batch, hidden], `${s}/Constant_3`)], `${s}/Reshape`, {}, STEP.pooled);
-  }
+  if (pooling === 'cls') return g.op('Reshape', [h, g.ints([batch, hidden], `${s}/Constant`)], `${s}/Reshape`, {}, STEP.pooled);
   const mask3 = g.op('Unsqueeze', [STEP.mask, g.ints([2], `${s}/Constant`)], `${s}/Unsqueeze`);
   const summed = g.op('ReduceSum', [g.op('Mul', [h, mask3], `${s}/Mul`), g.ints([1], `${s}/Constant_1`)], `${s}/ReduceSum`, { keepdims: 0 });
   const count = g.op('ReduceSum', [STEP.mask, g.ints([1], `${s}/Constant_2`)], `${s}/ReduceSum_1`, { keepdims: 1 });

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TextBackbone } from '../../../src/backbones/types.ts';
 import { initTf } from '../../../src/heads/backend.ts';
+import { ShapeTable } from '../../../src/train/onnx-grad/shapes.ts';
+import { buildTrainingGraph } from '../../../src/train/ort/training-graph.ts';
 import { scratchRun } from '../../helpers/tiny-model.ts';
 import { maxAbsDiff } from '../../backbones/onnx/ort-session.ts';
 import { CLASS_WEIGHTS, HEADS, LABELS, stepFixture, tinyBackbone, tfjsForward } from './step-fixture.ts';
@@ -37,4 +39,24 @@ describe('training-step graph forward (ONNX Runtime) vs the TF.js engine, same w
       }
     }
   }
+});
+
+describe('training-step graph shape', () => {
+  it("[CLS] pooling runs the top layer's FFN on one row per example, the layers below (and mean pooling) on every token", async () => {
+    const f = await stepFixture(base, 2, HEADS.linear!, 'cls', noGradients);
+    const shapeOf = (pooling: 'cls' | 'mean') => {
+      const { model } = buildTrainingGraph({ ...f.engine.graphShape, pooling, batch: 5, seq: 16, dropout: false });
+      const table = new ShapeTable(model.graph);
+      return (layer: number) => table.dims(model.graph.node.find((n) => n.name === `/encoder/layer.${layer}/intermediate/dense/MatMul`)!.output[0]!);
+    };
+    try {
+      const cls = shapeOf('cls');
+      const mean = shapeOf('mean');
+      expect(cls(1)).toEqual([5, 1, 64]);
+      expect(cls(0)).toEqual([5, 16, 64]);
+      expect(mean(1)).toEqual([5, 16, 64]);
+    } finally {
+      await f.dispose();
+    }
+  });
 });
