@@ -8,7 +8,7 @@
  *
  *   node bin/run-ts.js bench/ort-step-profile.ts [--model base|mid] [--k 1] [--steps 5] [--threads 0] [--variants default,exported-gelu,threads-1,no-spinning] [--skip-kernels]
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,7 +16,6 @@ import type { InferenceSession } from 'onnxruntime-node';
 import { loadTextBackbone } from '../src/backbones/load.ts';
 import type { UnfreezeTop } from '../src/backbones/split/split-encoder.ts';
 import { encodeModel } from '../src/backbones/onnx/model.ts';
-import { readModelFile } from '../src/backbones/onnx/model-file.ts';
 import { datasetInputs, loadTextDataset } from '../src/data/index.ts';
 import { Rng } from '../src/core/index.ts';
 import { initTf } from '../src/heads/backend.ts';
@@ -26,6 +25,7 @@ import { loadOrt } from '../src/train/ort/step-sessions.ts';
 import { buildTrainingGraph, STEP } from '../src/train/ort/training-graph.ts';
 import { ensureBenchModel, ensureMidBenchModel, sharedBenchFiles } from './bert-base-model.ts';
 import { layerTrainers } from './layer-trainers.ts';
+import { kernelTimes, optimisedOps } from './ort-profile-file.ts';
 
 const { values } = parseArgs({
   options: {
@@ -181,33 +181,14 @@ if (!values['skip-kernels']) {
   for (let r = 0; r < steps; r++) await session.run(feeds);
   session.endProfiling();
   await session.release();
-  const profileFile = join(work, (await readdir(work)).find((name) => name.startsWith('profile') && name.endsWith('.json'))!);
-  interface ProfileEvent { cat: string; name: string; dur: number; args?: { op_name?: string } }
-  const events = JSON.parse(await readFile(profileFile, 'utf8')) as ProfileEvent[];
-  const perOp = new Map<string, number>();
-  const perNode = new Map<string, number>();
-  let runTotal = 0;
-  for (const e of events) {
-    if (e.cat === 'Session' && e.name === 'model_run') runTotal += e.dur;
-    if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
-    const op = e.args?.op_name ?? '?';
-    perOp.set(op, (perOp.get(op) ?? 0) + e.dur);
-    perNode.set(e.name, (perNode.get(e.name) ?? 0) + e.dur);
-  }
-  const kernelTotal = [...perOp.values()].reduce((a, b) => a + b, 0);
+  const { runTotal, perOp, perNode, kernelTotal } = await kernelTimes(work);
   const runs = steps + 1;
   console.log(`\nORT profile, step graph ${BATCH}x${bucket}, ${runs} runs: model_run ${(runTotal / runs / 1000).toFixed(1)} ms/run, kernels ${(kernelTotal / runs / 1000).toFixed(1)} ms/run`);
   console.log('| operator | ms/run | share |', '\n|---|---|---|');
   for (const [op, us] of [...perOp].sort((a, b) => b[1] - a[1])) console.log(`| ${op} | ${(us / runs / 1000).toFixed(2)} | ${((us / kernelTotal) * 100).toFixed(1)}% |`);
   console.log('\nslowest nodes (ms/run):');
-  for (const [node, us] of [...perNode].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${node.replace(/_kernel_time$/, '')}  ${(us / runs / 1000).toFixed(2)}`);
-  const graph = (await readModelFile(optimized)).graph;
-  const opCounts = new Map<string, number>();
-  for (const node of graph.node) {
-    const op = `${node.domain ? `${node.domain}.` : ''}${node.opType}`;
-    opCounts.set(op, (opCounts.get(op) ?? 0) + 1);
-  }
-  console.log(`\noptimised graph: ${[...opCounts].map(([op, n]) => `${op}×${n}`).join(', ')}`);
+  for (const [node, us] of [...perNode].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${node}  ${(us / runs / 1000).toFixed(2)}`);
+  console.log(`\noptimised graph: ${await optimisedOps(optimized)}`);
   await rm(work, { recursive: true, force: true });
 }
 await t.dispose();

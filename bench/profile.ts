@@ -6,7 +6,7 @@
  *
  *   node bin/run-ts.js bench/profile.ts [--pairs 256] [--batch-size 32] [--level all] [--threads 0] [--model DIR] [--file model.onnx]
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,7 +16,7 @@ import { planBatches } from '../src/encode/bucketing.ts';
 import { encodeInput } from '../src/encode/pairs.ts';
 import { loadWordPieceTokenizer } from '../src/encode/tokenizer.ts';
 import { loadTextDataset } from '../src/data/index.ts';
-import { readModelFile } from '../src/backbones/onnx/model-file.ts';
+import { kernelTimes, optimisedOps } from './ort-profile-file.ts';
 import { ensureBenchModel, sharedBenchFiles } from './bert-base-model.ts';
 
 const { values } = parseArgs({
@@ -59,30 +59,11 @@ for (const rows of batches) await session.run(feeds(rows));
 const seconds = (performance.now() - started) / 1000;
 session.endProfiling();
 await session.release();
-// onnxruntime-node writes <prefix>_<date>.json and does not return the name.
-const profileFile = join(work, (await readdir(work)).find((name) => name.startsWith('profile') && name.endsWith('.json'))!);
-
-interface ProfileEvent { cat: string; name: string; dur: number; args?: { op_name?: string } }
-const events = JSON.parse(await readFile(profileFile, 'utf8')) as ProfileEvent[];
-const perOp = new Map<string, number>();
-let runTotal = 0;
-for (const e of events) {
-  if (e.cat === 'Session' && e.name === 'model_run') runTotal += e.dur;
-  if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
-  const op = e.args?.op_name ?? '?';
-  perOp.set(op, (perOp.get(op) ?? 0) + e.dur);
-}
-const kernelTotal = [...perOp.values()].reduce((a, b) => a + b, 0);
+const { runTotal, perOp, kernelTotal } = await kernelTimes(work);
 console.log(`${encoded.length} pairs in ${batches.length} batches: ${(encoded.length / seconds).toFixed(1)} pairs/s (level ${values.level}, threads ${values.threads})`);
 console.log(`model_run ${(runTotal / 1e6).toFixed(2)} s, kernels ${(kernelTotal / 1e6).toFixed(2)} s (${((kernelTotal / runTotal) * 100).toFixed(0)}% of run)`);
 for (const [op, us] of [...perOp].sort((a, b) => b[1] - a[1])) {
   console.log(`  ${op.padEnd(28)} ${(us / 1e6).toFixed(2).padStart(7)} s  ${((us / kernelTotal) * 100).toFixed(1).padStart(5)}%`);
 }
-const graph = (await readModelFile(optimized)).graph;
-const opCounts = new Map<string, number>();
-for (const node of graph.node) {
-  const op = `${node.domain ? `${node.domain}.` : ''}${node.opType}`;
-  opCounts.set(op, (opCounts.get(op) ?? 0) + 1);
-}
-console.log(`optimised graph: ${[...opCounts].map(([op, n]) => `${op}×${n}`).join(', ')}`);
+console.log(`optimised graph: ${await optimisedOps(optimized)}`);
 await rm(work, { recursive: true, force: true });
