@@ -15,7 +15,10 @@
  *
  *   node bin/run-ts.js bench/train-engines.ts [--model base|mid] [--device cpu] [--ks 1,2,4,all] [--reps 3]
  *     [--tfjs-reps 3] [--tfjs-reps-deep 1] [--epoch-ks 1,2] [--epoch measure|estimate] [--epoch-sample 24]
- *     [--skip-epoch] [--skip-memory] [--write-report] [--out BENCHMARKS.md]
+ *     [--skip-steps] [--skip-epoch] [--skip-memory] [--write-report] [--out BENCHMARKS.md]
+ *
+ * TF.js' wasm heap never shrinks: after K = 1, 2 and 4 in one process, K = all's tfjs step can run out
+ * of wasm memory (`RuntimeError: memory access out of bounds`); run `--ks all` as its own invocation.
  *
  * `--model mid` is issue 13's mid-size BERT (4 layers, hidden 256, 4 heads): by default every K has its
  * epoch measured and tfjs runs --reps steps at every K.
@@ -50,6 +53,7 @@ const { values } = parseArgs({
     'epoch-ks': { type: 'string' },
     epoch: { type: 'string', default: 'measure' },
     'epoch-sample': { type: 'string', default: '24' },
+    'skip-steps': { type: 'boolean' },
     'skip-epoch': { type: 'boolean' },
     'skip-memory': { type: 'boolean' },
     'write-report': { type: 'boolean' },
@@ -114,7 +118,7 @@ const part: LayerTrainingPart = {
   memory: [],
 };
 
-for (const kText of ks) {
+for (const kText of values['skip-steps'] ? [] : ks) {
   const k = parseK(kText);
   const deep = !mid && (k === 'all' || k >= 4);
   const tfjsReps = Number(deep ? (values['tfjs-reps-deep'] ?? '1') : values['tfjs-reps']);
