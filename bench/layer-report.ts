@@ -10,14 +10,16 @@ export function layerTrainingTable(part: LayerTrainingPart): string[] {
     `| K | layers trained | ort s/step (wall / cpu) | tfjs s/step (wall / cpu) | tfjs ÷ ort (wall) | ort s/epoch, ${part.epochPairs.toLocaleString('en')} pairs | tfjs s/epoch | ort peak RSS |`,
     '|---|---|---|---|---|---|---|---|',
   ];
-  for (const step of part.steps) {
-    const epoch = part.epochs.find((e) => e.k === step.k);
-    const memory = part.memory.find((m) => m.k === step.k);
-    const tfjs = step.tfjs ? `${s(step.tfjs.wall)} / ${s(step.tfjs.cpu)} (best of ${step.tfjs.reps})` : '-';
-    const ratio = step.tfjs ? `${(step.tfjs.wall / step.ort.wall).toFixed(1)}×` : '-';
+  // Every K any part measured (a run may skip the steps, the epochs or the memory probes).
+  for (const k of [...new Set([...part.steps, ...part.epochs, ...part.memory].map((x) => x.k))]) {
+    const step = part.steps.find((x) => x.k === k);
+    const epoch = part.epochs.find((e) => e.k === k);
+    const memory = part.memory.find((m) => m.k === k);
+    const tfjs = step?.tfjs ? `${s(step.tfjs.wall)} / ${s(step.tfjs.cpu)} (best of ${step.tfjs.reps})` : '-';
+    const ratio = step?.tfjs ? `${(step.tfjs.wall / step.ort.wall).toFixed(1)}×` : '-';
     const ortEpoch = epoch ? `${s(epoch.ort.wall)} (${epoch.ort.how}) + ${s(epoch.statesSeconds)} once for the lower part's states` : '-';
     const tfjsEpoch = epoch?.tfjs ? `~${s(epoch.tfjs.wall)} (${epoch.tfjs.how})` : '-';
-    lines.push(`| ${step.k} | ${step.trained} | ${s(step.ort.wall)} / ${s(step.ort.cpu)} (best of ${step.ort.reps}) | ${tfjs} | ${ratio} | ${ortEpoch} | ${tfjsEpoch} | ${memory ? gib(memory.peakBytes) : '-'} |`);
+    lines.push(`| ${k} | ${step?.trained ?? '-'} | ${step ? `${s(step.ort.wall)} / ${s(step.ort.cpu)} (best of ${step.ort.reps})` : '-'} | ${tfjs} | ${ratio} | ${ortEpoch} | ${tfjsEpoch} | ${memory ? gib(memory.peakBytes) : '-'} |`);
   }
   return lines;
 }
