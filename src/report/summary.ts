@@ -13,11 +13,21 @@ export interface SummaryInput {
   stoppedEarly: boolean;
   /** --compare-frozen: the frozen-head baseline trained in the same run. */
   frozenBaseline?: { eval: Record<string, Metrics> };
-  backboneTraining?: { layers: string };
+  backboneTraining?: { layers: string; engine?: string };
+  /** What trained the head alone ('ort cpu', 'tfjs wasm'), where head-only steps ran. */
+  headEngine?: string;
 }
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : '-');
 const num = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : '-');
+
+/** Which engine did the training steps: the layers' (head included), else the head's, else TF.js. */
+function trainedBy(summary: SummaryInput): string {
+  const layers = summary.backboneTraining?.engine;
+  const head = summary.headEngine;
+  if (layers) return `layers + head: ${layers}${head && head !== layers ? `; head alone: ${head}` : ''}`;
+  return head ? `head: ${head}` : `TF.js ${summary.tfBackend}`;
+}
 
 /** The results table `finetune` prints at the end (plain text, aligned columns). */
 export function formatResultsTable(summary: SummaryInput): string {
@@ -33,7 +43,7 @@ export function formatResultsTable(summary: SummaryInput): string {
   const status = summary.interrupted ? 'stopped' : summary.stoppedEarly ? 'stopped early' : 'done';
   const comparison = formatFrozenComparison(summary);
   if (comparison) out.push('', comparison);
-  out.push('', `${status}: ${summary.train.epochs} epoch(s) in ${summary.train.seconds.toFixed(1)} s on ${summary.device} (TF.js ${summary.tfBackend})`);
+  out.push('', `${status}: ${summary.train.epochs} epoch(s) in ${summary.train.seconds.toFixed(1)} s on ${summary.device} (${trainedBy(summary)})`);
   if (summary.interrupted) out.push(`continue with: ${resumeCommand(dirname(summary.resultsFile))}`);
   return out.join('\n');
 }

@@ -21,6 +21,15 @@ describe('finetune results table', () => {
     expect(table).toMatch(/^matched +4 +75\.00% +73\.33% +0\.5000$/m);
     expect(formatResultsTable(summary()).split('\n')[0]).toBe('metrics after the last epoch');
   });
+
+  it('names the engine that ran the training steps, not only the TF.js backend', () => {
+    const last = (input: SummaryInput) => formatResultsTable(input).split('\n').at(-1);
+    expect(last(summary())).toBe('done: 3 epoch(s) in 2.0 s on cpu (TF.js wasm)');
+    expect(last({ ...summary(), headEngine: 'ort cpu' })).toBe('done: 3 epoch(s) in 2.0 s on cpu (head: ort cpu)');
+    expect(last({ ...summary(), backboneTraining: { layers: 'layers 1-2', engine: 'ort cpu' } })).toBe('done: 3 epoch(s) in 2.0 s on cpu (layers + head: ort cpu)');
+    // --unfreeze-at-epoch: the head trained alone first on another engine.
+    expect(last({ ...summary(), headEngine: 'tfjs wasm', backboneTraining: { layers: 'layers 1-2', engine: 'ort cpu' } })).toBe('done: 3 epoch(s) in 2.0 s on cpu (layers + head: ort cpu; head alone: tfjs wasm)');
+  });
 });
 
 describe('metrics table (eval)', () => {
