@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run build` (also run by `prepare` and `prepack`): a fresh dist/ with the compiled library and CLI
+// `npm run build` (also run by `prepare`, which npm runs on `npm ci`, `npm install` and `npm pack`): a fresh dist/ with the compiled library and CLI
 // (tsc: ESM JavaScript, .d.ts, source maps) and the files they read at run time, at the same relative
 // places as in the repository, so `new URL('./html/…', import.meta.url)` and the bundled NLI set resolve
 // the same from dist/src as from src.
