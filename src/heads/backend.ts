@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { runtimeError, usageError } from '../errors.ts';
 import { registerWasmGradients } from './wasm-gradients.ts';
-import { BackendUnavailable } from './backend-errors.ts';
+import { BackendUnavailable, resolveOptional } from './backend-errors.ts';
 import { probeWebgpuAdapter, registerWebgpuBackend } from './webgpu.ts';
 
 export type Tf = typeof tf;
@@ -96,11 +96,7 @@ async function activate(backend: TfBackendName): Promise<void> {
     case 'tfjs-node': {
       // Registers the 'tensorflow' backend on the shared engine; absent here unless installed.
       const name = backend === 'tfjs-node' ? '@tensorflow/tfjs-node' : '@tensorflow/tfjs-node-gpu';
-      try {
-        require.resolve(name);
-      } catch {
-        throw new BackendUnavailable(`the optional package ${name} is not installed`, 'absent');
-      }
+      resolveOptional(name);
       await import(name as string);
       await setBackend('tensorflow');
       return;

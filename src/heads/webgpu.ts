@@ -1,14 +1,12 @@
 /**
- * TF.js's WebGPU backend in Node: `@tensorflow/tfjs-backend-webgpu` over Dawn (the `webgpu` package),
- * both optional dependencies. Node has no `navigator.gpu`; Dawn's `create()` provides one, and the
- * backend registers itself on import only when it finds it, so the order below matters.
+ * TF.js's WebGPU backend in Node: `@tensorflow/tfjs-backend-webgpu` (an optional dependency) over Dawn
+ * (the `webgpu` package, an optional peer dependency the user installs). Node has no `navigator.gpu`;
+ * Dawn's `create()` provides one, and the backend registers itself on import only when it finds it, so
+ * the order below matters.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { BackendUnavailable } from './backend-errors.ts';
-
-const require = createRequire(import.meta.url);
+import { BackendUnavailable, resolveOptional } from './backend-errors.ts';
 
 /** How long the adapter probe may take (loading Dawn and asking every driver for an adapter). */
 const PROBE_TIMEOUT_MS = 20_000;
@@ -31,14 +29,6 @@ process.stdout.write(JSON.stringify(adapter ? { vendor: info.vendor ?? '', archi
 process.exit(0);
 `;
 
-/** The resolved file of an optional package, or BackendUnavailable('absent') when it is not installed. */
-function resolveOptional(name: string): string {
-  try {
-    return require.resolve(name);
-  } catch {
-    throw new BackendUnavailable(`the optional package ${name} is not installed`, 'absent');
-  }
-}
 
 /**
  * The GPU adapter Dawn would give TF.js, asked in a child process. Fails (BackendUnavailable) with a
