@@ -51,6 +51,9 @@ export async function quantizeModel(model: string, outDir: string, options: Quan
     throw inputError(`not a valid ONNX model (${(error as Error).message})`, { file: sourceFile });
   }
   const result = quantizeDynamic(onnx, options);
+  if (result.quantized === 0 && result.excluded > 0) {
+    throw inputError(`leaves every one of the ${result.excluded} MatMul/Gemm weights in float32: nothing to quantize`, { flag: '--exclude-nodes' });
+  }
   if (result.quantized === 0) {
     throw inputError('has no MatMul or Gemm with float32 weights to quantize (already quantized, or not a transformer?)', { file: sourceFile });
   }

@@ -26,7 +26,7 @@ describe('transferkit quantize', () => {
     const out = join(scratch.dir, 'tiny-q8');
     const result = await runCli(scratch.dir, ['quantize', '--model', await tinyModelDir(), '--out', out]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/12 MatMul\/Gemm in int8 \(integer\)/);
+    expect(result.stdout).toMatch(/12 MatMul\/Gemm in int8 \(integer, per-channel weights\)/);
     expect(result.stdout).toContain(`load it with --model ${out} --dtype q8`);
     for (const file of ['onnx/model_quantized.onnx', 'config.json', 'tokenizer.json', 'tokenizer_config.json', 'vocab.txt']) expect(existsSync(join(out, file))).toBe(true);
     expect(existsSync(join(out, 'onnx/model.onnx'))).toBe(false);
@@ -51,6 +51,17 @@ describe('transferkit quantize', () => {
     expect(line).toMatch(/^--model: model folder .* has no onnx\/model\.onnx .*; it has the q8 variant: pass --dtype q8$/);
   });
 
+  it('--per-tensor and --exclude-nodes: say what they wrote, and the model loads with --dtype q8', async () => {
+    const out = join(scratch.dir, 'tiny-q8-partial');
+    const result = await runCli(scratch.dir, ['quantize', '--model', await tinyModelDir(), '--out', out, '--per-tensor', '--exclude-nodes', '/encoder/layer.1/**, /encoder/layer.0/output/dense/MatMul']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/5 MatMul\/Gemm in int8 \(integer, per-tensor weights\), 7 excluded \(float\)/);
+    const backbone = await loadTextBackbone(out, { device: 'cpu', dtype: 'q8' });
+    const features = await backbone.extract([{ text: 'The cat sat.', textPair: 'A cat was sitting.' }], { pooling: 'cls', maxLength: 32 });
+    await backbone.dispose();
+    expect(features.data.every(Number.isFinite)).toBe(true);
+  });
+
   it('bad input: one line naming the flag or file, exit 2, nothing written', async () => {
     const empty = join(scratch.dir, 'empty-model');
     await mkdir(join(empty, 'onnx'), { recursive: true });
@@ -64,6 +75,8 @@ describe('transferkit quantize', () => {
       [['--model', join(scratch.dir, 'no-such-folder'), '--out', 'x'], /^--model: model folder .* does not exist$/],
       [['--model', empty, '--out', 'x'], /^--model: model folder .* has no onnx\/model\.onnx to quantize$/],
       [['--model', broken, '--out', 'x'], /^.*broken-model\/onnx\/model\.onnx: not a valid ONNX model/],
+      [['--model', 'bundled:tiny-bert', '--out', 'x', '--exclude-nodes', ' , '], /^--exclude-nodes: needs at least one node name$/],
+      [['--model', 'bundled:tiny-bert', '--out', 'x', '--exclude-nodes', '/encoder/**'], /^--exclude-nodes: leaves every one of the 12 MatMul\/Gemm weights in float32: nothing to quantize$/],
     ];
     for (const [args, message] of cases) {
       const { line, exitCode } = await failure(() => quantize.run(args));

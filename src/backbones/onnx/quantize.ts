@@ -39,6 +39,17 @@ export interface QuantizeOptions {
    * CPUs, and ONNX Runtime's AVX2 path for dynamic quantization, do not saturate on BERT's shapes).
    */
   reduceRange?: boolean;
+  /**
+   * One weight scale per output column (true, the default: ORT's `per_channel=True`, Optimum's dynamic
+   * configs) or one per weight matrix (false: `quantize_dynamic`'s own default, coarser).
+   */
+  perChannel?: boolean;
+  /**
+   * MatMul / Gemm nodes left in float32, by node name, as `quantize_dynamic`'s / Optimum's
+   * `nodes_to_exclude`; patterns are path-style globs (`*` within one `/` segment, `**` across them):
+   * `/encoder/layer.*\/output/dense/MatMul` keeps every FFN output projection float.
+   */
+  excludeNodes?: readonly string[];
 }
 
 export interface QuantizeResult {
@@ -46,12 +57,16 @@ export interface QuantizeResult {
   quantized: number;
   /** MatMul / Gemm nodes with a float weight left float (Gemm with transA, weights that are not 2-D). */
   skipped: number;
+  /** MatMul / Gemm nodes with a float weight left float because `excludeNodes` names them. */
+  excluded: number;
 }
 
 /** Mutates `model`: quantizes its weight MatMuls / Gemms in place. */
 export function quantizeDynamic(model: ModelProto, options: QuantizeOptions = {}): QuantizeResult {
   const form = options.form ?? DEFAULT_QUANTIZED_FORM;
   const qmax = options.reduceRange ? 64 : 127;
+  const perChannel = options.perChannel ?? true;
+  const isExcluded = nodeNameMatcher(options.excludeNodes ?? []);
   const graph = model.graph;
   const initializers = new Map<string, Initializer>();
   for (const init of graph.initializer) initializers.set(initializerTensor(init).name, init);
@@ -63,6 +78,7 @@ export function quantizeDynamic(model: ModelProto, options: QuantizeOptions = {}
   const nodes: NodeProto[] = [];
   let quantized = 0;
   let skipped = 0;
+  let excluded = 0;
 
   for (const node of graph.node) {
     const plan = planFor(node, initializers);
@@ -75,11 +91,16 @@ export function quantizeDynamic(model: ModelProto, options: QuantizeOptions = {}
       nodes.push(node);
       continue;
     }
+    if (isExcluded(node.name)) {
+      excluded++;
+      nodes.push(node);
+      continue;
+    }
     quantized++;
     const key = `${plan.weight}|${plan.transposed}|${plan.alpha}`;
     let weight = quantizedWeights.get(key);
     if (!weight) {
-      weight = quantizeWeight(initializerTensor(initializers.get(plan.weight)!), plan.transposed, plan.alpha, qmax, plan.weight);
+      weight = quantizeWeight(initializerTensor(initializers.get(plan.weight)!), plan.transposed, plan.alpha, qmax, perChannel, plan.weight);
       quantizedWeights.set(key, weight);
       newInitializers.push(weight.values, weight.scale, weight.zeroPoint);
     }
@@ -118,7 +139,15 @@ export function quantizeDynamic(model: ModelProto, options: QuantizeOptions = {}
   if (form === 'fused' && !model.opsetImport.some((o) => o.domain === 'com.microsoft')) {
     model.opsetImport.push({ domain: 'com.microsoft', version: 1 });
   }
-  return { quantized, skipped };
+  return { quantized, skipped, excluded };
+}
+
+/** Exact node names, or path-style globs: `*` matches within one `/` segment, `**` across segments. */
+function nodeNameMatcher(patterns: readonly string[]): (name: string) => boolean {
+  const escape = (text: string) => text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+  const regex = (pattern: string) => pattern.split('**').map((part) => part.split('*').map(escape).join('[^/]*')).join('.*');
+  const regexes = patterns.map((p) => new RegExp(`^${regex(p)}$`));
+  return (name) => regexes.some((r) => r.test(name));
 }
 
 interface WeightPlan {
@@ -169,21 +198,24 @@ function gemmBias(node: NodeProto, product: string, bias: string, beta: number):
 interface QuantizedWeight {
   /** int8 [K, N], produced when written. */
   values: TensorProto;
-  /** float [N]: one scale per output column. */
+  /** float [N]: one scale per output column (per channel), or a scalar (per tensor). */
   scale: TensorProto;
-  /** int8 [N] zeros (symmetric). */
+  /** int8 zeros (symmetric), shaped as the scale. */
   zeroPoint: TensorProto;
 }
 
 /**
- * Per-column symmetric int8: scale = max|w| / qmax (ONNX Runtime's symmetric QInt8 range), q = round(w / scale)
- * with ties to even, as numpy rounds. `alpha` multiplies the scales (Gemm's alpha).
+ * Symmetric int8 per column (or per tensor): scale = max|w| / qmax (ONNX Runtime's symmetric QInt8 range),
+ * q = round(w / scale) with ties to even, as numpy rounds. `alpha` multiplies the scales (Gemm's alpha).
  */
-function quantizeWeight(source: TensorProto, transposed: boolean, alpha: number, qmax: number, name: string): QuantizedWeight {
+function quantizeWeight(source: TensorProto, transposed: boolean, alpha: number, qmax: number, perChannel: boolean, name: string): QuantizedWeight {
   const [rows, cols] = source.dims as [number, number];
   const [k, n] = transposed ? [cols, rows] : [rows, cols];
   const at = transposed ? (w: Float32Array, i: number, j: number) => w[j * k + i]! : (w: Float32Array, i: number, j: number) => w[i * n + j]!;
-  const scales = columnScales(tensorFloats(source), k, n, at, qmax);
+  const maxima = columnMaxima(tensorFloats(source), k, n, at);
+  if (!perChannel) maxima.fill(maxima.reduce((a, b) => Math.max(a, b), 0));
+  // An all-zero column keeps scale 1 (any scale reproduces it; 0 would divide by zero).
+  const scales = maxima.map((a) => (a > 0 ? a / qmax : 1));
   const suffix = transposed || alpha !== 1 ? `_${transposed ? 't' : ''}${alpha !== 1 ? `a${alpha}` : ''}` : '';
   const values: TensorProto = {
     name: `${name}${suffix}_quantized`,
@@ -203,14 +235,15 @@ function quantizeWeight(source: TensorProto, transposed: boolean, alpha: number,
     unknown: [],
   };
   const scaled = alpha === 1 ? scales : scales.map((s) => s * alpha);
+  const [dims, stored] = perChannel ? [[n], scaled] : [[], scaled.subarray(0, 1)];
   return {
     values,
-    scale: floatTensor(`${name}${suffix}_scale`, [n], scaled),
-    zeroPoint: { name: `${name}${suffix}_zero_point`, dims: [n], dataType: DataType.INT8, rawData: new Uint8Array(n), unknown: [] },
+    scale: floatTensor(`${name}${suffix}_scale`, dims, stored),
+    zeroPoint: { name: `${name}${suffix}_zero_point`, dims, dataType: DataType.INT8, rawData: new Uint8Array(stored.length), unknown: [] },
   };
 }
 
-function columnScales(w: Float32Array, k: number, n: number, at: (w: Float32Array, i: number, j: number) => number, qmax: number): Float32Array {
+function columnMaxima(w: Float32Array, k: number, n: number, at: (w: Float32Array, i: number, j: number) => number): Float32Array {
   const amax = new Float32Array(n);
   for (let i = 0; i < k; i++) {
     for (let j = 0; j < n; j++) {
@@ -218,8 +251,7 @@ function columnScales(w: Float32Array, k: number, n: number, at: (w: Float32Arra
       if (v > amax[j]!) amax[j] = v;
     }
   }
-  // An all-zero column keeps scale 1 (any scale reproduces it; 0 would divide by zero).
-  return amax.map((a) => (a > 0 ? a / qmax : 1));
+  return amax;
 }
 
 function roundHalfEven(x: number): number {

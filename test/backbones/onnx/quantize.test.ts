@@ -36,7 +36,7 @@ describe('quantizeDynamic', () => {
     const weightMatMuls = model.graph.node.filter((n) => n.opType === 'MatMul' && original.has(n.input[1]!));
     expect(weightMatMuls).toHaveLength(LAYERS * 6);
 
-    expect(quantizeDynamic(model)).toEqual({ quantized: LAYERS * 6, skipped: 0 });
+    expect(quantizeDynamic(model)).toEqual({ quantized: LAYERS * 6, skipped: 0, excluded: 0 });
     const ops = model.graph.node.map((n) => n.opType);
     expect(ops.filter((op) => op === 'MatMulInteger')).toHaveLength(LAYERS * 6);
     // One activation quantizer per distinct input: Q, K and V share theirs (4 per layer).
@@ -84,6 +84,44 @@ describe('quantizeDynamic', () => {
     const after = initializers(model);
     const q = after.get(model.graph.node.find((n) => n.opType === 'MatMulInteger')!.input[1]!)!;
     expect(Math.max(...Array.from(int8Values(q), Math.abs))).toBe(64);
+  });
+
+  it('perChannel: false stores one scale per weight matrix (a scalar, as quantize_dynamic per_channel=False)', async () => {
+    const model = decodeModel(fp32Bytes);
+    const original = initializers(model);
+    quantizeDynamic(model, { perChannel: false });
+    const after = initializers(model);
+    for (const node of model.graph.node.filter((n) => n.opType === 'MatMulInteger')) {
+      const scale = after.get(node.input[1]!.replace(/_quantized$/, '_scale'))!;
+      expect(scale.dims).toEqual([]);
+      expect(after.get(node.input[3]!)!.dims).toEqual([]);
+      const values = int8Values(after.get(node.input[1]!)!);
+      const float = tensorFloats(original.get(node.input[1]!.replace(/_quantized$/, ''))!);
+      const step = tensorFloats(scale)[0]!;
+      expect(step).toBeCloseTo(Math.max(...Array.from(float, Math.abs)) / 127, 9);
+      expect(Math.max(...Array.from(values, Math.abs))).toBe(127); // only the matrix's largest weight reaches ±127
+      expect(maxAbsDiff(Float32Array.from(values, (v) => v * step), float)).toBeLessThanOrEqual(step * 0.5 + 1e-7);
+    }
+    const error = maxAbsDiff((await runBert(encodeModel(model), PADDED_PAIR_BATCH)).last_hidden_state!.data, (await runBert(fp32Bytes, PADDED_PAIR_BATCH)).last_hidden_state!.data);
+    expect(error).toBeGreaterThan(0);
+    expect(error).toBeLessThan(0.05);
+  });
+
+  it('excludeNodes leaves the named MatMuls float: * matches within one path segment, ** across them', async () => {
+    const ffnOutput = decodeModel(fp32Bytes);
+    // `*` stops at '/': the attention output projections (/attention/output/dense) stay int8.
+    expect(quantizeDynamic(ffnOutput, { excludeNodes: ['/encoder/layer.*/output/dense/MatMul'] })).toEqual({ quantized: LAYERS * 5, skipped: 0, excluded: LAYERS });
+    const floatNames = ffnOutput.graph.node.filter((n) => n.opType === 'MatMul' && initializers(ffnOutput).has(n.input[1]!)).map((n) => n.name);
+    expect(floatNames).toEqual(Array.from({ length: LAYERS }, (_, l) => `/encoder/layer.${l}/output/dense/MatMul`));
+    const lastLayer = decodeModel(fp32Bytes);
+    expect(quantizeDynamic(lastLayer, { excludeNodes: [`/encoder/layer.${LAYERS - 1}/**`, '/no/such/node'] })).toEqual({ quantized: (LAYERS - 1) * 6, skipped: 0, excluded: 6 });
+
+    // Mixed float and int8 layers still map, and run close to fp32.
+    const structure = findBertStructure(ffnOutput.graph);
+    expect(structure.layers.every((layer) => layer.output.quantization === undefined && layer.intermediate.quantization !== undefined)).toBe(true);
+    const error = maxAbsDiff((await runBert(encodeModel(ffnOutput), PADDED_PAIR_BATCH)).last_hidden_state!.data, (await runBert(fp32Bytes, PADDED_PAIR_BATCH)).last_hidden_state!.data);
+    expect(error).toBeGreaterThan(0);
+    expect(error).toBeLessThan(0.05);
   });
 
   it('runs in ONNX Runtime close to fp32; the integer and the fused (DynamicQuantizeMatMul) forms agree', async () => {
@@ -179,7 +217,7 @@ describe('quantizeDynamic', () => {
     const model = opset17Model(graph);
     const fp32Bytes = encodeModel(model);
     // Xᵀ·W2 would need the activation quantized along the other axis: left float, counted as skipped.
-    expect(quantizeDynamic(model)).toEqual({ quantized: 1, skipped: 1 });
+    expect(quantizeDynamic(model)).toEqual({ quantized: 1, skipped: 1, excluded: 0 });
     expect(model.graph.node.filter((node) => node.opType === 'Gemm').map((node) => node.name)).toEqual(['gemm_transA']);
 
     const x = Float32Array.from({ length: m * k }, () => rng.uniform(-1, 1));
