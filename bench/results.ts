@@ -3,8 +3,30 @@ import { readFileSync } from 'node:fs';
 import type { GemmMeasurement } from './gemm-ceiling.ts';
 
 export const ALL_PARTS = ['padding', 'rounds', 'full', 'load', 'int8', 'heads', 'rss'] as const;
+/**
+ * Parts only run when named: `agreement` embeds dev_matched with the int8 model again and measures the
+ * agreement against the fp32 features the full part left (without re-running the rest of it).
+ */
+export const EXTRA_PARTS = ['agreement'] as const;
 /** `report` runs nothing and rewrites the report from the results file. */
-export type Part = (typeof ALL_PARTS)[number] | 'report';
+export type Part = (typeof ALL_PARTS)[number] | (typeof EXTRA_PARTS)[number] | 'report';
+
+/** One int8 engine's agreement with fp32 (bench/int8-agreement.ts). */
+export interface Agreement {
+  engine: string;
+  command: string;
+  file: string;
+  rows: number;
+  meanCosine: number;
+  minCosine: number;
+  /** Mean over the head seeds (older results: one head, seed 42). */
+  agreement: number;
+  minAgreement?: number;
+  maxAgreement?: number;
+  bySeed?: { seed: number; agreement: number; accuracy: number }[];
+  /** The embed command that wrote the int8 features (the agreement part). */
+  embedCommand?: string;
+}
 
 export interface Stamp {
   at: string;
@@ -74,7 +96,7 @@ export interface BenchResults {
     rounds?: Stamp & { file: string; every: number; pairs: number; realTokens: number; tkPadding: number; runs: EngineRun[]; ceilings: { round: number; gemm: GemmMeasurement[] }[] };
     full?: Stamp & { file: string; every: number; pairs: number; realTokens: number; tkPadding: number; runs: EngineRun[]; ceilings: { after: string; gemm: GemmMeasurement[] }[] };
     load?: Stamp & { loads: { engine: string; command: string; coldSeconds: number; warmSeconds: number }[] };
-    int8?: Stamp & { agreements: { engine: string; command: string; file: string; rows: number; meanCosine: number; minCosine: number; agreement: number }[] };
+    int8?: Stamp & { agreements: Agreement[] };
     heads?: Stamp & { command: string; rows: number; dim: number; batchSize: number; tfBackend: string; roundSeconds: number; heads: HeadFigures[] };
     rss?: Stamp & { layers: number; intermediate: number; runs: { pairs: number; command: string; wallSeconds: number; peakRssBytes: number | null }[] };
     /** Written by bench/train-engines.ts (not bench/run.ts): the bert-base-size model, and `--model mid`. */

@@ -5,7 +5,9 @@
  *                 [--full-engines fp32,int8]
  *                 [--rss-pairs 100000] [--head-rows 400000] [--parts a,b] [--out BENCHMARKS.md]
  *
- * Parts (all by default): padding, rounds, full, load, int8, heads, rss. Each part's results (with the
+ * Parts (all by default): padding, rounds, full, load, int8, heads, rss; and `agreement` (only when named:
+ * embeds dev_matched with the int8 engines of --full-engines and measures the agreement against the
+ * fp32 features of the last full part, without re-running fp32). Each part's results (with the
  * time and load averages when it ran) are merged into $TRANSFERKIT_CACHE/bench/results.json (`--fresh`
  * starts it over; --quick uses results-quick.json), so `--parts` re-runs some (`--parts report` none)
  * and the report shows the latest of each. See BENCHMARKS.md for what each part measures.
@@ -19,7 +21,7 @@ import { transferKitCacheDir } from '../src/backbones/identity.ts';
 import { runNode, type ChildRun } from './child.ts';
 import { ensureBenchModel, ensureInt8BenchModels, sharedBenchFiles, type Int8Engine } from './bert-base-model.ts';
 import type { GemmMeasurement } from './gemm-ceiling.ts';
-import { ALL_PARTS, autogroupNice, type BenchResults, type EngineRun, type Part } from './results.ts';
+import { ALL_PARTS, autogroupNice, EXTRA_PARTS, type Agreement, type BenchResults, type EngineRun, type Part } from './results.ts';
 import { tokenStatistics, writeSubset, writeRepeated } from './datasets.ts';
 import { writeReport } from './report.ts';
 
@@ -46,7 +48,8 @@ const headRows = Number(values['head-rows'] ?? (quick ? 50_000 : 400_000));
 const rssPairs = Number(values['rss-pairs'] ?? 100_000);
 const defaultParts: Part[] = quick ? ['padding', 'rounds', 'load', 'int8', 'heads'] : values['skip-full'] ? ALL_PARTS.filter((p) => p !== 'full') : [...ALL_PARTS];
 const parts = new Set<Part>(values.parts ? (values.parts.split(',') as Part[]) : defaultParts);
-for (const part of parts) if (part !== 'report' && !ALL_PARTS.includes(part)) throw new Error(`--parts: unknown part '${part}' (known: ${ALL_PARTS.join(', ')})`);
+const knownParts: readonly string[] = [...ALL_PARTS, ...EXTRA_PARTS];
+for (const part of parts) if (part !== 'report' && !knownParts.includes(part)) throw new Error(`--parts: unknown part '${part}' (known: ${knownParts.join(', ')})`);
 
 const CLI = 'bin/transferkit.js';
 const RSS_FFN = 64;
@@ -149,17 +152,31 @@ if (parts.has('load')) {
 await save();
 if (parts.has('int8')) {
   // Over the full set for engines the full part ran, else over the rounds' subset.
-  const agreements = [];
+  const agreements: Agreement[] = [];
   for (const engine of engines.filter((e) => e !== 'fp32')) {
     const fromFull = parts.has('full') && fullEngines.includes(engine);
     const [prefix, input] = fromFull ? ['full', results.parts.full!.file] : ['subset', results.parts.rounds?.file ?? ''];
     const [fp32, q8] = [join(work, `${prefix}-fp32.npy`), join(work, `${prefix}-${engine}.npy`)];
     if (!existsSync(fp32) || !existsSync(q8)) continue;
-    const child = await runNode<{ rows: number; meanCosine: number; minCosine: number; agreement: number }>(RUN_TS, ['bench/int8-agreement.ts', '--fp32', fp32, '--int8', q8, '--input', input]);
-    agreements.push({ engine, command: child.command, file: input, ...child.result! });
-    log(`${engine}: ${child.stdout.split('\n')[0]}`);
+    agreements.push(await agreement(engine, fp32, q8, input));
   }
   if (agreements.length) results.parts.int8 = { ...stamp(), agreements };
+}
+
+await save();
+if (parts.has('agreement')) {
+  // The fp32 features of dev_matched from the last full part (the encoder's fp32 output changes only with
+  // the encoder); the int8 features are embedded again, so a new quantized form is measured in minutes.
+  const fp32 = join(work, 'full-fp32.npy');
+  if (!existsSync(fp32)) throw new Error(`--parts agreement needs ${fp32}: run --parts full (with fp32) first`);
+  const agreements: Agreement[] = [];
+  for (const engine of fullEngines.filter((e): e is Int8Engine => e !== 'fp32')) {
+    const q8 = join(work, `full-${engine}.npy`);
+    const embed = await runNode(CLI, embedArgs(engine, dataFile, q8));
+    log(`${engine}: embedded ${full.pairs} pairs in ${embed.wallSeconds.toFixed(0)} s`);
+    agreements.push({ ...(await agreement(engine, fp32, q8, dataFile)), embedCommand: embed.command });
+  }
+  results.parts.int8 = { ...stamp(), agreements };
 }
 
 await save();
@@ -189,6 +206,12 @@ if (parts.has('rss')) {
 
 await save();
 log(`wrote ${values.out} (raw results: ${resultsFile})`);
+
+async function agreement(engine: Int8Engine, fp32: string, q8: string, input: string): Promise<Agreement> {
+  const child = await runNode<Omit<Agreement, 'engine' | 'command' | 'file'>>(RUN_TS, ['bench/int8-agreement.ts', '--fp32', fp32, '--int8', q8, '--input', input]);
+  log(`${engine}: ${child.stdout.split('\n')[0]}`);
+  return { engine, command: child.command, file: input, ...child.result! };
+}
 
 /** Merges this run's parts into the results file as it is now (another `--parts` run may have written other parts) and rewrites the report. */
 async function save(): Promise<void> {
