@@ -5,11 +5,20 @@ import type { GemmMeasurement } from './gemm-ceiling.ts';
 export const ALL_PARTS = ['padding', 'rounds', 'full', 'load', 'int8', 'heads', 'rss'] as const;
 /**
  * Parts only run when named: `agreement` embeds dev_matched with the int8 model again and measures the
- * agreement against the fp32 features the full part left (without re-running the rest of it).
+ * agreement against the fp32 features the full part left (without re-running the rest of it);
+ * `rss-int8` measures peak RSS over the repeated 100k-pair file with the 12-layer int8 model (about half an
+ * hour quiet; the fp32 model would take about 80 minutes).
  */
-export const EXTRA_PARTS = ['agreement'] as const;
+export const EXTRA_PARTS = ['agreement', 'rss-int8'] as const;
 /** `report` runs nothing and rewrites the report from the results file. */
 export type Part = (typeof ALL_PARTS)[number] | (typeof EXTRA_PARTS)[number] | 'report';
+
+export interface RssRun {
+  pairs: number;
+  command: string;
+  wallSeconds: number;
+  peakRssBytes: number | null;
+}
 
 /** One int8 engine's agreement with fp32 (bench/int8-agreement.ts). */
 export interface Agreement {
@@ -98,7 +107,9 @@ export interface BenchResults {
     load?: Stamp & { loads: { engine: string; command: string; coldSeconds: number; warmSeconds: number }[] };
     int8?: Stamp & { agreements: Agreement[] };
     heads?: Stamp & { command: string; rows: number; dim: number; batchSize: number; tfBackend: string; roundSeconds: number; heads: HeadFigures[] };
-    rss?: Stamp & { layers: number; intermediate: number; runs: { pairs: number; command: string; wallSeconds: number; peakRssBytes: number | null }[] };
+    rss?: Stamp & { layers: number; intermediate: number; runs: RssRun[] };
+    /** The 12-layer bench model, int8, over the repeated file. */
+    rssInt8?: Stamp & RssRun;
     /** Written by bench/train-engines.ts (not bench/run.ts): the bert-base-size model, and `--model mid`. */
     layers?: LayerTrainingPart;
     layersMid?: LayerTrainingPart;

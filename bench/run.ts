@@ -7,7 +7,8 @@
  *
  * Parts (all by default): padding, rounds, full, load, int8, heads, rss; and `agreement` (only when named:
  * embeds dev_matched with the int8 engines of --full-engines and measures the agreement against the
- * fp32 features of the last full part, without re-running fp32). Each part's results (with the
+ * fp32 features of the last full part, without re-running fp32) and `rss-int8` (only when named: peak RSS
+ * of the 12-layer int8 model over the repeated --rss-pairs file). Each part's results (with the
  * time and load averages when it ran) are merged into $TRANSFERKIT_CACHE/bench/results.json (`--fresh`
  * starts it over; --quick uses results-quick.json), so `--parts` re-runs some (`--parts report` none)
  * and the report shows the latest of each. See BENCHMARKS.md for what each part measures.
@@ -202,6 +203,18 @@ if (parts.has('rss')) {
     log(`rss: ${pairs} pairs (1 layer, FFN ${RSS_FFN}): peak ${((child.peakRssBytes ?? 0) / 2 ** 30).toFixed(2)} GiB in ${child.wallSeconds.toFixed(0)} s`);
   }
   results.parts.rss = { ...stamp(), layers: 1, intermediate: RSS_FFN, runs };
+}
+
+await save();
+if (parts.has('rss-int8')) {
+  // The whole 12-layer model over 100k pairs, int8: the fp32 model's 80 minutes are out of reach here,
+  // int8 runs the same pipeline (tokenizing windows, length sorting, streaming to the .npy) in ~30.
+  const repeated = await writeRepeated(dataFile, join(work, `dev-repeated-${rssPairs}.tsv`), rssPairs);
+  const output = join(work, 'rss-int8.npy');
+  const child = await runNode(CLI, embedArgs('int8', repeated, output));
+  await rm(output, { force: true });
+  results.parts.rssInt8 = { ...stamp(), pairs: rssPairs, command: child.command, wallSeconds: child.wallSeconds, peakRssBytes: child.peakRssBytes };
+  log(`rss-int8: ${rssPairs} pairs (12 layers, int8): peak ${((child.peakRssBytes ?? 0) / 2 ** 30).toFixed(2)} GiB in ${child.wallSeconds.toFixed(0)} s`);
 }
 
 await save();
