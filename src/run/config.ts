@@ -75,6 +75,8 @@ export interface FinetuneConfig {
   unfreezeAtEpoch: number;
   /** The backbone layers' learning rate as a fraction of --lr. */
   backboneLrRatio: number;
+  /** Batches of the epochs that train backbone layers are grouped by length (HF's group_by_length; TrainConfig.groupByLength). */
+  groupByLength: boolean;
   /**
    * With unfreezeTop: also train a frozen-head baseline (same head, settings and seed, on the frozen
    * backbone's cached features) in the same run, and report its metrics beside the trained layers'.
@@ -126,6 +128,8 @@ export function defaultFinetuneConfig(): FinetuneConfig {
     unfreezeTop: 0,
     unfreezeAtEpoch: 0,
     backboneLrRatio: 0.1,
+    // On: MEASURED_BELOW
+    groupByLength: true,
     compareFrozen: false,
     cacheBudget: 4 * 2 ** 30,
     cacheDtype: 'float16',
@@ -257,6 +261,7 @@ export const CONFIG_FLAGS: Record<keyof FinetuneConfig, string> = {
   unfreezeTop: '--unfreeze-top',
   unfreezeAtEpoch: '--unfreeze-at-epoch',
   backboneLrRatio: '--backbone-lr-ratio',
+  groupByLength: '--group-by-length',
   compareFrozen: '--compare-frozen',
   cacheBudget: '--cache-budget',
   cacheDtype: '--cache-dtype',
@@ -370,6 +375,7 @@ export function parseConfigField<K extends keyof FinetuneConfig>(field: K, text:
     case 'lenient':
     case 'extractMissing':
     case 'compareFrozen':
+    case 'groupByLength':
       if (!['true', 'false'].includes(value)) fail('must be true or false');
       return (value === 'true') as FinetuneConfig[K];
     default:

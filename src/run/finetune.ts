@@ -326,6 +326,8 @@ export function trainConfig(config: FinetuneConfig, validationNames: string[]): 
     unfreezeTop: unfreezeTopOf(config),
     unfreezeAtEpoch: config.unfreezeAtEpoch ?? 0,
     backboneLrRatio: config.backboneLrRatio ?? 0.1,
+    // Recorded only where it acts (layer-training epochs), so frozen-backbone checkpoints resume as before.
+    groupByLength: unfreezeTopOf(config) !== null && (config.groupByLength ?? true),
     classWeights: config.classWeights ?? null,
     earlyStopping: config.patience > 0 ? { monitor: `${monitorSet}/${monitorSet === 'train' ? 'loss' : 'accuracy'}`, patience: config.patience, minDelta: 0 } : null,
     saveEverySteps: config.saveSteps,
