@@ -23,24 +23,14 @@ export const FLAG_FIELDS: Readonly<Record<string, ConfigField>> = Object.fromEnt
   (Object.entries(CONFIG_FLAGS) as [ConfigField, string][]).map(([field, flag]) => [flag.slice(2), field]),
 );
 
-/**
- * `--no-<flag>` (without dashes) → the on/off field it turns off: fields on by default need a way off
- * (`--no-group-by-length`). Spelled out rather than parseArgs' allowNegative, which would also accept
- * `--no-resume` and the like, and clash with flags named `no-…` (`--no-ui`).
- */
-export const NEGATED_FLAG_FIELDS: Readonly<Record<string, ConfigField>> = Object.fromEntries(
-  [...BOOLEAN_FIELDS].filter((field) => defaultFinetuneConfig()[field] === true).map((field) => [`no-${CONFIG_FLAGS[field].slice(2)}`, field]),
-);
-
-/** util.parseArgs options for every FinetuneConfig field (`--validation` repeatable, `--resume` etc. boolean, `--no-…` for those on by default). */
-export const FINETUNE_FLAG_OPTIONS: Record<string, FlagOption> = Object.fromEntries([
-  ...Object.entries(FLAG_FIELDS).map(([name, field]): [string, FlagOption] => {
+/** util.parseArgs options for every FinetuneConfig field (`--validation` repeatable, `--resume` etc. boolean). */
+export const FINETUNE_FLAG_OPTIONS: Record<string, FlagOption> = Object.fromEntries(
+  Object.entries(FLAG_FIELDS).map(([name, field]): [string, FlagOption] => {
     if (BOOLEAN_FIELDS.has(field)) return [name, { type: 'boolean' }];
     if (field === 'validation') return [name, { type: 'string', multiple: true }];
     return [name, { type: 'string' }];
   }),
-  ...Object.keys(NEGATED_FLAG_FIELDS).map((name): [string, FlagOption] => [name, { type: 'boolean' }]),
-]) satisfies NonNullable<ParseArgsConfig['options']>;
+) satisfies NonNullable<ParseArgsConfig['options']>;
 
 export type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
@@ -55,12 +45,6 @@ export function configFromFlags(values: FlagValues, base: FinetuneConfig = defau
   if ((values.train !== undefined || values['validation-split'] !== undefined) && values.validation === undefined) config.validation = {};
   const writable = config as unknown as Record<ConfigField, unknown>;
   for (const [name, value] of Object.entries(values)) {
-    const negated = NEGATED_FLAG_FIELDS[name];
-    if (negated && value === true) {
-      if (values[name.slice(3)] !== undefined) throw usageError(`contradicts --${name.slice(3)}; give one of them`, `--${name}`);
-      writable[negated] = false;
-      continue;
-    }
     const field = FLAG_FIELDS[name];
     if (!field || value === undefined) continue;
     if (field === 'validation') {

@@ -58,8 +58,8 @@ export interface TrainConfig {
    * Epochs that train the backbone layers draw their batches length-grouped (HF Trainer's
    * group_by_length: train/length-grouped.ts), so each batch is padded to a length close to its rows'.
    * Head-only epochs train on cached features, which have no padding, and keep the plain shuffle.
-   * Absent or default: false, as checkpoints from before the option trained; finetune's config turns it
-   * on by default (run/config.ts says why).
+   * Absent or default: false, as checkpoints from before the option trained (finetune's default is off
+   * too; run/config.ts says why).
    */
   groupByLength?: boolean;
 }

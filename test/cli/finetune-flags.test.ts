@@ -8,9 +8,8 @@ import { trainConfig } from '../../src/run/finetune.ts';
 const parse = (argv: string[]) => configFromFlags(parseFlags(argv, FINETUNE_FLAG_OPTIONS).values);
 
 describe('finetune flags', () => {
-  it('declares one flag per config field, and a --no- form for the one on by default', () => {
-    const negated = ['no-group-by-length'];
-    expect(Object.keys(FINETUNE_FLAG_OPTIONS).sort()).toEqual([...Object.values(CONFIG_FLAGS).map((f) => f.slice(2)), ...negated].sort());
+  it('declares one flag per config field', () => {
+    expect(Object.keys(FINETUNE_FLAG_OPTIONS).sort()).toEqual(Object.values(CONFIG_FLAGS).map((f) => f.slice(2)).sort());
   });
 
   it('no flags give the defaults', () => {
@@ -76,23 +75,14 @@ describe('finetune flags', () => {
     expect(failure(['--validation', 'matched=']).line).toBe("--validation: needs NAME=SOURCE, got 'matched='");
   });
 
-  it('--group-by-length is on by default, --no-group-by-length turns it off, both at once is refused; it reaches the trainer only with layers training', () => {
-    expect(parse([]).groupByLength).toBe(true);
+  it('--group-by-length is off by default, on when given; it reaches the trainer only with layers training', () => {
+    expect(parse([]).groupByLength).toBe(false);
     expect(parse(['--group-by-length']).groupByLength).toBe(true);
-    expect(parse(['--no-group-by-length']).groupByLength).toBe(false);
-    const both = (() => {
-      try {
-        parse(['--group-by-length', '--no-group-by-length']);
-      } catch (error) {
-        return error as TransferKitError;
-      }
-    })();
-    expect(both).toMatchObject({ kind: 'usage', line: '--no-group-by-length: contradicts --group-by-length; give one of them' });
-    expect(() => parse(['--no-group-by-length=yes'])).toThrow(TransferKitError);
-    expect(trainConfig(parse(['--unfreeze-top', '2']), ['validation']).groupByLength).toBe(true);
-    expect(trainConfig(parse(['--unfreeze-top', '2', '--no-group-by-length']), ['validation']).groupByLength).toBe(false);
-    // A frozen backbone trains on cached features (no padding): off, as its checkpoints always recorded.
-    expect(trainConfig(parse([]), ['validation']).groupByLength).toBe(false);
+    expect(() => parse(['--group-by-length=yes'])).toThrow(TransferKitError);
+    expect(trainConfig(parse(['--unfreeze-top', '2', '--group-by-length']), ['validation']).groupByLength).toBe(true);
+    expect(trainConfig(parse(['--unfreeze-top', '2']), ['validation']).groupByLength).toBe(false);
+    // A frozen backbone trains on cached features (no padding): recorded off, as its checkpoints always were.
+    expect(trainConfig(parse(['--group-by-length']), ['validation']).groupByLength).toBe(false);
   });
 
   it('ignores parsed values that are not finetune flags', () => {

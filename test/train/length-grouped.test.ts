@@ -1,8 +1,8 @@
 /**
  * Length-grouped epoch orders (HF Trainer's group_by_length): every row once, megabatches of the seeded
  * permutation sorted longest first, the longest row at step one, the same order for the same seed and
- * epoch stream, another for another; and a finetune that trains layers draws its batches that way
- * unless --no-group-by-length.
+ * epoch stream, another for another; and a finetune that trains layers with --group-by-length draws
+ * its batches that way (and without it, plain shuffled ones).
  */
 import { describe, expect, it, vi } from 'vitest';
 import { Rng } from '../../src/core/index.ts';
@@ -107,7 +107,7 @@ describe('finetune with layers training draws length-grouped batches', () => {
     return batches;
   }
 
-  it('groups by length by default, and not with groupByLength off', async () => {
+  it('groups by length with groupByLength on, and not with it off (the default)', async () => {
     const grouped = await trainingBatches(true);
     expect(grouped).toHaveLength(8);
     // Megabatches of 2 batches (64 rows / (4 × 8)), each longest first after its head (HF's swap moves
