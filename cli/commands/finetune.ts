@@ -45,6 +45,9 @@ Flags:
   --unfreeze-top K|all      train the top K backbone layers too (all: every layer and the embeddings) in
                             TF.js over ONNX Runtime's frozen lower part (0 = frozen backbone, the default)
   --unfreeze-at-epoch N     the head trains alone for N epochs first (0)   --backbone-lr-ratio R  layers' lr = R × --lr (0.1)
+  --group-by-length         with --unfreeze-top: length-grouped batches, as HF's group_by_length (random
+                            megabatches of up to 50 batches, each sorted by length), so a batch is padded to a
+                            length close to its rows': faster epochs, less shuffled batches (off)
   --cache-budget SIZE       disk for the lower part's hidden states, e.g. 512MB (4GB; beyond it they are recomputed each epoch)
   --cache-dtype float16|float32  how those states are stored (float16)
   --device auto|cpu|cuda|webgpu  backbone device (auto)

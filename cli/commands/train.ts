@@ -34,7 +34,7 @@ Flags: the same as \`transferkit finetune\` (see its --help), e.g.
   --task text-classification|image-classification (its defaults fill the screen; images start with no model or data)
   --model M  --train SOURCE  --validation NAME=SOURCE (repeatable)  --head linear|mlp  --pooling cls|mean
   --lr X  --epochs N  --batch-size N  --max-length N  --seed N  --output-dir DIR  --max-train-samples N
-  --unfreeze-top K|all  --unfreeze-at-epoch N  --backbone-lr-ratio R
+  --unfreeze-top K|all  --unfreeze-at-epoch N  --backbone-lr-ratio R  --group-by-length
   --yes      skip the setup screen and start with the flags' values
   --json, --no-ui   no setup screen or live view: run as \`transferkit finetune\` with JSON lines / plain lines
 

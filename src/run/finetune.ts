@@ -173,6 +173,7 @@ async function runInOutputDir(requested: FinetuneConfig, io: FinetuneIO, outputD
               layers: prepared.training.split.describeTrained(),
               unfreeze_at_epoch: config.unfreezeAtEpoch,
               lr_ratio: config.backboneLrRatio,
+              group_by_length: config.groupByLength ?? false,
               // The layers' engine (fit's choice); the head-only epochs before --unfreeze-at-epoch are head_engine's.
               engine: fitted.trainEngine ?? `tfjs ${fitted.tfBackend}`,
               cache_bytes: prepared.cachedBytes,
@@ -326,6 +327,8 @@ export function trainConfig(config: FinetuneConfig, validationNames: string[]): 
     unfreezeTop: unfreezeTopOf(config),
     unfreezeAtEpoch: config.unfreezeAtEpoch ?? 0,
     backboneLrRatio: config.backboneLrRatio ?? 0.1,
+    // Recorded only where it acts (layer-training epochs), so frozen-backbone checkpoints resume as before.
+    groupByLength: unfreezeTopOf(config) !== null && (config.groupByLength ?? false),
     classWeights: config.classWeights ?? null,
     earlyStopping: config.patience > 0 ? { monitor: `${monitorSet}/${monitorSet === 'train' ? 'loss' : 'accuracy'}`, patience: config.patience, minDelta: 0 } : null,
     saveEverySteps: config.saveSteps,
@@ -348,7 +351,7 @@ function describe(config: FinetuneConfig, train: RunSplit, validation: Record<st
     seed: config.seed,
     ...(config.classWeights ? { classWeights: config.classWeights } : {}),
     // What the live screen needs to say which layers train, and from when.
-    ...(unfreezeTopOf(config) !== null ? { unfreezeTop: config.unfreezeTop, unfreezeAtEpoch: config.unfreezeAtEpoch, backboneLrRatio: config.backboneLrRatio, ...(backboneLayers ? { backboneLayers } : {}), trainEngine: config.trainEngine } : {}),
+    ...(unfreezeTopOf(config) !== null ? { unfreezeTop: config.unfreezeTop, unfreezeAtEpoch: config.unfreezeAtEpoch, backboneLrRatio: config.backboneLrRatio, groupByLength: config.groupByLength ?? false, ...(backboneLayers ? { backboneLayers } : {}), trainEngine: config.trainEngine } : {}),
     outputDir: config.outputDir,
   };
 }

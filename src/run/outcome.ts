@@ -23,6 +23,8 @@ export interface BackboneTrainingInfo {
   layers: string;
   unfreeze_at_epoch: number;
   lr_ratio: number;
+  /** Whether its batches were length-grouped (--group-by-length). */
+  group_by_length: boolean;
   /** The TF.js backend that ran (and trained) those layers. */
   engine: string;
   /** Bytes of lower-part hidden states cached on disk, and the splits recomputed every epoch instead. */

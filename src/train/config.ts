@@ -54,6 +54,14 @@ export interface TrainConfig {
   unfreezeAtEpoch?: number;
   /** The backbone layers' learning rate as a fraction of the head's. */
   backboneLrRatio?: number;
+  /**
+   * Epochs that train the backbone layers draw their batches length-grouped (HF Trainer's
+   * group_by_length: train/length-grouped.ts), so each batch is padded to a length close to its rows'.
+   * Head-only epochs train on cached features, which have no padding, and keep the plain shuffle.
+   * Absent or default: false, as checkpoints from before the option trained (finetune's default is off
+   * too; run/config.ts says why).
+   */
+  groupByLength?: boolean;
 }
 
 export function defaultTrainConfig(): TrainConfig {
@@ -82,6 +90,7 @@ export function defaultTrainConfig(): TrainConfig {
     unfreezeTop: null,
     unfreezeAtEpoch: 0,
     backboneLrRatio: 0.1,
+    groupByLength: false,
   };
 }
 

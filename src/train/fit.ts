@@ -14,6 +14,7 @@ import type { Emit, Metrics, RunResults, TrainerControl } from './events.ts';
 import { defaultMode, readMonitor } from './metrics.ts';
 import { Optimizer } from './optimizers.ts';
 import { lrMultiplier, warmupStepsFor } from './schedule.ts';
+import { lengthGroupedOrder } from './length-grouped.ts';
 import { trainDataFingerprint, type TrainerState } from './state.ts';
 import type { LowerInputs, SplitEncoder } from '../backbones/split/split-encoder.ts';
 import type { NamedVariable } from '../heads/head.ts';
@@ -232,10 +233,11 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   try {
     while (state.epoch < config.epochs && !state.stoppedEarly && !interrupted) {
       const epoch = state.epoch;
-      const order = rng.derive('shuffle', epoch).permutation(train.features.rows);
+      const trainsEncoder = encoder !== undefined && epoch >= unfreezeAt;
+      const shuffle = rng.derive('shuffle', epoch);
+      const order = trainsEncoder && config.groupByLength ? lengthGroupedOrder(encoder.train.encoded.map((e) => e.ids.length), config.batchSize, shuffle) : shuffle.permutation(train.features.rows);
       const epochStartedAt = performance.now();
       let epochExamples = 0;
-      const trainsEncoder = encoder !== undefined && epoch >= unfreezeAt;
       emit({ type: 'epoch-start', epoch: epoch + 1, epochs: config.epochs, steps: stepsPerEpoch, ...(encoder ? { backboneTraining: trainsEncoder ? encoder.split.describeTrained() : null } : {}) });
       while (state.stepInEpoch < stepsPerEpoch) {
         if (await serviceControl()) {

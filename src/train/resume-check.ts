@@ -5,7 +5,7 @@ import { defaultTrainConfig, type TrainConfig } from './config.ts';
 const RESUME_FIXED: (keyof TrainConfig)[] = [
   'epochs', 'batchSize', 'optimizer', 'learningRate', 'weightDecay', 'beta1', 'beta2', 'epsilon', 'momentum',
   'schedule', 'warmupRatio', 'warmupSteps', 'maxGradNorm', 'classWeights', 'seed', 'earlyStopping',
-  'unfreezeTop', 'unfreezeAtEpoch', 'backboneLrRatio',
+  'unfreezeTop', 'unfreezeAtEpoch', 'backboneLrRatio', 'groupByLength',
 ];
 
 /** Refuses a resume whose training settings differ from the checkpoint's, naming each with both values. */

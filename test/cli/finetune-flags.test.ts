@@ -75,6 +75,16 @@ describe('finetune flags', () => {
     expect(failure(['--validation', 'matched=']).line).toBe("--validation: needs NAME=SOURCE, got 'matched='");
   });
 
+  it('--group-by-length is off by default, on when given; it reaches the trainer only with layers training', () => {
+    expect(parse([]).groupByLength).toBe(false);
+    expect(parse(['--group-by-length']).groupByLength).toBe(true);
+    expect(() => parse(['--group-by-length=yes'])).toThrow(TransferKitError);
+    expect(trainConfig(parse(['--unfreeze-top', '2', '--group-by-length']), ['validation']).groupByLength).toBe(true);
+    expect(trainConfig(parse(['--unfreeze-top', '2']), ['validation']).groupByLength).toBe(false);
+    // A frozen backbone trains on cached features (no padding): recorded off, as its checkpoints always were.
+    expect(trainConfig(parse(['--group-by-length']), ['validation']).groupByLength).toBe(false);
+  });
+
   it('ignores parsed values that are not finetune flags', () => {
     expect(configFromFlags({ json: true, yes: true, epochs: '2' }).epochs).toBe(2);
   });

@@ -1,6 +1,6 @@
 /**
- * The same seeded finetune with backbone layers on the bundled tiny model, once per engine: the ort
- * engine's run ends with the TF.js engine's metrics (train and validation loss within 1e-4, the same
+ * The same seeded finetune with backbone layers on the bundled tiny model (length-grouped batches), once
+ * per engine: the ort engine's run ends with the TF.js engine's metrics (train and validation loss within 1e-4, the same
  * accuracy), and each names its engine in results.json.
  */
 import { readFile } from 'node:fs/promises';
@@ -17,7 +17,9 @@ function runConfig(engine: 'ort' | 'tfjs', unfreezeTop: number | 'all', head: 'l
     ...defaultFinetuneConfig(),
     model: run.model,
     epochs: 2,
-    batchSize: 16,
+    // Length-grouped batches (megabatches of 2 batches here): both engines, and a resumed run, must see the same ones.
+    batchSize: 8,
+    groupByLength: true,
     maxTrainSamples: 64,
     maxEvalSamples: 32,
     pooling: 'mean' as const,
