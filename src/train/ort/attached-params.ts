@@ -10,8 +10,8 @@ export interface WeightArray {
 
 /**
  * TF.js variables and their optimizer state, taken over as Float32Arrays by an ONNX Runtime engine while
- * it trains them (ArrayOptimizer updates the arrays in place, so session inputs made from them stay
- * valid); flush() writes both back, so checkpoints, evaluation and export read the TF.js side whichever
+ * it trains them (ArrayOptimizer holds the arrays and updates them in place, so session inputs made
+ * from them stay valid); flush() writes both back, so checkpoints, evaluation and export read the TF.js side whichever
  * engine trained. Both copies are exact (float32 to float32), so a checkpoint resumes bit for bit.
  */
 export class AttachedParams {
@@ -24,15 +24,13 @@ export class AttachedParams {
   ) {}
 
   static async attach(params: NamedVariable[], optimizer: Optimizer): Promise<AttachedParams> {
-    const weights = new Map<string, WeightArray>();
     const arrays = [];
     for (const { name, variable, decay, lrScale } of params) {
-      const data = Float32Array.from((await variable.data()) as Float32Array);
-      weights.set(name, { data, dims: variable.shape.slice() });
-      arrays.push({ name, data, shape: variable.shape.slice(), decay, ...(lrScale === undefined ? {} : { lrScale }) });
+      arrays.push({ name, data: (await variable.data()) as Float32Array, shape: variable.shape.slice(), decay, ...(lrScale === undefined ? {} : { lrScale }) });
     }
     const optimizerArrays = new ArrayOptimizer(optimizer.config, arrays);
     optimizerArrays.importState(await optimizer.exportState());
+    const weights = new Map(arrays.map(({ name, shape }) => [name, { data: optimizerArrays.weight(name), dims: shape }] as const));
     return new AttachedParams(params, optimizer, optimizerArrays, weights);
   }
 
