@@ -63,6 +63,14 @@ export class ArrayOptimizer extends OptimizerCore<Float32Array> {
     return w;
   }
 
+  /**
+   * Where apply() reads `name`'s gradient on the SIMD path (null on the JS path): a caller that writes the
+   * gradient here (ONNX Runtime's preallocated outputs) and passes this array to apply() saves a copy.
+   */
+  gradientBuffer(name: string): Float32Array | null {
+    return this.gradCopies?.get(name) ?? null;
+  }
+
   /** One update; only parameters with a gradient in `grads` take part (and are clipped together). */
   apply(grads: Map<string, Float32Array>, baseLr: number, maxGradNorm: number): void {
     this.countStep();
@@ -71,7 +79,8 @@ export class ArrayOptimizer extends OptimizerCore<Float32Array> {
       const grad = grads.get(name)!;
       const length = this.weights.get(name)!.length;
       if (grad.length !== length) throw new Error(`gradient of '${name}' has ${grad.length} values, the weight ${length}`);
-      this.gradCopies?.get(name)!.set(grad);
+      const copy = this.gradCopies?.get(name);
+      if (copy && copy !== grad) copy.set(grad);
     }
     const gradients = this.gradCopies ?? grads;
     const squares = () => active.reduce((sum, { name }) => sum + (this.arena ? this.arena.sumSquares(gradients.get(name)!) : sumSquares(gradients.get(name)!)), 0);

@@ -34,6 +34,11 @@ export class AttachedParams {
     return new AttachedParams(params, optimizer, optimizerArrays, weights);
   }
 
+  /** Where the optimizer reads a weight's gradient, for a session to write it there (null: anywhere will do). */
+  gradientBuffer(name: string): Float32Array | null {
+    return this.arrays.gradientBuffer(name);
+  }
+
   /** One optimizer update of the arrays from the step's gradients (by optimizer name). */
   apply(grads: Map<string, Float32Array>, lr: number, maxGradNorm: number): void {
     this.arrays.apply(grads, lr, maxGradNorm);

@@ -144,9 +144,16 @@ export class OrtEngine implements TrainingEngine {
     for (const [name, { data, dims }] of this.weights) feed(name, () => new ort.Tensor('float32', data, dims));
     const missing = session.inputNames.find((name) => !(name in feeds));
     if (missing) throw new Error(`the ort engine has no value for the step graph's input '${missing}'`);
-    const result = await session.run(feeds);
+    // Gradients go straight into the optimizer's buffers (preallocated outputs), saving a copy per step.
+    const fetches: Record<string, Tensor | null> = { [STEP.loss]: null, [STEP.logits]: null, [STEP.pooled]: null };
     const grads = new Map<string, Float32Array>();
-    for (const [weight, output] of gradients) grads.set(weight, result[output]!.data as Float32Array);
+    for (const [weight, output] of gradients) {
+      const buffer = this.attached?.gradientBuffer(weight);
+      fetches[output] = buffer ? new ort.Tensor('float32', buffer, this.weights.get(weight)!.dims) : null;
+      if (buffer) grads.set(weight, buffer);
+    }
+    const result = await session.run(feeds, fetches);
+    for (const [weight, output] of gradients) if (!grads.has(weight)) grads.set(weight, result[output]!.data as Float32Array);
     return {
       loss: (result[STEP.loss]!.data as Float32Array)[0]!,
       logits: permuteRows(result[STEP.logits]!.data as Float32Array, order, this.head.numClasses, true),

@@ -10,6 +10,7 @@ import { Rng } from '../../../src/core/index.ts';
 import { initTf } from '../../../src/heads/backend.ts';
 import { BACKBONE_OPTIMIZER_PREFIX } from '../../../src/train/checkpoints.ts';
 import { addGradients } from '../../../src/train/onnx-grad/index.ts';
+import { Optimizer } from '../../../src/train/optimizers.ts';
 import { lossAndGradients } from '../../../src/train/step.ts';
 import { scratchRun } from '../../helpers/tiny-model.ts';
 import { maxRelativeDifference } from '../onnx-grad/grad-harness.ts';
@@ -63,4 +64,26 @@ describe('training-step graph gradients (ONNX Runtime) vs TF.js autodiff', () =>
       }
     }
   }
+});
+
+describe('gradients written into the optimizer (preallocated session outputs)', () => {
+  it('equal the gradients the session returns itself, and the optimizer reads those buffers', async () => {
+    const f = await stepFixture(base, 1, HEADS.linear!, 'cls', addGradients);
+    const params = [...f.head.variables(), ...f.split.top.variables().map((v) => ({ ...v, name: `${BACKBONE_OPTIMIZER_PREFIX}${v.name}` }))];
+    const optimizer = new Optimizer({ kind: 'adamw', weightDecay: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, momentum: 0 }, params);
+    try {
+      const inputs = () => ({ labels: LABELS, classWeights: CLASS_WEIGHTS, dropout: f.engine.dropoutMasks(f.batch.rows, new Rng(9)) });
+      const returned = await f.engine.compute('train', f.batch, inputs());
+      await f.engine.attach(params, optimizer);
+      const written = await f.engine.compute('train', f.batch, inputs());
+      expect(written.loss).toBe(returned.loss);
+      for (const [name, grad] of returned.grads) {
+        expect(largest(grad)).toBeGreaterThan(0);
+        expect(maxRelativeDifference(written.grads.get(name)!, grad)).toBeLessThanOrEqual(1e-6);
+      }
+    } finally {
+      optimizer.dispose();
+      await f.dispose();
+    }
+  });
 });
