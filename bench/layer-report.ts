@@ -18,7 +18,7 @@ export function layerTrainingTable(part: LayerTrainingPart): string[] {
     const tfjs = step?.tfjs ? `${s(step.tfjs.wall)} / ${s(step.tfjs.cpu)} (best of ${step.tfjs.reps})` : '-';
     const ratio = step?.tfjs ? `${(step.tfjs.wall / step.ort.wall).toFixed(1)}×` : '-';
     const ortEpoch = epoch ? `${s(epoch.ort.wall)} (${epoch.ort.how}) + ${s(epoch.statesSeconds)} once for the lower part's states` : '-';
-    const tfjsEpoch = epoch?.tfjs ? `~${s(epoch.tfjs.wall)} (${epoch.tfjs.how})` : '-';
+    const tfjsEpoch = epoch?.tfjs ? `${epoch.tfjs.how.startsWith('measured') ? '' : '~'}${s(epoch.tfjs.wall)} (${epoch.tfjs.how})` : '-';
     lines.push(`| ${k} | ${step?.trained ?? '-'} | ${step ? `${s(step.ort.wall)} / ${s(step.ort.cpu)} (best of ${step.ort.reps})` : '-'} | ${tfjs} | ${ratio} | ${ortEpoch} | ${tfjsEpoch} | ${memory ? gib(memory.peakBytes) : '-'} |`);
   }
   return lines;

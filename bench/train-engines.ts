@@ -8,13 +8,14 @@
  *   - seconds per epoch over 2,000 pairs for each of --epoch-ks: for ort a whole epoch measured (250 steps
  *     in a shuffled order, session builds included; `--epoch estimate`: the mean of --epoch-sample steps ×
  *     250), plus the lower part's states of the 2,000 pairs, computed once and cached after; for tfjs its
- *     best step × 250 (estimated: a wasm epoch takes hours);
+ *     best step × 250 (estimated: a wasm epoch of K = 2 takes ~7 minutes, deeper ones hours), or for the
+ *     K of --tfjs-epoch-ks a whole tfjs epoch measured too (needs --epoch measure; K = 1 ~3 minutes);
  *   - peak RSS of an ort training process per K at batch 8 × the longest pairs (a child process each).
  * Prints a markdown table; --write-report merges the figures into $TRANSFERKIT_CACHE/bench/results.json
  * (part `layers`, or `layersMid` for --model mid) and rewrites BENCHMARKS.md's "Layer training" section.
  *
  *   node bin/run-ts.js bench/train-engines.ts [--model base|mid] [--device cpu] [--ks 1,2,4,all] [--reps 3]
- *     [--tfjs-reps 3] [--tfjs-reps-deep 1] [--epoch-ks 1,2] [--epoch measure|estimate] [--epoch-sample 24]
+ *     [--tfjs-reps 3] [--tfjs-reps-deep 1] [--epoch-ks 1,2] [--epoch measure|estimate] [--epoch-sample 24] [--tfjs-epoch-ks 1]
  *     [--skip-steps] [--skip-epoch] [--skip-memory] [--write-report] [--out BENCHMARKS.md]
  *
  * TF.js' wasm heap never shrinks: after K = 1, 2 and 4 in one process, K = all's tfjs step can run out
@@ -37,6 +38,7 @@ import type { UnfreezeTop } from '../src/backbones/split/split-encoder.ts';
 import { datasetInputs, loadTextDataset } from '../src/data/index.ts';
 import { initTf } from '../src/heads/backend.ts';
 import { ensureBenchModel, ensureMidBenchModel, MID_MODEL, sharedBenchFiles } from './bert-base-model.ts';
+import type { TrainingEngine } from '../src/train/engine.ts';
 import { layerTrainers, timeStep, type Timing, type Trainer } from './layer-trainers.ts';
 import { layerTrainingTable } from './layer-report.ts';
 import { writeReport } from './report.ts';
@@ -53,6 +55,7 @@ const { values } = parseArgs({
     'epoch-ks': { type: 'string' },
     epoch: { type: 'string', default: 'measure' },
     'epoch-sample': { type: 'string', default: '24' },
+    'tfjs-epoch-ks': { type: 'string', default: '' },
     'skip-steps': { type: 'boolean' },
     'skip-epoch': { type: 'boolean' },
     'skip-memory': { type: 'boolean' },
@@ -64,6 +67,8 @@ const { values } = parseArgs({
 const mid = values.model === 'mid';
 if (!mid && values.model !== 'base') throw new Error(`--model: base or mid, not '${values.model}'`);
 if (values.epoch !== 'measure' && values.epoch !== 'estimate') throw new Error(`--epoch: measure or estimate, not '${values.epoch}'`);
+const tfjsEpochKs = new Set(values['tfjs-epoch-ks']!.split(',').filter(Boolean));
+if (tfjsEpochKs.size > 0 && values.epoch !== 'measure') throw new Error('--tfjs-epoch-ks: a measured tfjs epoch needs --epoch measure (the lower states of all 2,000 pairs)');
 const BATCH = 8;
 const MAX_LENGTH = 128;
 const EPOCH_PAIRS = 2000;
@@ -143,18 +148,27 @@ for (const kText of values['skip-steps'] ? [] : ks) {
   await t.dispose();
 }
 
+/** The trainer's pairs in a shuffled order (the same for both engines): step s's indices into its subset. */
+const epochOrder = (t: Trainer) => {
+  const shuffled = new Rng(11).permutation(t.labels.length);
+  return (s: number) => shuffled.subarray(s * BATCH, Math.min(t.labels.length, (s + 1) * BATCH));
+};
+
+/** One whole epoch of `engine` over the trainer's 2,000 pairs, measured. */
+async function measuredEpoch(engine: TrainingEngine, t: Trainer): Promise<Timing & { how: string }> {
+  const stepIndices = epochOrder(t);
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  for (let s = 0; s < STEPS_PER_EPOCH; s++) await timeStep(engine, t, stepIndices(s), s);
+  const used = process.cpuUsage(cpu);
+  return { wall: (performance.now() - started) / 1000, cpu: (used.user + used.system) / 1e6, how: `measured, ${STEPS_PER_EPOCH} steps${engine === t.ort ? ' incl. session builds' : ''}` };
+}
+
 /** One ort epoch over the 2,000 pairs in a shuffled order, measured whole (or estimated from --epoch-sample steps). */
 async function ortEpoch(t: Trainer): Promise<Timing & { how: string }> {
-  // Indices into the trainer's subset: the 2,000 pairs shuffled (measure), or the sampled pairs in order (estimate).
-  const shuffled = new Rng(11).permutation(t.labels.length);
-  const stepIndices = (s: number) => shuffled.subarray(s * BATCH, Math.min(t.labels.length, (s + 1) * BATCH));
-  if (values.epoch === 'measure') {
-    const started = performance.now();
-    const cpu = process.cpuUsage();
-    for (let s = 0; s < STEPS_PER_EPOCH; s++) await timeStep(t.ort, t, stepIndices(s), s);
-    const used = process.cpuUsage(cpu);
-    return { wall: (performance.now() - started) / 1000, cpu: (used.user + used.system) / 1e6, how: `measured, ${STEPS_PER_EPOCH} steps incl. session builds` };
-  }
+  if (values.epoch === 'measure') return measuredEpoch(t.ort, t);
+  // The sampled pairs, shuffled as a measured epoch is.
+  const stepIndices = epochOrder(t);
   const sample = Number(values['epoch-sample']);
   for (let s = 0; s < sample; s++) await timeStep(t.ort, t, stepIndices(s), s); // builds every bucket's session
   const times: Timing[] = [];
@@ -171,10 +185,14 @@ if (!values['skip-epoch']) {
     const ort = await ortEpoch(t);
     const statesSeconds = (t.statesSeconds * EPOCH_PAIRS) / pairs;
     const tfjsStep = part.steps.find((x) => x.k === kText)?.tfjs;
-    const tfjs = tfjsStep ? { wall: tfjsStep.wall * STEPS_PER_EPOCH, cpu: tfjsStep.cpu * STEPS_PER_EPOCH, how: `estimated: best step × ${STEPS_PER_EPOCH}` } : null;
+    let tfjs = tfjsStep ? { wall: tfjsStep.wall * STEPS_PER_EPOCH, cpu: tfjsStep.cpu * STEPS_PER_EPOCH, how: `estimated: best step × ${STEPS_PER_EPOCH}` } : null;
+    if (tfjsEpochKs.has(kText)) {
+      await t.ort.flush(); // the tfjs engine trains the TF.js variables: hand the ort epoch's weights back first
+      tfjs = await measuredEpoch(t.tfjs, t);
+    }
     part.epochs.push({ k: kText, ort, statesSeconds, tfjs });
     console.log(
-      `K=${kText} epoch over ${EPOCH_PAIRS} pairs (${STEPS_PER_EPOCH} steps of ${BATCH}): ort ${ort.wall.toFixed(1)} s wall / ${ort.cpu.toFixed(1)} s cpu (${ort.how}) + ${statesSeconds.toFixed(1)} s once for the lower part's states (cached after${pairs < EPOCH_PAIRS ? `; scaled from ${pairs} pairs` : ''}); tfjs ${tfjs ? `~${tfjs.wall.toFixed(0)} s wall / ${tfjs.cpu.toFixed(0)} s cpu (${tfjs.how})` : '-'}; load ${load()}`,
+      `K=${kText} epoch over ${EPOCH_PAIRS} pairs (${STEPS_PER_EPOCH} steps of ${BATCH}): ort ${ort.wall.toFixed(1)} s wall / ${ort.cpu.toFixed(1)} s cpu (${ort.how}) + ${statesSeconds.toFixed(1)} s once for the lower part's states (cached after${pairs < EPOCH_PAIRS ? `; scaled from ${pairs} pairs` : ''}); tfjs ${tfjs ? `${tfjs.how.startsWith('measured') ? '' : '~'}${tfjs.wall.toFixed(0)} s wall / ${tfjs.cpu.toFixed(0)} s cpu (${tfjs.how})` : '-'}; load ${load()}`,
     );
     await t.dispose();
   }
