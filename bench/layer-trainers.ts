@@ -29,7 +29,7 @@ export interface Trainer {
 }
 
 /** Both engines at top-k `k` on `subset` (examples with their labels); the lower part's states computed first (timed). */
-export async function layerTrainers(base: TextBackbone, tfBackend: string, k: UnfreezeTop, subset: EncodedInput[], subsetLabels: Int32Array): Promise<Trainer> {
+export async function layerTrainers(base: TextBackbone, tfBackend: string, k: UnfreezeTop, subset: EncodedInput[], subsetLabels: Int32Array, { factorGradients = true } = {}): Promise<Trainer> {
   const split = await SplitEncoder.create(base, k);
   const started = performance.now();
   const inputs: LowerInputs = split.lower ? { kind: 'states', states: await split.computeStates(subset, 'float16', 32), encoded: subset } : { kind: 'tokens', encoded: subset };
@@ -38,7 +38,7 @@ export async function layerTrainers(base: TextBackbone, tfBackend: string, k: Un
   const head = Head.create(spec, new Rng(1));
   const params = [...head.variables(), ...split.top.variables().map((v) => ({ ...v, name: `${BACKBONE_OPTIMIZER_PREFIX}${v.name}`, lrScale: 0.1 }))];
   const optimizer = new Optimizer({ kind: 'adamw', weightDecay: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, momentum: 0 }, params);
-  const ort = new OrtEngine(split, spec, 'cls', addGradients, base.device as ResolvedDevice);
+  const ort = new OrtEngine(split, spec, 'cls', addGradients, base.device as ResolvedDevice, { factorGradients });
   await ort.attach(params, optimizer);
   const tfjs = new TfjsEngine(split, head, 'cls', params, optimizer, tfBackend);
   return {

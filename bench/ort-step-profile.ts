@@ -6,7 +6,7 @@
  * (enableProfiling) over a few runs of the same step graph, summed per operator type, and the operator
  * types of the graph after ONNX Runtime's optimisations.
  *
- *   node bin/run-ts.js bench/ort-step-profile.ts [--model base|mid] [--k 1] [--steps 5] [--threads 0] [--variants default,exported-gelu,threads-1,no-spinning] [--skip-kernels]
+ *   node bin/run-ts.js bench/ort-step-profile.ts [--model base|mid] [--k 1] [--steps 5] [--threads 0] [--dense-grads] [--variants default,exported-gelu,threads-1,no-spinning,dense-grads] [--skip-kernels]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -19,8 +19,9 @@ import { encodeModel } from '../src/backbones/onnx/model.ts';
 import { datasetInputs, loadTextDataset } from '../src/data/index.ts';
 import { Rng } from '../src/core/index.ts';
 import { initTf } from '../src/heads/backend.ts';
-import { clipFactor } from '../src/train/array-optimizer.ts';
+import type { Gradient } from '../src/train/factored-gradient.ts';
 import { addGradients } from '../src/train/onnx-grad/index.ts';
+import { factorGradients } from '../src/train/ort/factor-gradients.ts';
 import { loadOrt } from '../src/train/ort/step-sessions.ts';
 import { buildTrainingGraph, STEP } from '../src/train/ort/training-graph.ts';
 import { ensureBenchModel, ensureMidBenchModel, sharedBenchFiles } from './bert-base-model.ts';
@@ -34,7 +35,9 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '5' },
     threads: { type: 'string', default: '0' },
     'skip-kernels': { type: 'boolean' },
-    /** Step-graph variants timed side by side: default, exported-gelu, threads-1, no-spinning. */
+    /** The engine's steps with every weight gradient dense (no factors), to compare whole steps. */
+    'dense-grads': { type: 'boolean' },
+    /** Step-graph variants timed side by side: default, exported-gelu, threads-1, no-spinning, dense-grads (no factored gradients). */
     variants: { type: 'string' },
   },
 });
@@ -47,7 +50,7 @@ const { backend } = await initTf('wasm');
 const base = await loadTextBackbone(modelDir, { device: 'cpu' });
 const data = await loadTextDataset(dataFile, { maxSamples: BATCH * (steps + 1) });
 const encoded = base.encodeInputs(datasetInputs(data), 128);
-const t = await layerTrainers(base, backend, k, encoded, Int32Array.from(data.labels!));
+const t = await layerTrainers(base, backend, k, encoded, Int32Array.from(data.labels!), { factorGradients: !values['dense-grads'] });
 const engine = t.ort;
 const ort = await loadOrt();
 
@@ -62,8 +65,8 @@ sessionProto.run = async function (this: InferenceSession, ...args: unknown[]) {
   return out;
 };
 
-const arrays = (engine as unknown as { attached: { arrays: { apply: (g: Map<string, Float32Array>, lr: number, clip: number) => void } } }).attached.arrays;
-const rows: Record<string, number[]> = { prepare: [], 'compute (feeds + run + outputs)': [], 'session.run': [], 'clip norm (one pass)': [], 'optimizer apply (clip + AdamW)': [], 'whole step': [] };
+const arrays = (engine as unknown as { attached: { arrays: { apply: (g: Map<string, Gradient>, lr: number, clip: number) => void } } }).attached.arrays;
+const rows: Record<string, number[]> = { prepare: [], 'compute (feeds + run + outputs)': [], 'session.run': [], 'optimizer apply (clip + AdamW)': [], 'whole step': [] };
 const batchAt = (s: number) => Int32Array.from({ length: BATCH }, (_, j) => s * BATCH + j);
 let seq = 0;
 for (let s = 0; s <= steps; s++) {
@@ -78,18 +81,14 @@ for (let s = 0; s <= steps; s++) {
   const out = await engine.compute('train', batch, { labels, classWeights: null, dropout: engine.dropoutMasks(BATCH, new Rng(s)) });
   const computeSeconds = (performance.now() - started) / 1000;
   started = performance.now();
-  clipFactor([...out.grads.values()], 1);
-  const clipSeconds = (performance.now() - started) / 1000;
-  started = performance.now();
   arrays.apply(out.grads, 1e-4, 1);
   const applySeconds = (performance.now() - started) / 1000;
-  const whole = (performance.now() - stepStarted) / 1000 - clipSeconds;
+  const whole = (performance.now() - stepStarted) / 1000;
   seq = batch.groups[0]!.seq;
   if (s === 0) continue; // builds the session
   rows.prepare!.push(prepareSeconds);
   rows['compute (feeds + run + outputs)']!.push(computeSeconds);
   rows['session.run']!.push(runSeconds);
-  rows['clip norm (one pass)']!.push(clipSeconds);
   rows['optimizer apply (clip + AdamW)']!.push(applySeconds);
   rows['whole step']!.push(whole);
 }
@@ -106,9 +105,11 @@ for (const [name, xs] of Object.entries(rows)) {
 const sessions = engine['sessions'];
 const bucket = sessions.bucket(seq);
 const graphShape = engine.graphShape;
-const stepModel = (gelu: 'fused' | 'exported') => {
+/** The step graph as the engine builds it (few-row weight gradients as factors), or variants of it. */
+const stepModel = (gelu: 'fused' | 'exported', factored = true) => {
   const { model, weights } = buildTrainingGraph({ ...graphShape, batch: BATCH, seq: bucket, dropout: true, gelu });
-  addGradients(model.graph, { loss: STEP.loss, wrt: weights });
+  const gradients = addGradients(model.graph, { loss: STEP.loss, wrt: weights });
+  if (factored) factorGradients(model.graph, gradients);
   return encodeModel(model);
 };
 /** Feeds for a session of the step graph: the engine's weights, a full mask, label 0. */
@@ -138,6 +139,7 @@ if (values.variants) {
     'exported-gelu': () => [stepModel('exported'), options(0, true)],
     'threads-1': () => [stepModel('fused'), options(1, true)],
     'no-spinning': () => [stepModel('fused'), options(0, false)],
+    'dense-grads': () => [stepModel('fused', false), options(0, true)],
   };
   const variants = values.variants.split(',');
   const made = [];

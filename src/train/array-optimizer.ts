@@ -1,5 +1,6 @@
 import { OptimizerCore, slotNames, type OptimizerConfig } from './optimizer-core.ts';
-import { paddedLength, SimdArena } from './simd/simd-arena.ts';
+import { denseGradient, factoredShape, factoredSumSquares, type Gradient } from './factored-gradient.ts';
+import { paddedLength, SimdArena, type AdamScalars } from './simd/simd-arena.ts';
 
 /** A trainable weight held as a Float32Array (the ONNX Runtime engine feeds it to its session each step). */
 export interface ArrayParam {
@@ -72,34 +73,52 @@ export class ArrayOptimizer extends OptimizerCore<Float32Array> {
   }
 
   /** One update; only parameters with a gradient in `grads` take part (and are clipped together). */
-  apply(grads: Map<string, Float32Array>, baseLr: number, maxGradNorm: number): void {
+  apply(grads: Map<string, Gradient>, baseLr: number, maxGradNorm: number): void {
     this.countStep();
     const active = this.params.filter((p) => grads.has(p.name));
-    for (const { name } of active) {
-      const grad = grads.get(name)!;
-      const length = this.weights.get(name)!.length;
-      if (grad.length !== length) throw new Error(`gradient of '${name}' has ${grad.length} values, the weight ${length}`);
-      const copy = this.gradCopies?.get(name);
-      if (copy && copy !== grad) copy.set(grad);
-    }
-    const gradients = this.gradCopies ?? grads;
-    const squares = () => active.reduce((sum, { name }) => sum + (this.arena ? this.arena.sumSquares(gradients.get(name)!) : sumSquares(gradients.get(name)!)), 0);
-    const scale = maxGradNorm > 0 ? clipFactorOf(squares(), maxGradNorm) : 1;
+    const staged = new Map(active.map(({ name }) => [name, this.stage(name, grads.get(name)!)] as const));
+    const squares = (g: Gradient) => (!(g instanceof Float32Array) ? factoredSumSquares(g) : this.arena ? this.arena.sumSquares(g) : sumSquares(g));
+    const scale = maxGradNorm > 0 ? clipFactorOf([...staged.values()].reduce((sum, g) => sum + squares(g), 0), maxGradNorm) : 1;
     for (const { name, decay, lrScale } of active) {
       const { lr, wd, biasCorrection1, sqrtBiasCorrection2 } = this.stepScalars(name, baseLr, lrScale, decay);
-      this.update(name, gradients.get(name)!, scale, lr, wd, biasCorrection1, sqrtBiasCorrection2);
+      this.update(name, staged.get(name)!, scale, lr, wd, biasCorrection1, sqrtBiasCorrection2);
     }
   }
 
-  private update(name: string, grad: Float32Array, scale: number, lr: number, wd: number, biasCorrection1: number, sqrtBiasCorrection2: number): void {
-    const { kind, beta1, beta2, epsilon, momentum } = this.config;
+  /**
+   * Where the update reads `name`'s gradient: on the SIMD path in the arena (copied into the parameter's
+   * gradient buffer unless written there already; factors there too, far smaller than the dense gradient),
+   * on the JS path a dense array.
+   */
+  private stage(name: string, grad: Gradient): Gradient {
+    const weight = this.weights.get(name)!;
+    const buffer = this.gradCopies?.get(name);
+    if (!(grad instanceof Float32Array)) {
+      const [rows, columns] = factoredShape(grad);
+      if (rows * columns !== weight.length) throw new Error(`gradient of '${name}' has factors of [${rows}, ${columns}], the weight ${weight.length} values`);
+      const aLength = paddedLength(grad.a.length);
+      if (buffer && columns % 4 === 0 && aLength + grad.b.length <= buffer.length) {
+        const [a, b] = [buffer.subarray(0, grad.a.length), buffer.subarray(aLength, aLength + grad.b.length)];
+        a.set(grad.a);
+        b.set(grad.b);
+        return { a, b, rank: grad.rank };
+      }
+      grad = denseGradient(grad);
+    }
+    if (grad.length !== weight.length) throw new Error(`gradient of '${name}' has ${grad.length} values, the weight ${weight.length}`);
+    if (buffer && buffer !== grad) buffer.set(grad);
+    return buffer ?? grad;
+  }
+
+  private update(name: string, staged: Gradient, scale: number, lr: number, wd: number, biasCorrection1: number, sqrtBiasCorrection2: number): void {
+    const { kind, momentum } = this.config;
     const p = this.weights.get(name)!;
-    // Adam / SGD: L2 weight decay joins the (clipped) gradient, as in PyTorch; AdamW decays the weight.
-    const l2 = kind !== 'adamw' ? wd : 0;
     if (kind === 'sgd') {
+      const grad = denseGradient(staged);
+      // L2 weight decay joins the (clipped) gradient, as in PyTorch.
       const buf = momentum > 0 ? this.slots.get(`${name}/momentum`)! : null;
       for (let i = 0; i < p.length; i++) {
-        let update = grad[i]! * scale + p[i]! * l2;
+        let update = grad[i]! * scale + p[i]! * wd;
         if (buf) update = buf[i] = buf[i]! * momentum + update;
         p[i] = p[i]! - update * lr;
       }
@@ -107,17 +126,34 @@ export class ArrayOptimizer extends OptimizerCore<Float32Array> {
     }
     const m = this.slots.get(`${name}/m`)!;
     const v = this.slots.get(`${name}/v`)!;
-    const stepSize = (lr * sqrtBiasCorrection2) / biasCorrection1;
-    const epsilonHat = epsilon * sqrtBiasCorrection2;
-    const keep = kind === 'adamw' ? 1 - lr * wd : 1;
-    if (this.arena) return this.arena.adam(p, grad, m, v, { scale, beta1, beta2, keep, epsilonHat, stepSize, l2 });
-    for (let i = 0; i < p.length; i++) {
-      const g = grad[i]! * scale + p[i]! * l2;
-      const mNext = (m[i] = m[i]! * beta1 + g * (1 - beta1));
-      const vNext = (v[i] = v[i]! * beta2 + g * g * (1 - beta2));
-      // PyTorch: p -= lr/bc1 · m / (sqrt(v)/sqrt(bc2) + eps); multiplied through by sqrt(bc2).
-      p[i] = p[i]! * keep - (mNext / (Math.sqrt(vNext) + epsilonHat)) * stepSize;
+    const s = this.adamScalars(scale, lr, wd, biasCorrection1, sqrtBiasCorrection2);
+    if (this.arena) {
+      if (staged instanceof Float32Array) this.arena.adam(p, staged, m, v, s);
+      else this.arena.adamOuter(p, staged.a, staged.b, staged.rank, m, v, s);
+      return;
     }
+    const grad = denseGradient(staged);
+    for (let i = 0; i < p.length; i++) {
+      const g = grad[i]! * s.scale + p[i]! * s.l2;
+      const mNext = (m[i] = m[i]! * s.beta1 + g * (1 - s.beta1));
+      const vNext = (v[i] = v[i]! * s.beta2 + g * g * (1 - s.beta2));
+      p[i] = p[i]! * s.keep - (mNext / (Math.sqrt(vNext) + s.epsilonHat)) * s.stepSize;
+    }
+  }
+
+  private adamScalars(scale: number, lr: number, wd: number, biasCorrection1: number, sqrtBiasCorrection2: number): AdamScalars {
+    const { kind, beta1, beta2, epsilon } = this.config;
+    return {
+      scale,
+      beta1,
+      beta2,
+      // PyTorch: p -= lr/bc1 · m / (sqrt(v)/sqrt(bc2) + eps); multiplied through by sqrt(bc2).
+      stepSize: (lr * sqrtBiasCorrection2) / biasCorrection1,
+      epsilonHat: epsilon * sqrtBiasCorrection2,
+      // Adam: L2 weight decay joins the (clipped) gradient, as in PyTorch; AdamW decays the weight.
+      keep: kind === 'adamw' ? 1 - lr * wd : 1,
+      l2: kind !== 'adamw' ? wd : 0,
+    };
   }
 
   protected readSlot(slot: Float32Array): Float32Array {

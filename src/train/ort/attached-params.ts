@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NamedVariable } from '../../heads/head.ts';
 import { ArrayOptimizer } from '../array-optimizer.ts';
+import type { Gradient } from '../factored-gradient.ts';
 import type { Optimizer } from '../optimizers.ts';
 
 export interface WeightArray {
@@ -40,7 +41,7 @@ export class AttachedParams {
   }
 
   /** One optimizer update of the arrays from the step's gradients (by optimizer name). */
-  apply(grads: Map<string, Float32Array>, lr: number, maxGradNorm: number): void {
+  apply(grads: Map<string, Gradient>, lr: number, maxGradNorm: number): void {
     this.arrays.apply(grads, lr, maxGradNorm);
   }
 

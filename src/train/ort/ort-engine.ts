@@ -11,6 +11,7 @@ import type { ResolvedDevice } from '../../backbones/device.ts';
 import type { Pooling, Rng } from '../../core/index.ts';
 import { layerShapes, type HeadSpec } from '../../heads/config.ts';
 import { dropoutMaskValues, type NamedVariable } from '../../heads/head.ts';
+import type { Gradient } from '../factored-gradient.ts';
 import { AttachedParams } from './attached-params.ts';
 import type { Optimizer } from '../optimizers.ts';
 import type { EngineStepOptions, StepResult, TrainingEngine } from '../engine.ts';
@@ -33,8 +34,8 @@ export interface StepOutputs {
   logits: Float32Array;
   /** [rows, hidden] */
   pooled: Float32Array;
-  /** Gradient of the loss for each weight, by the optimizer's name ('train' only; empty for 'forward'). */
-  grads: Map<string, Float32Array>;
+  /** Gradient of the loss for each weight, by the optimizer's name ('train' only; empty for 'forward'): few-row linear layers' as factors. */
+  grads: Map<string, Gradient>;
 }
 
 export class OrtEngine implements TrainingEngine {
@@ -55,6 +56,8 @@ export class OrtEngine implements TrainingEngine {
     pooling: Pooling,
     differentiate: Differentiate,
     device: ResolvedDevice,
+    /** Few-row linear layers' weight gradients as factors (factor-gradients.ts); false: all dense (benchmarks compare). */
+    { factorGradients = true }: { factorGradients?: boolean } = {},
   ) {
     const { names, shape } = split.top;
     const weightDims = new Map(split.top.variables().map(({ name, variable }) => [name, variable.shape.slice()]));
@@ -62,7 +65,7 @@ export class OrtEngine implements TrainingEngine {
     if (pooling !== 'cls' && pooling !== 'mean') throw new Error(`the ort engine pools by cls or mean, not '${pooling}'`);
     const graphShape = { names, hidden: shape.hidden, heads: shape.heads, layerNormEps: shape.layerNormEps, weightDims, head, pooling };
     this.graphShape = graphShape;
-    this.sessions = new StepSessions((kind, rows, seq) => buildTrainingGraph({ ...graphShape, batch: rows, seq, dropout: kind === 'train' }), device, differentiate, position);
+    this.sessions = new StepSessions((kind, rows, seq) => buildTrainingGraph({ ...graphShape, batch: rows, seq, dropout: kind === 'train' }), device, differentiate, position, undefined, factorGradients);
     this.dim = shape.hidden;
     this.padId = split.base.tokenizer.padId;
     this.name = `ort ${device}`;
@@ -124,7 +127,7 @@ export class OrtEngine implements TrainingEngine {
     const seq = this.sessions.bucket(group.seq);
     const padded = padToSequence(group, seq, this.dim, this.padId);
     const labels = Int32Array.from(order, (row) => inputs.labels[row]!);
-    const { session, gradients } = await this.sessions.get(kind, batch.rows, seq);
+    const { session, gradients, factors } = await this.sessions.get(kind, batch.rows, seq);
     const ort = await loadOrt();
     const feeds: Record<string, Tensor> = {};
     const wanted = new Set(session.inputNames);
@@ -146,7 +149,8 @@ export class OrtEngine implements TrainingEngine {
     if (missing) throw new Error(`the ort engine has no value for the step graph's input '${missing}'`);
     // Gradients go straight into the optimizer's buffers (preallocated outputs), saving a copy per step.
     const fetches: Record<string, Tensor | null> = { [STEP.loss]: null, [STEP.logits]: null, [STEP.pooled]: null };
-    const grads = new Map<string, Float32Array>();
+    for (const { a, b } of factors.values()) Object.assign(fetches, { [a]: null, [b]: null });
+    const grads = new Map<string, Gradient>();
     for (const [weight, output] of gradients) {
       const buffer = this.attached?.gradientBuffer(weight);
       fetches[output] = buffer ? new ort.Tensor('float32', buffer, this.weights.get(weight)!.dims) : null;
@@ -154,6 +158,7 @@ export class OrtEngine implements TrainingEngine {
     }
     const result = await session.run(feeds, fetches);
     for (const [weight, output] of gradients) if (!grads.has(weight)) grads.set(weight, result[output]!.data as Float32Array);
+    for (const [weight, { a, b, rank }] of factors) grads.set(weight, { a: result[a]!.data as Float32Array, b: result[b]!.data as Float32Array, rank });
     return {
       loss: (result[STEP.loss]!.data as Float32Array)[0]!,
       logits: permuteRows(result[STEP.logits]!.data as Float32Array, order, this.head.numClasses, true),

@@ -9,6 +9,7 @@ import type { InferenceSession } from 'onnxruntime-node';
 import type { PreparedGroup } from '../../backbones/split/split-encoder.ts';
 import type { ResolvedDevice } from '../../backbones/device.ts';
 import { encodeModel, type GraphProto, type ModelProto } from '../../backbones/onnx/model.ts';
+import { factorGradients, type GradientFactorOutputs } from './factor-gradients.ts';
 import { STEP, type TrainingGraph, type TrainingGraphSpec } from './training-graph.ts';
 
 /** Padded sequence lengths are multiples of this (capped by the position table when embeddings train). */
@@ -23,6 +24,8 @@ export interface StepSession {
   session: InferenceSession;
   /** Weight input name → its gradient output ('train' sessions). */
   gradients: Map<string, string>;
+  /** Weights whose gradient comes out as two factors instead (factorGradients), by input name. */
+  factors: Map<string, GradientFactorOutputs>;
   rows: number;
   seq: number;
 }
@@ -45,6 +48,8 @@ export class StepSessions {
     private readonly maxSequence = Infinity,
     /** ONNX Runtime's intra-op threads (default: its own choice, one per core). */
     private readonly intraOpThreads?: number,
+    /** Take few-row linear layers' weight gradients as factors (the optimizer must accept them). */
+    private readonly factored = false,
   ) {}
 
   /** The bucketed length for a batch whose longest example has `seq` tokens. */
@@ -66,10 +71,11 @@ export class StepSessions {
   }
 
   /** Builds (and differentiates) the graph without a session: how `auto` learns whether the ort engine can run this model. */
-  graph(kind: StepKind, rows: number, seq: number): { model: ModelProto; weights: string[]; gradients: Map<string, string> } {
+  graph(kind: StepKind, rows: number, seq: number): { model: ModelProto; weights: string[]; gradients: Map<string, string>; factors: Map<string, GradientFactorOutputs> } {
     const { model, weights } = this.build(kind, rows, seq);
     const gradients = kind === 'train' ? this.differentiate(model.graph, { loss: STEP.loss, wrt: weights }) : new Map<string, string>();
-    return { model, weights, gradients };
+    const factors = this.factored ? factorGradients(model.graph, gradients) : new Map<string, GradientFactorOutputs>();
+    return { model, weights, gradients, factors };
   }
 
   async release(): Promise<void> {
@@ -80,9 +86,9 @@ export class StepSessions {
 
   private async create(kind: StepKind, rows: number, seq: number): Promise<StepSession> {
     const ort = await loadOrt();
-    const { model, gradients } = this.graph(kind, rows, seq);
+    const { model, gradients, factors } = this.graph(kind, rows, seq);
     const session = await ort.InferenceSession.create(encodeModel(model), { executionProviders: [this.device], graphOptimizationLevel: 'all', ...(this.intraOpThreads ? { intraOpNumThreads: this.intraOpThreads } : {}) });
-    return { session, gradients, rows, seq };
+    return { session, gradients, factors, rows, seq };
   }
 }
 

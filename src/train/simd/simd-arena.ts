@@ -10,7 +10,7 @@
  * (a dozen elementwise passes, and onnxruntime-node copies every output, preallocated or not, into a
  * fresh ArrayBuffer), this SIMD pass 12.5 / 8.9 (each array read and written once).
  */
-import { optimizerModuleBytes } from './wasm-module.ts';
+import { optimizerModuleBytes, outerAdamModuleBytes } from './wasm-module.ts';
 
 const PAGE = 65536;
 /** wasm32's ceiling (4 GiB), less a page so that no array can end at 2³² (the kernels' end pointer would wrap). */
@@ -33,6 +33,10 @@ interface WasmApi {
 const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 let compiled: object | null = null;
+/** Outer-product Adam modules by rank (each unrolled for its rank). */
+const compiledOuter = new Map<number, object>();
+
+type AdamOuter = (p: number, a: number, b: number, m: number, v: number, inCount: number, outBytes: number, scale: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, keep: number, epsilonHat: number, stepSize: number, l2: number) => void;
 
 /** Floats an array of `length` takes in the arena: padded to 4 (16 bytes, one SIMD lane group). */
 export const paddedLength = (length: number) => Math.ceil(length / 4) * 4;
@@ -50,6 +54,7 @@ export interface AdamScalars {
 
 export class SimdArena {
   private used = 0;
+  private readonly outer = new Map<number, AdamOuter>();
 
   private constructor(
     private readonly memory: WasmMemory,
@@ -85,6 +90,23 @@ export class SimdArena {
   adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, s: AdamScalars): void {
     const bytes = paddedLength(p.length) * 4;
     this.kernels.adam(this.pointer(p), this.pointer(g), this.pointer(m), this.pointer(v), bytes, s.scale, s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, s.keep, s.epsilonHat, s.stepSize, s.l2);
+  }
+
+  /**
+   * adam() with the gradient Aᵀ·B given as its factors, a [rank, rows of p] and b [rank, columns of p]
+   * (arrays of this arena; columns a multiple of 4): formed group by group inside the update.
+   */
+  adamOuter(p: Float32Array, a: Float32Array, b: Float32Array, rank: number, m: Float32Array, v: Float32Array, s: AdamScalars): void {
+    const [rows, columns] = [a.length / rank, b.length / rank];
+    if (!Number.isInteger(rows) || !Number.isInteger(columns) || columns % 4 !== 0 || rows * columns !== p.length) throw new Error(`simd arena: factors [${rank}, ${rows}] and [${rank}, ${columns}] do not make a weight of ${p.length}`);
+    let kernel = this.outer.get(rank);
+    if (!kernel) {
+      let module = compiledOuter.get(rank);
+      if (!module) compiledOuter.set(rank, (module = new wasm.Module(outerAdamModuleBytes(rank))));
+      kernel = (new wasm.Instance(module, { env: { memory: this.memory } }).exports as { adamOuter: AdamOuter }).adamOuter;
+      this.outer.set(rank, kernel);
+    }
+    kernel(this.pointer(p), this.pointer(a), this.pointer(b), this.pointer(m), this.pointer(v), rows, columns * 4, s.scale, s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, s.keep, s.epsilonHat, s.stepSize, s.l2);
   }
 
   private pointer(x: Float32Array): number {

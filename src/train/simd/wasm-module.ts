@@ -1,10 +1,11 @@
 /**
- * The optimizer's two SIMD kernels as a WebAssembly module, assembled here from named opcodes (the
+ * The optimizer's SIMD kernels as WebAssembly modules, assembled here from named opcodes (the
  * machine has no wasm toolchain, and a base64 blob could not be reviewed):
  *   - sumSquares(x, bytes) -> f64: Σ x² over float32s, each square and the sum in float64 (as the JS
  *     loop: the squares are exact, only the order of the additions differs);
  *   - adam(p, g, m, v, bytes, scale, beta1, 1-beta1, beta2, 1-beta2, keep, epsilonHat, stepSize, l2):
- *     ArrayOptimizer's Adam/AdamW update, the same operations in the same order, in float32 lanes.
+ *     ArrayOptimizer's Adam/AdamW update, the same operations in the same order, in float32 lanes;
+ *   - adamOuter (one module per rank): the same update with the gradient given as two factors (below).
  * Pointers and lengths are bytes in the imported memory; lengths are multiples of 16 (the arena pads
  * every array to 4 floats with zeros, which the update leaves at zero).
  */
@@ -26,6 +27,9 @@ const op = {
   i32Const: 0x41,
   i32GeU: 0x4f,
   i32Add: 0x6a,
+  i32Mul: 0x6c,
+  i32Shl: 0x74,
+  f32Load: 0x2a,
   f64Add: 0xa0,
   void: 0x40,
 } as const;
@@ -81,13 +85,13 @@ const v = (code: number, ...immediates: number[]) => [0xfd, ...uleb(code), ...im
 const load = (base: number, i: number) => [...get(base), ...get(i), op.i32Add, ...v(simd.load, 4, 0)];
 const storeAt = (base: number, i: number, value: number[]) => [...get(base), ...get(i), op.i32Add, ...value, ...v(simd.store, 4, 0)];
 
-/** `for (i = 0; i < bytes; i += 16) body`: block { loop { br_if (i >= bytes) out; body; i += 16; br loop } }. */
-function loop16(i: number, bytes: number, body: number[]): number[] {
+/** `for (i = 0; i < bound; i += step) body` (i starts where it is): block { loop { br_if (i >= bound) out; body; i += step; br loop } }. */
+function loopStep(i: number, bound: number, step: number, body: number[]): number[] {
   return [
     ...[op.block, op.void, op.loop, op.void],
-    ...[...get(i), ...get(bytes), op.i32GeU, op.brIf, 1],
+    ...[...get(i), ...get(bound), op.i32GeU, op.brIf, 1],
     ...body,
-    ...[...get(i), op.i32Const, ...sleb32(16), op.i32Add, ...set(i), op.br, 0],
+    ...[...get(i), op.i32Const, ...sleb32(step), op.i32Add, ...set(i), op.br, 0],
     ...[op.end, op.end],
   ];
 }
@@ -109,7 +113,7 @@ function sumSquaresBody(): number[] {
       [4, V128],
     ],
     [
-      ...loop16(i, bytes, [
+      ...loopStep(i, bytes, 16, [
         ...load(x, i),
         ...set(x4),
         ...[...get(low), ...square(get(x4)), ...v(simd.f64x2Add), ...set(low)],
@@ -120,49 +124,117 @@ function sumSquaresBody(): number[] {
   );
 }
 
-function adamBody(): number[] {
-  // params: 0 p, 1 g, 2 m, 3 v, 4 bytes, 5..13 scale b1 c1 b2 c2 keep epsHat stepSize l2 (f32)
-  // locals: 14 i (i32); 15..23 the scalars splatted (v128); 24 pv, 25 gv, 26 mv, 27 vv (v128)
-  const [p, g, m, vv0, bytes, i] = [0, 1, 2, 3, 4, 14];
-  const lanes = (k: number) => 15 + k; // k: 0 scale, 1 b1, 2 c1, 3 b2, 4 c2, 5 keep, 6 epsHat, 7 stepSize, 8 l2
-  const [pv, gv, mv, vv] = [24, 25, 26, 27];
-  const splats = Array.from({ length: 9 }, (_, k) => [...get(5 + k), ...v(simd.f32x4Splat), ...set(lanes(k))]).flat();
+/** The Adam scalars' locals (splatted to v128) and the update's temporaries, from local `first` on. */
+function adamLocals(first: number) {
+  // k: 0 scale, 1 b1, 2 c1, 3 b2, 4 c2, 5 keep, 6 epsHat, 7 stepSize, 8 l2
+  const lanes = (k: number) => first + k;
+  return { lanes, pv: first + 9, gv: first + 10, mv: first + 11, vv: first + 12, count: 13 };
+}
+
+/** Splats the nine f32 scalar params (from param `firstParam`) into their v128 locals. */
+const splatScalars = (firstParam: number, lanes: (k: number) => number) => Array.from({ length: 9 }, (_, k) => [...get(firstParam + k), ...v(simd.f32x4Splat), ...set(lanes(k))]).flat();
+
+/**
+ * One SIMD group of the Adam update at byte offset local `at` of p, m, v, given the instructions that
+ * push the raw gradient: the same operations, in the same order, as ArrayOptimizer's JS loop.
+ */
+function adamUpdate([p, m, vv0]: [number, number, number], at: number, gradient: number[], l: ReturnType<typeof adamLocals>): number[] {
+  const { lanes, pv, gv, mv, vv } = l;
   const mul = v(simd.f32x4Mul);
   const add = v(simd.f32x4Add);
+  return [
+    // pv = p; gv = g·scale + p·l2
+    ...[...load(p, at), ...set(pv)],
+    ...[...gradient, ...get(lanes(0)), ...mul, ...get(pv), ...get(lanes(8)), ...mul, ...add, ...set(gv)],
+    // m = m·b1 + g·(1-b1)
+    ...storeAt(m, at, [...load(m, at), ...get(lanes(1)), ...mul, ...get(gv), ...get(lanes(2)), ...mul, ...add, ...tee(mv)]),
+    // v = v·b2 + g·g·(1-b2)
+    ...storeAt(vv0, at, [...load(vv0, at), ...get(lanes(3)), ...mul, ...get(gv), ...get(gv), ...mul, ...get(lanes(4)), ...mul, ...add, ...tee(vv)]),
+    // p = p·keep - (m / (sqrt(v) + epsHat))·stepSize
+    ...storeAt(p, at, [
+      ...[...get(pv), ...get(lanes(5)), ...mul],
+      ...[...get(mv), ...get(vv), ...v(simd.f32x4Sqrt), ...get(lanes(6)), ...add, ...v(simd.f32x4Div), ...get(lanes(7)), ...mul],
+      ...v(simd.f32x4Sub),
+    ]),
+  ];
+}
+
+function adamBody(): number[] {
+  // params: 0 p, 1 g, 2 m, 3 v, 4 bytes, 5..13 the scalars (f32); locals: 14 i (i32), then adamLocals (v128)
+  const [p, g, m, vv, bytes, i] = [0, 1, 2, 3, 4, 14];
+  const l = adamLocals(15);
   return code(
     [
       [1, I32],
-      [13, V128],
+      [l.count, V128],
+    ],
+    [...splatScalars(5, l.lanes), ...loopStep(i, bytes, 16, adamUpdate([p, m, vv], i, load(g, i), l))],
+  );
+}
+
+/**
+ * Adam with the gradient of a weight W [in, out] given as factors, W's gradient = Aᵀ·B with A [rank, in]
+ * and B [rank, out] (a linear layer's weight gradient over `rank` rows): each SIMD group of a row of the
+ * gradient is formed as Σₖ A[k, i]·B[k, j..j+3] (k in order) and updated at once, so the dense gradient
+ * never exists. Unrolled for one rank: A[k, i] splatted once a row into its own local.
+ */
+function adamOuterBody(rank: number): number[] {
+  // params: 0 p, 1 a, 2 b, 3 m, 4 v, 5 inCount, 6 outBytes, 7..15 the scalars (f32)
+  const [p, a, b, m, vv, inCount, outBytes] = [0, 1, 2, 3, 4, 5, 6];
+  // locals (i32): 16 i (byte offset of A[·, i]), 17 j (byte offset in a row of W), 18 row (row i's offset in W), 19 at (row + j), 20 inBytes, then A[k]'s and B[k]'s row pointers
+  const [i, j, row, at, inBytes] = [16, 17, 18, 19, 20];
+  const aRow = (k: number) => 21 + k;
+  const bRow = (k: number) => 21 + rank + k;
+  const l = adamLocals(21 + 2 * rank);
+  const aSplat = (k: number) => 21 + 2 * rank + l.count + k;
+  const ks = Array.from({ length: rank }, (_, k) => k);
+  const pointers = ks.flatMap((k) => [
+    ...[...get(a), ...get(inBytes), op.i32Const, ...sleb32(k), op.i32Mul, op.i32Add, ...set(aRow(k))],
+    ...[...get(b), ...get(outBytes), op.i32Const, ...sleb32(k), op.i32Mul, op.i32Add, ...set(bRow(k))],
+  ]);
+  const splatRow = ks.flatMap((k) => [...get(aRow(k)), ...get(i), op.i32Add, op.f32Load, 2, 0, ...v(simd.f32x4Splat), ...set(aSplat(k))]);
+  const gradient = ks.flatMap((k) => [...get(aSplat(k)), ...load(bRow(k), j), ...v(simd.f32x4Mul), ...(k > 0 ? v(simd.f32x4Add) : [])]);
+  return code(
+    [
+      [5 + 2 * rank, I32],
+      [l.count + rank, V128],
     ],
     [
-      ...splats,
-      ...loop16(i, bytes, [
-        // pv = p; gv = g·scale + p·l2
-        ...[...load(p, i), ...set(pv)],
-        ...[...load(g, i), ...get(lanes(0)), ...mul, ...get(pv), ...get(lanes(8)), ...mul, ...add, ...set(gv)],
-        // m = m·b1 + g·(1-b1)
-        ...storeAt(m, i, [...load(m, i), ...get(lanes(1)), ...mul, ...get(gv), ...get(lanes(2)), ...mul, ...add, ...tee(mv)]),
-        // v = v·b2 + g·g·(1-b2)
-        ...storeAt(vv0, i, [...load(vv0, i), ...get(lanes(3)), ...mul, ...get(gv), ...get(gv), ...mul, ...get(lanes(4)), ...mul, ...add, ...tee(vv)]),
-        // p = p·keep - (m / (sqrt(v) + epsHat))·stepSize
-        ...storeAt(p, i, [
-          ...[...get(pv), ...get(lanes(5)), ...mul],
-          ...[...get(mv), ...get(vv), ...v(simd.f32x4Sqrt), ...get(lanes(6)), ...add, ...v(simd.f32x4Div), ...get(lanes(7)), ...mul],
-          ...v(simd.f32x4Sub),
-        ]),
+      ...splatScalars(7, l.lanes),
+      ...[...get(inCount), op.i32Const, 2, op.i32Shl, ...set(inBytes)],
+      ...pointers,
+      ...loopStep(i, inBytes, 4, [
+        ...splatRow,
+        ...[op.i32Const, 0, ...set(j)],
+        ...loopStep(j, outBytes, 16, [...get(row), ...get(j), op.i32Add, ...set(at), ...adamUpdate([p, m, vv], at, gradient, l)]),
+        ...[...get(row), ...get(outBytes), op.i32Add, ...set(row)],
       ]),
     ],
   );
 }
 
+const moduleHeader = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+const importMemory = section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]]));
+const signature = (i32s: number, f32s: number, results: number[]) => [0x60, ...vec([...Array<number[]>(i32s).fill([I32]), ...Array<number[]>(f32s).fill([F32])]), ...vec(results.map((r) => [r]))];
+
+/** A module of the outer-product Adam for one rank: imports env.memory, exports adamOuter. */
+export function outerAdamModuleBytes(rank: number): Uint8Array {
+  return Uint8Array.from([
+    ...moduleHeader,
+    ...section(1, vec([signature(7, 9, [])])),
+    ...importMemory,
+    ...section(3, vec([[0]])),
+    ...section(7, vec([[...name('adamOuter'), 0x00, 0]])),
+    ...section(10, vec([adamOuterBody(rank)])),
+  ]);
+}
+
 /** The module's bytes: imports env.memory, exports sumSquares and adam. */
 export function optimizerModuleBytes(): Uint8Array {
-  const sumSquaresType = [0x60, ...vec([[I32], [I32]]), ...vec([[F64]])];
-  const adamType = [0x60, ...vec([...Array<number[]>(5).fill([I32]), ...Array<number[]>(9).fill([F32])]), ...vec([])];
   return Uint8Array.from([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([sumSquaresType, adamType])),
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
+    ...moduleHeader,
+    ...section(1, vec([signature(2, 0, [F64]), signature(5, 9, [])])),
+    ...importMemory,
     ...section(3, vec([[0], [1]])),
     ...section(7, vec([
       [...name('sumSquares'), 0x00, 0],
