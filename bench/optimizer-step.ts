@@ -2,7 +2,9 @@
  * One optimizer step (global-norm clipping + AdamW) over the weights of bert-base's top layer and a
  * linear head (7.1 M parameters, the ort engine's K = 1), three ways, interleaved, best and median of --reps:
  *   - js:   ArrayOptimizer's JS loops (float64 scalar code);
- *   - simd: ArrayOptimizer's WebAssembly SIMD pass (what the ort engine runs), the gradients copied in;
+ *   - simd: ArrayOptimizer's WebAssembly SIMD pass, the gradients copied in;
+ *   - simd, factored: the same with the four [CLS]-row weights' gradients as rank-8 factors (what the
+ *     ort engine runs at K = 1, batch 8: the update forms Aᵀ·B itself);
  *   - ort:  the same update as an ONNX Runtime graph (elementwise ops per parameter, clipping norm from
  *           ReduceSumSquare), weights / m / v written back in place as preallocated outputs.
  * Then what onnxruntime-node charges for a large output: one elementwise op over 28 MB returning it
@@ -17,6 +19,7 @@ import { tensorValueInfo } from '../src/backbones/onnx/build.ts';
 import { DataType, encodeModel, type ValueInfoProto } from '../src/backbones/onnx/model.ts';
 import { GraphBuilder } from '../src/fixtures/transformer-graph.ts';
 import { ArrayOptimizer, type ArrayParam } from '../src/train/array-optimizer.ts';
+import type { Gradient } from '../src/train/factored-gradient.ts';
 import type { OptimizerConfig } from '../src/train/optimizer-core.ts';
 import { loadOrt } from '../src/train/ort/step-sessions.ts';
 
@@ -68,12 +71,24 @@ async function ortOptimizer(): Promise<() => Promise<unknown>> {
   return () => session.run(feeds, fetches);
 }
 
+/** The gradients as the K = 1 step graph returns them at batch 8: rank-8 factors for the 768·768 and FFN kernels but the key's and value's (all tokens). */
+const RANK = 8;
+const factoredGrads = new Map<string, Gradient>(
+  params.map((p, i) => {
+    const [rows, columns] = p.shape as [number, number];
+    // p2, p4, p6, p8 are the query, key, value and attention-output kernels: key and value see every token and stay dense.
+    const factor = p.shape.length === 2 && columns % 4 === 0 && i !== 4 && i !== 6;
+    return [p.name, factor ? { a: filled(RANK * rows, 0.05), b: filled(RANK * columns, 0.05), rank: RANK } : grads.get(p.name)!] as const;
+  }),
+);
 const js = new ArrayOptimizer(config, params, { simd: false });
+const simdFactored = new ArrayOptimizer(config, params);
 const simd = new ArrayOptimizer(config, params);
 const runOrt = await ortOptimizer();
 const variants: [string, () => unknown][] = [
   ['js (JS loops)', () => js.apply(grads, 1e-4, 1)],
   ['simd (wasm, gradients copied in)', () => simd.apply(grads, 1e-4, 1)],
+  ['simd, factored (4 weights as rank-8 factors)', () => simdFactored.apply(factoredGrads, 1e-4, 1)],
   ['ort (optimizer graph, outputs in place)', runOrt],
 ];
 

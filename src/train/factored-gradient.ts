@@ -4,7 +4,7 @@
  * has such a gradient; the ort engine takes it from the step graph in this form (factor-gradients.ts),
  * because the dense [rows, columns] array would have to come out of ONNX Runtime, and onnxruntime-node
  * copies every output into a fresh ArrayBuffer whose garbage then costs the JS heap a mark-compact
- * every step or two (bench/ort-step-profile.ts --variants default,factored).
+ * every step or two (bench/ort-step-profile.ts with and without --dense-grads).
  */
 export interface FactoredGradient {
   a: Float32Array;
