@@ -48,6 +48,7 @@ export function factoredSumSquares(g: FactoredGradient): number {
     return sum;
   };
   let total = 0;
-  for (let k = 0; k < rank; k++) for (let l = 0; l < rank; l++) total += dot(a, rows, k, l) * dot(b, columns, k, l);
+  // The terms are symmetric in k and l: each pair once, off-diagonal ones twice.
+  for (let k = 0; k < rank; k++) for (let l = k; l < rank; l++) total += (k === l ? 1 : 2) * dot(a, rows, k, l) * dot(b, columns, k, l);
   return total;
 }
