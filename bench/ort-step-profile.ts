@@ -10,6 +10,7 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { InferenceSession } from 'onnxruntime-node';
@@ -68,6 +69,11 @@ sessionProto.run = async function (this: InferenceSession, ...args: unknown[]) {
 const arrays = (engine as unknown as { attached: { arrays: { apply: (g: Map<string, Gradient>, lr: number, clip: number) => void } } }).attached.arrays;
 const rows: Record<string, number[]> = { prepare: [], 'compute (feeds + run + outputs)': [], 'session.run': [], 'optimizer apply (clip + AdamW)': [], 'whole step': [] };
 const batchAt = (s: number) => Int32Array.from({ length: BATCH }, (_, j) => s * BATCH + j);
+// Garbage-collection pauses during the timed steps (onnxruntime-node's output copies count against V8's heap limit).
+const gc = { events: 0, ms: 0, counting: false };
+new PerformanceObserver((list) => {
+  if (gc.counting) for (const entry of list.getEntries()) [gc.events, gc.ms] = [gc.events + 1, gc.ms + entry.duration];
+}).observe({ entryTypes: ['gc'] });
 let seq = 0;
 for (let s = 0; s <= steps; s++) {
   const indices = batchAt(s);
@@ -85,7 +91,10 @@ for (let s = 0; s <= steps; s++) {
   const applySeconds = (performance.now() - started) / 1000;
   const whole = (performance.now() - stepStarted) / 1000;
   seq = batch.groups[0]!.seq;
-  if (s === 0) continue; // builds the session
+  if (s === 0) {
+    gc.counting = true;
+    continue; // builds the session
+  }
   rows.prepare!.push(prepareSeconds);
   rows['compute (feeds + run + outputs)']!.push(computeSeconds);
   rows['session.run']!.push(runSeconds);
@@ -93,6 +102,7 @@ for (let s = 0; s <= steps; s++) {
   rows['whole step']!.push(whole);
 }
 sessionProto.run = originalRun;
+gc.counting = false;
 const params = [...engine['weights'].values()].reduce((n, w) => n + w.data.length, 0);
 console.log(`K=${values.k} (${t.split.describeTrained()}), ${params.toLocaleString('en')} trained parameters, batch ${BATCH}, ${steps} timed steps (the first, which builds the session, not counted); load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 console.log('| part | median ms | min ms |', '\n|---|---|---|');
@@ -100,6 +110,7 @@ for (const [name, xs] of Object.entries(rows)) {
   const sorted = [...xs].sort((a, b) => a - b);
   console.log(`| ${name} | ${(sorted[Math.floor(sorted.length / 2)]! * 1000).toFixed(1)} | ${(sorted[0]! * 1000).toFixed(1)} |`);
 }
+console.log(`garbage collection during the timed steps: ${gc.events} pauses, ${gc.ms.toFixed(0)} ms (${(gc.ms / steps).toFixed(1)} ms a step)`);
 
 // The same step graph (last batch's bucket), in sessions of its own: variants side by side, then ONNX Runtime's profiler.
 const sessions = engine['sessions'];
