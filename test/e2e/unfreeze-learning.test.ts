@@ -12,9 +12,8 @@ import { npmStartRun } from '../helpers/npm-start.ts';
  * and seed on the frozen backbone's features). With --train-engine tfjs the same run takes minutes of CPU.
  * Its seed (42) gives +23.00 points; seeds 1 / 2 / 3 give +25.33 / +20.33 / +27.83 (README, "Training
  * backbone layers too", lists every recipe tried, --group-by-length among them: faster epochs that learn
- * less here). `--unfreeze-top 2` (embeddings frozen) is not asserted: at 20 epochs every recipe tried
- * lands around +20, above on some seeds and below on others (the README lists them), and a run of it
- * costs well over the CPU a test here may take.
+ * less here). `--unfreeze-top 2` (embeddings frozen) has its own test with its own recipe
+ * (unfreeze-top2-learning.test.ts).
  */
 /** The recipe asserted on, as npm start's flags. */
 const RECIPE: Record<string, string> = { '--model': 'bundled:tiny-bert', '--pooling': 'mean', '--head': 'mlp', '--epochs': '7', '--lr': '5e-3', '--unfreeze-top': 'all', '--backbone-lr-ratio': '1' };
