@@ -10,7 +10,7 @@ import { npmStartRun } from '../helpers/npm-start.ts';
  * results.json of the suite's one `npm start` run (test/helpers/npm-start.ts) instead of training the
  * same thing a second time: the frozen head is that run's --compare-frozen baseline (same head, settings
  * and seed on the frozen backbone's features). With --train-engine tfjs the same run takes minutes of CPU.
- * Its seed (42) gives +23.00 points; seeds 1 / 2 / 3 give +25.33 / +20.33 / +27.83 (README, "Training
+ * Its seed (42) gives +27.50 points (+23.00 before the SIMD optimizer); seeds 1 / 2 / 3 gave +25.33 / +20.33 / +27.83 (README, "Training
  * backbone layers too", lists every recipe tried, --group-by-length among them: faster epochs that learn
  * less here). `--unfreeze-top 2` (embeddings frozen) has its own test with its own recipe
  * (unfreeze-top2-learning.test.ts).
