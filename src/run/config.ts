@@ -131,7 +131,7 @@ export function defaultFinetuneConfig(): FinetuneConfig {
     // Off, as in the HF Trainer, by measurement on the bundled set (README, "Training backbone layers
     // too"): grouped batches cut an epoch of layer training to 0.58x (43% of token slots were padding,
     // 14% grouped) but learn less per epoch there (--unfreeze-top all, 7 epochs, seeds 42/1/2/3: +20.8 /
-    // +18.0 / +8.2 / +12.7 points grouped against +23.0 / +25.3 / +20.3 / +23.3 shuffled), so at equal
+    // +18.0 / +8.2 / +12.7 points grouped against +23.0 / +25.3 / +20.3 / +27.8 shuffled), so at equal
     // time neither wins, and top 2 grouped stayed on the loss plateau (seed 1, 20 epochs: +0.5 against +22.3).
     groupByLength: false,
     compareFrozen: false,
