@@ -102,7 +102,7 @@ describe.skipIf(!hasTmux)(hasTmux ? 'transferkit train in a terminal (tmux)' : '
     } catch {
       // already gone
     }
-    if (work && !process.env.TRANSFERKIT_KEEP_E2E) rmSync(work, { recursive: true, force: true });
+    if (work && !process.env.TRANSFERKIT_KEEP_E2E) rmSync(work, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }); // a killed run may still be writing
   });
 
   it('sets up, shows progress, pauses, saves, quits on y and leaves a checkpoint', async () => {
@@ -135,14 +135,15 @@ describe.skipIf(!hasTmux)(hasTmux ? 'transferkit train in a terminal (tmux)' : '
     const pausedAt = progress(text)!;
     await new Promise((r) => setTimeout(r, 1000));
     expect(progress(screen())).toBe(pausedAt);
-    sendKeys('p');
-    await waitForScreen((t) => !t.includes('PAUSED') && (progress(t) ?? 0) > pausedAt, 'training to resume');
-
-    // Save now.
+    // Save now, while paused: the trainer serves s without resuming. (Saved while running, the next
+    // epoch's own save to the same slot may be mid-swap when the file is looked for.)
     sendKeys('s');
     text = await waitForScreen((t) => /✓ checkpoint \(manual, epoch \d+ step \d+\) → \S+/.test(t), 'the manual checkpoint');
     const manualPath = /✓ checkpoint \(manual, epoch \d+ step \d+\) → (\S+)/.exec(text)![1];
     expect(existsSync(join(manualPath, 'manifest.json'))).toBe(true);
+    expect(progress(screen())).toBe(pausedAt);
+    sendKeys('p');
+    await waitForScreen((t) => !t.includes('PAUSED') && (progress(t) ?? 0) > pausedAt, 'training to resume');
 
     // Evaluate now.
     sendKeys('e');
