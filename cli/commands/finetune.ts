@@ -36,6 +36,7 @@ Flags:
                             n / (classes × count), as scikit-learn's (default: every class 1)
   --optimizer adamw|adam|sgd (adamw)   --scheduler linear|cosine|constant (linear)
   --warmup-ratio X (0.06)   --weight-decay X (0.01)   --patience N (early stopping; 0 = off)
+  --max-grad-norm X         clip the gradients' global L2 norm to X before each step (1.0; 0 = off)
   --pooling auto|cls|mean|pooler  text: cls (default) or mean; images: auto (default) = the family's own
                             (pooler_output for ResNet/ConvNeXt/DINOv2, CLS for ViT), mean over positions
   --compare-frozen          with --unfreeze-top: also train the frozen head (same head, settings, seed) in the

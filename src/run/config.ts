@@ -53,6 +53,8 @@ export interface FinetuneConfig {
   scheduler: SchedulerKind;
   warmupRatio: number;
   weightDecay: number;
+  /** Clip the gradients' global L2 norm to this (HF's max_grad_norm); 0 turns clipping off. */
+  maxGradNorm: number;
   /** Early stopping patience in epochs; 0 turns it off. */
   patience: number;
   /** 'auto': [CLS] for text; the backbone family's own for images (pooler_output or CLS). */
@@ -116,6 +118,7 @@ export function defaultFinetuneConfig(): FinetuneConfig {
     scheduler: 'linear',
     warmupRatio: 0.06,
     weightDecay: 0.01,
+    maxGradNorm: 1.0,
     patience: 0,
     pooling: 'cls',
     standardize: false,
@@ -250,6 +253,7 @@ export const CONFIG_FLAGS: Record<keyof FinetuneConfig, string> = {
   scheduler: '--scheduler',
   warmupRatio: '--warmup-ratio',
   weightDecay: '--weight-decay',
+  maxGradNorm: '--max-grad-norm',
   patience: '--patience',
   pooling: '--pooling',
   standardize: '--standardize',
@@ -306,7 +310,7 @@ export function parseConfigField<K extends keyof FinetuneConfig>(field: K, text:
   }
   if (field === 'epochs' && value === 'auto') return value as FinetuneConfig[K];
   if (POSITIVE_INTEGERS.includes(field)) {
-    const n = Number(value);
+    const n = numberIn(value);
     if (!Number.isInteger(n) || n < 1) fail('must be a whole number >= 1');
     if (field === 'maxLength' && n < 4) fail('must be at least 4 (room for [CLS] and two [SEP])');
     return n as FinetuneConfig[K];
@@ -314,12 +318,12 @@ export function parseConfigField<K extends keyof FinetuneConfig>(field: K, text:
   switch (field) {
     case 'unfreezeTop': {
       if (value === 'all') return value as FinetuneConfig[K];
-      const n = Number(value);
+      const n = numberIn(value);
       if (!Number.isInteger(n) || n < 0) fail("must be 'all' or a number of top layers >= 0 (0: frozen backbone)");
       return n as FinetuneConfig[K];
     }
     case 'backboneLrRatio': {
-      const n = Number(value);
+      const n = numberIn(value);
       if (!Number.isFinite(n) || n <= 0) fail('must be a number > 0');
       return n as FinetuneConfig[K];
     }
@@ -332,17 +336,17 @@ export function parseConfigField<K extends keyof FinetuneConfig>(field: K, text:
     case 'seed':
     case 'unfreezeAtEpoch':
     case 'patience': {
-      const n = Number(value);
+      const n = numberIn(value);
       if (!Number.isInteger(n) || n < 0) fail('must be a whole number >= 0');
       return n as FinetuneConfig[K];
     }
     case 'lr': {
-      const n = Number(value);
+      const n = numberIn(value);
       if (!Number.isFinite(n) || n <= 0 || n > 10) fail('must be a number in (0, 10]');
       return n as FinetuneConfig[K];
     }
     case 'validationSplit': {
-      const n = Number(value);
+      const n = numberIn(value);
       if (!Number.isFinite(n) || n <= 0 || n >= 1) fail('must be a number in (0, 1)');
       return n as FinetuneConfig[K];
     }
@@ -350,12 +354,13 @@ export function parseConfigField<K extends keyof FinetuneConfig>(field: K, text:
       return parseLabelNames(value) as FinetuneConfig[K];
     case 'dropout':
     case 'warmupRatio': {
-      const n = Number(value);
+      const n = numberIn(value);
       if (!Number.isFinite(n) || n < 0 || n >= 1) fail('must be a number in [0, 1)');
       return n as FinetuneConfig[K];
     }
-    case 'weightDecay': {
-      const n = Number(value);
+    case 'weightDecay':
+    case 'maxGradNorm': {
+      const n = numberIn(value);
       if (!Number.isFinite(n) || n < 0) fail('must be a number >= 0');
       return n as FinetuneConfig[K];
     }
@@ -386,6 +391,11 @@ export function parseConfigField<K extends keyof FinetuneConfig>(field: K, text:
       if (value === '' && field !== 'tfBackend') fail('must not be empty');
       return value as FinetuneConfig[K];
   }
+}
+
+/** The number a flag's text spells; NaN for empty text (which Number() would take as 0). */
+function numberIn(text: string): number {
+  return text === '' ? NaN : Number(text);
 }
 
 /** `NAME=SOURCE` specs (repeatable --validation); a bare SOURCE is named `validation`. */

@@ -321,6 +321,7 @@ export function trainConfig(config: FinetuneConfig, validationNames: string[]): 
     optimizer: config.optimizer,
     learningRate: config.lr,
     weightDecay: config.weightDecay,
+    maxGradNorm: config.maxGradNorm,
     schedule: config.scheduler,
     warmupRatio: config.warmupRatio,
     seed: config.seed,

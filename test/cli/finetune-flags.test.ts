@@ -73,6 +73,9 @@ describe('finetune flags', () => {
     // Checked while parsing, before any data is loaded or features extracted.
     expect(failure(['--validation', 'train=a.tsv']).line).toMatch(/^--validation: .*'train' is reserved/);
     expect(failure(['--validation', 'matched=']).line).toBe("--validation: needs NAME=SOURCE, got 'matched='");
+    // Empty text is not the number 0 (an unset shell variable: --seed "$SEED").
+    expect(failure(['--seed', '']).line).toBe("--seed: must be a whole number >= 0, got ''");
+    expect(failure(['--warmup-ratio', '']).line).toBe("--warmup-ratio: must be a number in [0, 1), got ''");
   });
 
   it('--group-by-length is off by default, on when given; it reaches the trainer only with layers training', () => {
@@ -83,6 +86,20 @@ describe('finetune flags', () => {
     expect(trainConfig(parse(['--unfreeze-top', '2']), ['validation']).groupByLength).toBe(false);
     // A frozen backbone trains on cached features (no padding): recorded off, as its checkpoints always were.
     expect(trainConfig(parse(['--group-by-length']), ['validation']).groupByLength).toBe(false);
+  });
+
+  it('--max-grad-norm sets the clipping norm (1.0 as HF; 0 = off) and reaches the trainer', () => {
+    expect(trainConfig(parse([]), ['validation']).maxGradNorm).toBe(1);
+    expect(trainConfig(parse(['--max-grad-norm', '0.5']), ['validation']).maxGradNorm).toBe(0.5);
+    expect(trainConfig(parse(['--max-grad-norm', '0']), ['validation']).maxGradNorm).toBe(0);
+    for (const bad of ['-1', 'none', '']) {
+      expect(() => parse(['--max-grad-norm', bad]), bad).toThrow(TransferKitError);
+      try {
+        parse(['--max-grad-norm', bad]);
+      } catch (error) {
+        expect((error as TransferKitError).line).toBe(`--max-grad-norm: must be a number >= 0, got '${bad}'`);
+      }
+    }
   });
 
   it('ignores parsed values that are not finetune flags', () => {

@@ -36,6 +36,21 @@ describe('fit', () => {
     linear.head.dispose();
   });
 
+  it('maxGradNorm clips each step: a tiny norm holds the head near where it started, 0 leaves it unclipped', async () => {
+    const train = blobs(600, 16, 3, 11);
+    const val = blobs(300, 16, 3, 12);
+    const run = (maxGradNorm: number, learningRate = 0.05) =>
+      fit({ train, validation: { val }, labelNames: ['a', 'b', 'c'], head: { type: 'linear' }, config: { ...base(), epochs: 1, learningRate, optimizer: 'sgd', maxGradNorm }, tfBackend: 'cpu' });
+    const [start, clipped, free] = [await run(0, 1e-12), await run(1e-4), await run(0)];
+    expect(free.eval.val.accuracy).toBeGreaterThanOrEqual(0.95);
+    // 19 SGD steps of length <= 0.05 * 1e-4 barely move the (same seeded) head from where it started.
+    expect(Math.abs(clipped.eval.val.loss - start.eval.val.loss)).toBeLessThan(0.01);
+    expect(free.eval.val.loss).toBeLessThan(clipped.eval.val.loss - 0.3);
+    start.head.dispose();
+    clipped.head.dispose();
+    free.head.dispose();
+  });
+
   it('keeps the tensor count stable across epochs and emits the event stream', async () => {
     const train = blobs(300, 8, 3, 5);
     const counts: number[] = [];
