@@ -103,11 +103,11 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): TrainingGraph {
   const maskBias = g.op('Unsqueeze', [g.op('Mul', [inverted, g.floatScalar(MASK_BIAS, '/mask/Constant_1')], '/mask/Mul'), g.ints([1, 2], '/mask/Constant_2')], '/mask/Unsqueeze');
   names.layers.forEach((layer, j) => {
     const intermediate = spec.weightDims.get(layer.intermediate.kernel)![1]!;
-    // [CLS] pooling reads one row of the top layer: its attention, output projection and FFN run on
-    // that row only (keys and values still on every token), about a sixth of the layer's work.
+    // [CLS] pooling reads one row of the top layer: its attention (the query folded into the keys and
+    // values, never projecting every token), output projection and FFN run on that row only.
     const clsOnly = spec.pooling === 'cls' && j === names.layers.length - 1;
-    const queries = clsOnly ? firstToken(g, h, `/encoder/layer.${j}/cls`) : h;
-    h = pieces.bertLayer(h, `layer${j}`, `/encoder/layer.${j}`, intermediate, maskBias, undefined, queries);
+    const query = clsOnly ? firstToken(g, h, `/encoder/layer.${j}/cls`) : undefined;
+    h = pieces.bertLayer(h, `layer${j}`, `/encoder/layer.${j}`, intermediate, maskBias, undefined, query);
   });
 
   const pooled = pool(g, h, spec);

@@ -32,19 +32,20 @@ function runConfig(engine: 'ort' | 'tfjs', unfreezeTop: number | 'all', head: 'l
   };
 }
 
-async function finetune(engine: 'ort' | 'tfjs', unfreezeTop: number | 'all', head: 'linear' | 'mlp') {
+async function finetune(engine: 'ort' | 'tfjs', unfreezeTop: number | 'all', head: 'linear' | 'mlp', pooling: 'mean' | 'cls') {
   const events: RunEvent[] = [];
-  const outcome = await runFinetune(runConfig(engine, unfreezeTop, head), { emit: (e) => events.push(e) });
+  const outcome = await runFinetune({ ...runConfig(engine, unfreezeTop, head, join(run.dir, `${engine}-${unfreezeTop}-${head}-${pooling}`)), pooling }, { emit: (e) => events.push(e) });
   const results = JSON.parse(await readFile(outcome.resultsFile, 'utf8'));
   const notices = events.flatMap((e) => (e.type === 'notice' ? [e.message] : []));
   return { outcome, results, notices };
 }
 
 describe('a seeded run trains the layers to the same metrics on either engine', () => {
-  for (const [unfreezeTop, head] of [[2, 'linear'], ['all', 'mlp']] as const) {
-    it(`unfreeze top ${unfreezeTop}, ${head} head: train and validation loss within 1e-4, same accuracy`, async () => {
-      const tfjs = await finetune('tfjs', unfreezeTop, head);
-      const ort = await finetune('ort', unfreezeTop, head);
+  // [CLS] pooling: the ort graph's top layer is [CLS]-only with the query folded into the keys and values.
+  for (const [unfreezeTop, head, pooling] of [[2, 'linear', 'mean'], ['all', 'mlp', 'mean'], [2, 'linear', 'cls']] as const) {
+    it(`unfreeze top ${unfreezeTop}, ${head} head, ${pooling} pooling: train and validation loss within 1e-4, same accuracy`, async () => {
+      const tfjs = await finetune('tfjs', unfreezeTop, head, pooling);
+      const ort = await finetune('ort', unfreezeTop, head, pooling);
       expect(tfjs.results.backbone_training.engine).toBe('tfjs wasm');
       expect(ort.results.backbone_training.engine).toBe('ort cpu');
       expect(ort.notices.some((m) => /train on ort cpu$/.test(m))).toBe(true);

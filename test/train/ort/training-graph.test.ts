@@ -59,4 +59,19 @@ describe('training-step graph shape', () => {
       await f.dispose();
     }
   });
+
+  it("[CLS] pooling folds the query into the top layer's keys and values: no product there is [B, S, hidden] (no per-token projection)", async () => {
+    const f = await stepFixture(base, 2, HEADS.linear!, 'cls', noGradients);
+    try {
+      const { model } = buildTrainingGraph({ ...f.engine.graphShape, batch: 5, seq: 16, dropout: false });
+      const table = new ShapeTable(model.graph);
+      const products = (layer: number) =>
+        model.graph.node.filter((n) => n.opType === 'MatMul' && n.name.startsWith(`/encoder/layer.${layer}/attention/self/`)).map((n) => table.dims(n.output[0]!)!.join('x'));
+      expect(products(0)).toContain('5x16x32');
+      // The query [B, 1, hidden], folded keys [heads, hidden, B], scores [B, S, heads], probability-weighted tokens [B, heads, hidden], context [heads, B, d].
+      expect(products(1)).toEqual(['5x1x32', '4x32x5', '5x16x4', '5x4x32', '4x5x8']);
+    } finally {
+      await f.dispose();
+    }
+  });
 });
