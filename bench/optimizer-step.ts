@@ -5,6 +5,7 @@
  *   - simd: ArrayOptimizer's WebAssembly SIMD pass, the gradients copied in;
  *   - simd, factored: the same with the four [CLS]-row weights' gradients as rank-8 factors (what the
  *     ort engine runs at K = 1, batch 8: the update forms Aᵀ·B itself);
+ *   - each simd variant on one thread and on two (a worker updates about half of the parameters);
  *   - ort:  the same update as an ONNX Runtime graph (elementwise ops per parameter, clipping norm from
  *           ReduceSumSquare), weights / m / v written back in place as preallocated outputs.
  * Then what onnxruntime-node charges for a large output: one elementwise op over 28 MB returning it
@@ -23,8 +24,10 @@ import type { Gradient } from '../src/train/factored-gradient.ts';
 import type { OptimizerConfig } from '../src/train/optimizer-core.ts';
 import { loadOrt } from '../src/train/ort/step-sessions.ts';
 
-const { values } = parseArgs({ options: { reps: { type: 'string', default: '10' } } });
+const { values } = parseArgs({ options: { reps: { type: 'string', default: '10' }, 'simd-only': { type: 'boolean', default: false } } });
 const reps = Number(values.reps);
+/** --simd-only: the SIMD variants alone (one thread vs two), without the JS, ort and output-cost rows. */
+const only = values['simd-only'];
 const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
 const ort = await loadOrt();
 
@@ -82,14 +85,16 @@ const factoredGrads = new Map<string, Gradient>(
   }),
 );
 const js = new ArrayOptimizer(config, params, { simd: false });
-const simdFactored = new ArrayOptimizer(config, params);
-const simd = new ArrayOptimizer(config, params);
-const runOrt = await ortOptimizer();
+const [simd, simd2] = [new ArrayOptimizer(config, params, { threads: 1 }), new ArrayOptimizer(config, params, { threads: 2 })];
+const [simdFactored, simdFactored2] = [new ArrayOptimizer(config, params, { threads: 1 }), new ArrayOptimizer(config, params, { threads: 2 })];
+const runOrt = only ? null : await ortOptimizer();
 const variants: [string, () => unknown][] = [
-  ['js (JS loops)', () => js.apply(grads, 1e-4, 1)],
-  ['simd (wasm, gradients copied in)', () => simd.apply(grads, 1e-4, 1)],
-  ['simd, factored (4 weights as rank-8 factors)', () => simdFactored.apply(factoredGrads, 1e-4, 1)],
-  ['ort (optimizer graph, outputs in place)', runOrt],
+  ...(only || !runOrt ? [] : ([['js (JS loops)', () => js.apply(grads, 1e-4, 1)]] as [string, () => unknown][])),
+  ['simd (wasm, gradients copied in), 1 thread', () => simd.apply(grads, 1e-4, 1)],
+  ['simd (wasm, gradients copied in), 2 threads', () => simd2.apply(grads, 1e-4, 1)],
+  ['simd, factored (4 weights as rank-8 factors), 1 thread', () => simdFactored.apply(factoredGrads, 1e-4, 1)],
+  ['simd, factored (4 weights as rank-8 factors), 2 threads', () => simdFactored2.apply(factoredGrads, 1e-4, 1)],
+  ...(runOrt ? ([['ort (optimizer graph, outputs in place)', runOrt]] as [string, () => unknown][]) : []),
 ];
 
 /** Wall and CPU ms of `f`, `reps` interleaved rounds over the variants. */
@@ -116,20 +121,24 @@ async function timeInterleaved(list: [string, () => unknown][]): Promise<void> {
 console.log(`optimizer step over ${count.toLocaleString('en')} parameters (bert-base top layer + linear head), AdamW + clipping, ${reps} interleaved rounds; load average ${load()}`);
 await timeInterleaved(variants);
 
-// What a 28 MB output costs in onnxruntime-node, beyond the kernel: Neg returning it vs ReduceSum returning a scalar.
-const n = count - (count % 4);
-const single = async (opType: string, outDims: number[]) => {
-  const g = new GraphBuilder('torch');
-  g.op(opType, ['x'], '/op', opType === 'ReduceSum' ? { keepdims: 0 } : {}, 'y');
-  return ort.InferenceSession.create(encodeModel(g.model([tensorValueInfo('x', DataType.FLOAT, [n])], [tensorValueInfo('y', DataType.FLOAT, outDims)])));
-};
-const x = new ort.Tensor('float32', new Float32Array(n).fill(1), [n]);
-const y = new ort.Tensor('float32', new Float32Array(n), [n]);
-const [neg, sum] = [await single('Neg', [n]), await single('ReduceSum', [])];
-console.log(`\none op over ${((n * 4) / 2 ** 20).toFixed(0)} MiB; load average ${load()}`);
-await timeInterleaved([
-  ['Neg, output returned fresh', () => neg.run({ x })],
-  ['Neg, output preallocated', () => neg.run({ x }, { y })],
-  ['ReduceSum, scalar output', () => sum.run({ x })],
-]);
-console.log(`\nload average at end ${load()}`);
+await simd2.dispose();
+await simdFactored2.dispose();
+if (!only) {
+  // What a 28 MB output costs in onnxruntime-node, beyond the kernel: Neg returning it vs ReduceSum returning a scalar.
+  const n = count - (count % 4);
+  const single = async (opType: string, outDims: number[]) => {
+    const g = new GraphBuilder('torch');
+    g.op(opType, ['x'], '/op', opType === 'ReduceSum' ? { keepdims: 0 } : {}, 'y');
+    return ort.InferenceSession.create(encodeModel(g.model([tensorValueInfo('x', DataType.FLOAT, [n])], [tensorValueInfo('y', DataType.FLOAT, outDims)])));
+  };
+  const x = new ort.Tensor('float32', new Float32Array(n).fill(1), [n]);
+  const y = new ort.Tensor('float32', new Float32Array(n), [n]);
+  const [neg, sum] = [await single('Neg', [n]), await single('ReduceSum', [])];
+  console.log(`\none op over ${((n * 4) / 2 ** 20).toFixed(0)} MiB; load average ${load()}`);
+  await timeInterleaved([
+    ['Neg, output returned fresh', () => neg.run({ x })],
+    ['Neg, output preallocated', () => neg.run({ x }, { y })],
+    ['ReduceSum, scalar output', () => sum.run({ x })],
+  ]);
+  console.log(`\nload average at end ${load()}`);
+}

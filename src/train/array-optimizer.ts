@@ -1,6 +1,8 @@
 import { OptimizerCore, slotNames, type OptimizerConfig } from './optimizer-core.ts';
 import { denseGradient, factoredShape, factoredSumSquares, type Gradient } from './factored-gradient.ts';
 import { paddedLength, SimdArena, type AdamScalars } from './simd/simd-arena.ts';
+import { ArenaWorker, type ArenaJob } from './simd/arena-worker.ts';
+import { splitForWorker, workerThreadsPay, type OptimizerThreads } from './simd/thread-split.ts';
 
 /** A trainable weight held as a Float32Array (the ONNX Runtime engine feeds it to its session each step). */
 export interface ArrayParam {
@@ -21,33 +23,53 @@ export interface ArrayParam {
  * The weights, slots and a copy of the gradients live in a SimdArena, where Adam's update and the
  * clipping norm are one SIMD pass each (float32 lanes; the JS loops below compute in float64, which
  * rounds to the same float32 but for an ulp here and there). SGD, and models whose optimizer state
- * passes wasm32's 4 GiB, take the JS loops over plain arrays.
+ * passes wasm32's 4 GiB, take the JS loops over plain arrays. With a second thread (thread-split.ts), a
+ * worker updates about half of the parameters, whose arrays live in a second, shared arena, with the same
+ * kernels: the results are the same bits as on one thread.
  */
 export class ArrayOptimizer extends OptimizerCore<Float32Array> {
   private readonly shapes = new Map<Float32Array, number[]>();
+  /** What weight(name) returns: the arena's array, or for a worker's parameter its copy outside the shared memory. */
   private readonly weights = new Map<string, Float32Array>();
   /** Where the SIMD path copies each parameter's gradient (null: the JS path). */
   private readonly gradCopies: Map<string, Float32Array> | null;
   private readonly arena: SimdArena | null;
+  /** The second thread (threads: 2): its parameters live in a shared arena, their weights copied out after each update. */
+  private readonly second: { worker: ArenaWorker; arena: SimdArena; weights: Map<string, Float32Array> } | null = null;
 
   constructor(
     config: OptimizerConfig,
     private readonly params: ArrayParam[],
-    /** false: the JS loops even where the SIMD path could run (the reference the SIMD path is tested against). */
-    { simd = true }: { simd?: boolean } = {},
+    {
+      simd = true,
+      threads = 'auto',
+    }: {
+      /** false: the JS loops even where the SIMD path could run (the reference the SIMD path is tested against). */
+      simd?: boolean;
+      /** The SIMD path's threads (thread-split.ts): 2 runs part of the parameters' kernels in a worker; 'auto' where that pays. */
+      threads?: OptimizerThreads;
+    } = {},
   ) {
     super(config, params.map((p) => p.name));
     const slots = slotNames(config);
     simd &&= config.kind !== 'sgd';
     // Per parameter: the weight, its slots and, for the SIMD path, its gradient's copy.
-    const floats = params.reduce((n, p) => n + paddedLength(p.data.length) * (1 + slots.length + 1), 0);
-    this.arena = simd ? SimdArena.create(floats) : null;
-    const take = (length: number) => this.arena?.take(length) ?? new Float32Array(length);
+    const floatsOf = (list: ArrayParam[]) => list.reduce((n, p) => n + paddedLength(p.data.length) * (1 + slots.length + 1), 0);
+    const count = params.reduce((n, p) => n + p.data.length, 0);
+    const split = simd && (threads === 2 || (threads === 'auto' && workerThreadsPay(count))) ? splitForWorker(params.map((p) => p.data.length)) : new Set<number>();
+    const theirs = params.filter((_, i) => split.has(i));
+    const shared = theirs.length > 0 ? SimdArena.create(floatsOf(theirs), { shared: true }) : null;
+    this.arena = simd ? SimdArena.create(floatsOf(shared ? params.filter((_, i) => !split.has(i)) : params)) : null;
+    if (shared && this.arena) this.second = { worker: ArenaWorker.start(shared, theirs.length), arena: shared, weights: new Map() };
     this.gradCopies = this.arena ? new Map() : null;
-    for (const { name, data, shape } of params) {
+    for (const [i, { name, data, shape }] of params.entries()) {
+      const home = this.second && split.has(i) ? this.second.arena : this.arena;
+      const take = (length: number) => home?.take(length) ?? new Float32Array(length);
       const weight = take(data.length);
       weight.set(data);
-      this.weights.set(name, weight);
+      if (home?.shared) this.second!.weights.set(name, weight);
+      // onnxruntime-node refuses arrays on a SharedArrayBuffer: the worker's weights are read from a copy.
+      this.weights.set(name, home?.shared ? data.slice() : weight);
       this.gradCopies?.set(name, take(data.length));
       for (const slot of slots) {
         const values = take(data.length);
@@ -55,6 +77,11 @@ export class ArrayOptimizer extends OptimizerCore<Float32Array> {
         this.shapes.set(values, shape);
       }
     }
+  }
+
+  /** Ends the worker thread, if any (it is unref'd, so a process that forgets this still exits). */
+  async dispose(): Promise<void> {
+    await this.second?.worker.close();
   }
 
   /** The live values of a weight (updated in place by apply(); session inputs made from it stay valid). */
@@ -65,10 +92,13 @@ export class ArrayOptimizer extends OptimizerCore<Float32Array> {
   }
 
   /**
-   * Where apply() reads `name`'s gradient on the SIMD path (null on the JS path): a caller that writes the
-   * gradient here (ONNX Runtime's preallocated outputs) and passes this array to apply() saves a copy.
+   * Where apply() reads `name`'s gradient on the SIMD path (null on the JS path, and for the worker's
+   * parameters, whose buffers are on a SharedArrayBuffer, which onnxruntime-node refuses as an output): a
+   * caller that writes the gradient here (ONNX Runtime's preallocated outputs) and passes this array to
+   * apply() saves a copy.
    */
   gradientBuffer(name: string): Float32Array | null {
+    if (this.second?.weights.has(name)) return null;
     return this.gradCopies?.get(name) ?? null;
   }
 
@@ -77,12 +107,47 @@ export class ArrayOptimizer extends OptimizerCore<Float32Array> {
     this.countStep();
     const active = this.params.filter((p) => grads.has(p.name));
     const staged = new Map(active.map(({ name }) => [name, this.stage(name, grads.get(name)!)] as const));
-    const squares = (g: Gradient) => (!(g instanceof Float32Array) ? factoredSumSquares(g) : this.arena ? this.arena.sumSquares(g) : sumSquares(g));
-    const scale = maxGradNorm > 0 ? clipFactorOf([...staged.values()].reduce((sum, g) => sum + squares(g), 0), maxGradNorm) : 1;
-    for (const { name, decay, lrScale } of active) {
+    const scale = maxGradNorm > 0 ? clipFactorOf(this.sumOfSquares(staged), maxGradNorm) : 1;
+    const updates = active.map(({ name, decay, lrScale }) => {
       const { lr, wd, biasCorrection1, sqrtBiasCorrection2 } = this.stepScalars(name, baseLr, lrScale, decay);
-      this.update(name, staged.get(name)!, scale, lr, wd, biasCorrection1, sqrtBiasCorrection2);
+      return { name, lr, wd, s: this.adamScalars(scale, lr, wd, biasCorrection1, sqrtBiasCorrection2) };
+    });
+    const second = this.second;
+    const theirs = updates.filter(({ name }) => second?.weights.has(name));
+    if (second && theirs.length > 0) second.worker.run(theirs.map(({ name, s }) => this.adamJob(second.arena, name, staged.get(name)!, s)));
+    for (const { name, lr, wd, s } of updates) if (!second?.weights.has(name)) this.update(name, staged.get(name)!, scale, lr, wd, s);
+    // Each of the worker's weights is copied out as soon as its update is done.
+    theirs.forEach(({ name }, j) => {
+      second!.worker.waitFor(j + 1);
+      this.weights.get(name)!.set(second!.weights.get(name)!);
+    });
+  }
+
+  /**
+   * Σ g² over the staged gradients, each parameter's sum added in parameter order (the worker computes
+   * its dense ones meanwhile): the same sums in the same order as on one thread, so the same clip factor.
+   */
+  private sumOfSquares(staged: Map<string, Gradient>): number {
+    const second = this.second;
+    const theirs = [...staged].filter((entry): entry is [string, Float32Array] => entry[1] instanceof Float32Array && !!second?.weights.has(entry[0]));
+    if (second && theirs.length > 0) second.worker.run(theirs.map(([, g]) => ({ kernel: 'sumSquares', args: second.arena.sumSquaresArgs(g) })));
+    const squares = new Map<string, number>();
+    for (const [name, g] of staged) {
+      if (!(g instanceof Float32Array)) squares.set(name, factoredSumSquares(g));
+      else if (!theirs.some(([n]) => n === name)) squares.set(name, this.arena ? this.arena.sumSquares(g) : sumSquares(g));
     }
+    if (second && theirs.length > 0) {
+      second.worker.waitFor(theirs.length);
+      theirs.forEach(([name], j) => squares.set(name, second.worker.result(j)));
+    }
+    return [...staged.keys()].reduce((sum, name) => sum + squares.get(name)!, 0);
+  }
+
+  /** The worker's job for one parameter's update (its arrays in the shared arena). */
+  private adamJob(arena: SimdArena, name: string, staged: Gradient, s: AdamScalars): ArenaJob {
+    const [p, m, v] = [this.second!.weights.get(name)!, this.slots.get(`${name}/m`)!, this.slots.get(`${name}/v`)!];
+    if (staged instanceof Float32Array) return { kernel: 'adam', args: arena.adamArgs(p, staged, m, v, s) };
+    return { kernel: 'adamOuter', rank: staged.rank, args: arena.adamOuterArgs(p, staged.a, staged.b, staged.rank, m, v, s) };
   }
 
   /**
@@ -110,7 +175,7 @@ export class ArrayOptimizer extends OptimizerCore<Float32Array> {
     return buffer ?? grad;
   }
 
-  private update(name: string, staged: Gradient, scale: number, lr: number, wd: number, biasCorrection1: number, sqrtBiasCorrection2: number): void {
+  private update(name: string, staged: Gradient, scale: number, lr: number, wd: number, s: AdamScalars): void {
     const { kind, momentum } = this.config;
     const p = this.weights.get(name)!;
     if (kind === 'sgd') {
@@ -126,7 +191,6 @@ export class ArrayOptimizer extends OptimizerCore<Float32Array> {
     }
     const m = this.slots.get(`${name}/m`)!;
     const v = this.slots.get(`${name}/v`)!;
-    const s = this.adamScalars(scale, lr, wd, biasCorrection1, sqrtBiasCorrection2);
     if (this.arena) {
       if (staged instanceof Float32Array) this.arena.adam(p, staged, m, v, s);
       else this.arena.adamOuter(p, staged.a, staged.b, staged.rank, m, v, s);

@@ -45,6 +45,11 @@ export class AttachedParams {
     this.arrays.apply(grads, lr, maxGradNorm);
   }
 
+  /** Ends the optimizer's worker thread, if it has one. */
+  async dispose(): Promise<void> {
+    await this.arrays.dispose();
+  }
+
   /** Leaves the TF.js variables and optimizer holding the arrays' values. */
   async flush(): Promise<void> {
     for (const { name, variable } of this.params) tf.tidy(() => variable.assign(tf.tensor(this.weights.get(name)!.data, variable.shape)));

@@ -98,6 +98,7 @@ export class OrtEngine implements TrainingEngine {
    * are the ones that train, until flush() hands them back.
    */
   async attach(params: NamedVariable[], optimizer: Optimizer): Promise<void> {
+    await this.attached?.dispose();
     this.attached = await AttachedParams.attach(params, optimizer);
     this.setWeights([...this.attached.weights].map(([name, { data, dims }]) => ({ name, data, dims })));
   }
@@ -168,6 +169,7 @@ export class OrtEngine implements TrainingEngine {
   }
 
   async dispose(): Promise<void> {
+    await this.attached?.dispose();
     await this.sessions.release();
   }
 

@@ -18,25 +18,31 @@ const MAX_BYTES = 2 ** 32 - PAGE;
 
 interface Kernels {
   sumSquares(x: number, bytes: number): number;
-  adam(p: number, g: number, m: number, v: number, bytes: number, scale: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, keep: number, epsilonHat: number, stepSize: number, l2: number): void;
+  /** (p, g, m, v, bytes, then the scalars: adamArgs) */
+  adam(...args: number[]): void;
 }
 
 /** The WebAssembly API this file uses (the project's TypeScript libs, without DOM, do not declare it). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
 }
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
   Instance: new (module: object, imports: object) => { exports: object };
 }
 const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-let compiled: object | null = null;
-/** Outer-product Adam modules by rank (each unrolled for its rank). */
-const compiledOuter = new Map<number, object>();
+/** The compiled modules, by sharedness of the memory they import (and, for adamOuter, rank: each is unrolled for its rank). */
+const compiled = new Map<string, object>();
+const cachedModule = (key: string, bytes: () => Uint8Array) => compiled.get(key) ?? compiled.set(key, new wasm.Module(bytes())).get(key)!;
+/** The module of sumSquares and adam, for a shared memory or not. */
+export const kernelModule = (shared: boolean) => cachedModule(`kernels/${shared}`, () => optimizerModuleBytes(shared));
+/** The module of adamOuter for one rank, for a shared memory or not. */
+export const outerModule = (rank: number, shared: boolean) => cachedModule(`outer/${rank}/${shared}`, () => outerAdamModuleBytes(rank, shared));
 
-type AdamOuter = (p: number, a: number, b: number, m: number, v: number, inCount: number, outBytes: number, scale: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, keep: number, epsilonHat: number, stepSize: number, l2: number) => void;
+/** (p, a, b, m, v, inCount, outBytes, then the scalars: adamOuterArgs) */
+type AdamOuter = (...args: number[]) => void;
 
 /** Floats an array of `length` takes in the arena: padded to 4 (16 bytes, one SIMD lane group). */
 export const paddedLength = (length: number) => Math.ceil(length / 4) * 4;
@@ -52,6 +58,9 @@ export interface AdamScalars {
   l2: number;
 }
 
+/** The nine f32 scalars the adam kernels take after their pointers. */
+const scalarArgs = (s: AdamScalars) => [s.scale, s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, s.keep, s.epsilonHat, s.stepSize, s.l2];
+
 export class SimdArena {
   private used = 0;
   private readonly outer = new Map<number, AdamOuter>();
@@ -60,16 +69,26 @@ export class SimdArena {
     private readonly memory: WasmMemory,
     private readonly kernels: Kernels,
     private readonly capacity: number,
+    readonly shared: boolean,
   ) {}
 
-  /** An arena for `floats` float32s (each array's padded length summed), or null where wasm32 cannot hold them. */
-  static create(floats: number): SimdArena | null {
+  /**
+   * An arena for `floats` float32s (each array's padded length summed), or null where wasm32 cannot hold
+   * them. `shared`: its memory is a SharedArrayBuffer, for an ArenaWorker to run kernels on it too (but
+   * onnxruntime-node refuses typed arrays on a SharedArrayBuffer, as inputs and as outputs).
+   */
+  static create(floats: number, { shared = false }: { shared?: boolean } = {}): SimdArena | null {
     const bytes = floats * 4;
     if (bytes > MAX_BYTES) return null;
-    compiled ??= new wasm.Module(optimizerModuleBytes());
-    const memory = new wasm.Memory({ initial: Math.max(1, Math.ceil(bytes / PAGE)) });
-    const instance = new wasm.Instance(compiled, { env: { memory } });
-    return new SimdArena(memory, instance.exports as unknown as Kernels, bytes);
+    const pages = Math.max(1, Math.ceil(bytes / PAGE));
+    const memory = new wasm.Memory(shared ? { initial: pages, maximum: pages, shared } : { initial: pages });
+    const instance = new wasm.Instance(kernelModule(shared), { env: { memory } });
+    return new SimdArena(memory, instance.exports as unknown as Kernels, bytes, shared);
+  }
+
+  /** The WebAssembly.Memory the arrays live in (an ArenaWorker instantiates the kernels on it). */
+  get wasmMemory(): WasmMemory {
+    return this.memory;
   }
 
   /** A zeroed array of `length` floats (16-byte aligned, zero padding after it). */
@@ -83,13 +102,22 @@ export class SimdArena {
 
   /** Σ x² in float64 over an array of this arena. */
   sumSquares(x: Float32Array): number {
-    return this.kernels.sumSquares(this.pointer(x), paddedLength(x.length) * 4);
+    return this.kernels.sumSquares(...this.sumSquaresArgs(x));
+  }
+
+  /** The sumSquares kernel's arguments for x (here, or in an ArenaWorker). */
+  sumSquaresArgs(x: Float32Array): [pointer: number, bytes: number] {
+    return [this.pointer(x), paddedLength(x.length) * 4];
   }
 
   /** One Adam/AdamW update of p, m and v (arrays of this arena, same length) from the gradient g. */
   adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, s: AdamScalars): void {
-    const bytes = paddedLength(p.length) * 4;
-    this.kernels.adam(this.pointer(p), this.pointer(g), this.pointer(m), this.pointer(v), bytes, s.scale, s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, s.keep, s.epsilonHat, s.stepSize, s.l2);
+    this.kernels.adam(...this.adamArgs(p, g, m, v, s));
+  }
+
+  /** The adam kernel's arguments (here, or in an ArenaWorker). */
+  adamArgs(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, s: AdamScalars): number[] {
+    return [this.pointer(p), this.pointer(g), this.pointer(m), this.pointer(v), paddedLength(p.length) * 4, ...scalarArgs(s)];
   }
 
   /**
@@ -97,16 +125,20 @@ export class SimdArena {
    * (arrays of this arena; columns a multiple of 4): formed group by group inside the update.
    */
   adamOuter(p: Float32Array, a: Float32Array, b: Float32Array, rank: number, m: Float32Array, v: Float32Array, s: AdamScalars): void {
-    const [rows, columns] = [a.length / rank, b.length / rank];
-    if (!Number.isInteger(rows) || !Number.isInteger(columns) || columns % 4 !== 0 || rows * columns !== p.length) throw new Error(`simd arena: factors [${rank}, ${rows}] and [${rank}, ${columns}] do not make a weight of ${p.length}`);
+    const args = this.adamOuterArgs(p, a, b, rank, m, v, s);
     let kernel = this.outer.get(rank);
     if (!kernel) {
-      let module = compiledOuter.get(rank);
-      if (!module) compiledOuter.set(rank, (module = new wasm.Module(outerAdamModuleBytes(rank))));
-      kernel = (new wasm.Instance(module, { env: { memory: this.memory } }).exports as { adamOuter: AdamOuter }).adamOuter;
+      kernel = (new wasm.Instance(outerModule(rank, this.shared), { env: { memory: this.memory } }).exports as { adamOuter: AdamOuter }).adamOuter;
       this.outer.set(rank, kernel);
     }
-    kernel(this.pointer(p), this.pointer(a), this.pointer(b), this.pointer(m), this.pointer(v), rows, columns * 4, s.scale, s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, s.keep, s.epsilonHat, s.stepSize, s.l2);
+    kernel(...args);
+  }
+
+  /** The adamOuter kernel's arguments (here, or in an ArenaWorker with the module for `rank`). */
+  adamOuterArgs(p: Float32Array, a: Float32Array, b: Float32Array, rank: number, m: Float32Array, v: Float32Array, s: AdamScalars): number[] {
+    const [rows, columns] = [a.length / rank, b.length / rank];
+    if (!Number.isInteger(rows) || !Number.isInteger(columns) || columns % 4 !== 0 || rows * columns !== p.length) throw new Error(`simd arena: factors [${rank}, ${rows}] and [${rank}, ${columns}] do not make a weight of ${p.length}`);
+    return [this.pointer(p), this.pointer(a), this.pointer(b), this.pointer(m), this.pointer(v), rows, columns * 4, ...scalarArgs(s)];
   }
 
   private pointer(x: Float32Array): number {

@@ -214,15 +214,19 @@ function adamOuterBody(rank: number): number[] {
 }
 
 const moduleHeader = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-const importMemory = section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]]));
+/**
+ * The import of env.memory: at least 0 pages; shared (the threads proposal's limits flag 0x03: shared,
+ * with a maximum, here wasm32's 65536 pages) where the arena's memory is shared between threads.
+ */
+const importMemory = (shared: boolean) => section(2, vec([[...name('env'), ...name('memory'), 0x02, ...(shared ? [0x03, 0x00, ...uleb(65536)] : [0x00, 0x00])]]));
 const signature = (i32s: number, f32s: number, results: number[]) => [0x60, ...vec([...Array<number[]>(i32s).fill([I32]), ...Array<number[]>(f32s).fill([F32])]), ...vec(results.map((r) => [r]))];
 
 /** A module of the outer-product Adam for one rank: imports env.memory, exports adamOuter. */
-export function outerAdamModuleBytes(rank: number): Uint8Array {
+export function outerAdamModuleBytes(rank: number, shared = false): Uint8Array {
   return Uint8Array.from([
     ...moduleHeader,
     ...section(1, vec([signature(7, 9, [])])),
-    ...importMemory,
+    ...importMemory(shared),
     ...section(3, vec([[0]])),
     ...section(7, vec([[...name('adamOuter'), 0x00, 0]])),
     ...section(10, vec([adamOuterBody(rank)])),
@@ -230,11 +234,11 @@ export function outerAdamModuleBytes(rank: number): Uint8Array {
 }
 
 /** The module's bytes: imports env.memory, exports sumSquares and adam. */
-export function optimizerModuleBytes(): Uint8Array {
+export function optimizerModuleBytes(shared = false): Uint8Array {
   return Uint8Array.from([
     ...moduleHeader,
     ...section(1, vec([signature(2, 0, [F64]), signature(5, 9, [])])),
-    ...importMemory,
+    ...importMemory(shared),
     ...section(3, vec([[0], [1]])),
     ...section(7, vec([
       [...name('sumSquares'), 0x00, 0],

@@ -1,0 +1,107 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../src/core/index.ts';
+import { ArrayOptimizer, clipFactor, type ArrayParam } from '../../src/train/array-optimizer.ts';
+import { denseGradient, type Gradient } from '../../src/train/factored-gradient.ts';
+import type { OptimizerConfig } from '../../src/train/optimizers.ts';
+import { splitForWorker } from '../../src/train/simd/thread-split.ts';
+
+const random = (rng: Rng, n: number, scale: number) => Float32Array.from({ length: n }, () => rng.uniform(-scale, scale));
+const names = (optimizer: ArrayOptimizer, params: ArrayParam[]) => params.filter((p) => optimizer.gradientBuffer(p.name) === null).map((p) => p.name);
+
+describe('splitForWorker', () => {
+  it('gives the worker about half of the parameters, whole, largest first, and keeps one for the caller', () => {
+    const lengths = [590_000, 768, 2_360_000, 590_000, 3, 2_360_000, 768, 590_000, 590_000];
+    const split = splitForWorker(lengths);
+    const worker = [...split].reduce((n, i) => n + lengths[i]!, 0);
+    const total = lengths.reduce((a, b) => a + b, 0);
+    expect(split.has(2)).toBe(true);
+    expect(Math.abs(worker / total - 0.5)).toBeLessThan(0.05);
+    expect(splitForWorker([10])).toEqual(new Set());
+    expect(splitForWorker([10, 1]).size).toBe(1);
+  });
+});
+
+describe('ArrayOptimizer on two threads', () => {
+  for (const kind of ['adamw', 'adam'] as const) {
+    it(`${kind}: weights and state the same bits as on one thread, dense and factored gradients, odd sizes, clipping active, a parameter joining late`, async () => {
+      const config: OptimizerConfig = { kind, weightDecay: 0.05, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, momentum: 0 };
+      const rng = new Rng(11);
+      const init = { big: random(rng, 301, 1), w: random(rng, 33 * 12, 1), kernel: random(rng, 37 * 3, 1), bias: random(rng, 5, 1), late: random(rng, 91, 1) };
+      const params = (): ArrayParam[] => [
+        { name: 'big', data: init.big, shape: [301], decay: true },
+        { name: 'w', data: init.w, shape: [33, 12], decay: true, lrScale: 0.1 },
+        { name: 'kernel', data: init.kernel, shape: [37, 3], decay: true },
+        { name: 'bias', data: init.bias, shape: [5], decay: false },
+        { name: 'late', data: init.late, shape: [91], decay: true },
+      ];
+      const one = new ArrayOptimizer(config, params(), { threads: 1 });
+      const two = new ArrayOptimizer(config, params(), { threads: 2 });
+      // The worker's parameters (their gradient buffers are shared memory, which ONNX Runtime refuses as outputs): a factored and a dense one.
+      expect(names(one, params())).toEqual([]);
+      expect(names(two, params())).toEqual(['w', 'late']);
+      for (let step = 0; step < 5; step++) {
+        const factors = { a: random(rng, (1 + step) * 33, 1), b: random(rng, (1 + step) * 12, 1), rank: 1 + step };
+        const grads = new Map<string, Gradient>([
+          ['big', random(rng, 301, 2)],
+          ['w', factors],
+          ['kernel', random(rng, 111, 2)],
+          ['bias', random(rng, 5, 2)],
+        ]);
+        if (step >= 2) grads.set('late', random(rng, 91, 2));
+        expect(clipFactor([...grads.values()].map(denseGradient), 1)).toBeLessThan(0.2);
+        one.apply(grads, 0.01, 1);
+        two.apply(grads, 0.01, 1);
+      }
+      for (const { name } of params()) {
+        expect(Array.from(two.weight(name))).toEqual(Array.from(one.weight(name)));
+        expect(two.weight(name)).not.toEqual(init[name as keyof typeof init]);
+      }
+      const [a, b] = [await two.exportState(), await one.exportState()];
+      expect([a.step, a.paramSteps]).toEqual([b.step, b.paramSteps]);
+      expect(a.slots.map((s) => [s.name, Array.from(s.data)])).toEqual(b.slots.map((s) => [s.name, Array.from(s.data)]));
+      // A state written back lands in the worker's arrays too: the next step is the one-thread optimizer's.
+      const [restored1, restored2] = [new ArrayOptimizer(config, params(), { threads: 1 }), new ArrayOptimizer(config, params(), { threads: 2 })];
+      restored1.importState(a);
+      restored2.importState(a);
+      const grads = new Map([['late', random(rng, 91, 2)]]);
+      restored1.apply(grads, 0.01, 1);
+      restored2.apply(grads, 0.01, 1);
+      expect(Array.from(restored2.weight('late'))).toEqual(Array.from(restored1.weight('late')));
+      await Promise.all([two.dispose(), restored2.dispose()]);
+    });
+  }
+
+  it("'auto' keeps to one thread for a small model", () => {
+    const config: OptimizerConfig = { kind: 'adamw', weightDecay: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, momentum: 0 };
+    const params: ArrayParam[] = [
+      { name: 'a', data: new Float32Array(1000), shape: [1000], decay: false },
+      { name: 'b', data: new Float32Array(1000), shape: [1000], decay: false },
+    ];
+    expect(names(new ArrayOptimizer(config, params), params)).toEqual([]);
+  });
+
+  it('a process that never disposes its optimizer still exits (the worker does not hold it)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'simd-threads-'));
+    try {
+      const script = join(dir, 'undisposed.mts');
+      const optimizer = resolve('src/train/array-optimizer.ts');
+      writeFileSync(
+        script,
+        `import { ArrayOptimizer } from ${JSON.stringify(optimizer)};
+const config = { kind: 'adamw' as const, weightDecay: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, momentum: 0 };
+const o = new ArrayOptimizer(config, [{ name: 'a', data: new Float32Array(64), shape: [64], decay: false }, { name: 'b', data: new Float32Array(8), shape: [8], decay: false }], { threads: 2 });
+o.apply(new Map([['a', new Float32Array(64).fill(1)], ['b', new Float32Array(8).fill(1)]]), 0.1, 1);
+console.log(o.gradientBuffer('a') === null, o.weight('a')[0]!.toFixed(4));
+`,
+      );
+      const out = execFileSync(process.execPath, [resolve('bin/run-ts.js'), script], { encoding: 'utf8', timeout: 60_000 });
+      expect(out.trim()).toBe('true -0.1000');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
