@@ -14,6 +14,7 @@ import type { TrainingEngine } from '../src/train/engine.ts';
 import { addGradients } from '../src/train/onnx-grad/index.ts';
 import { Optimizer } from '../src/train/optimizers.ts';
 import { OrtEngine } from '../src/train/ort/ort-engine.ts';
+import type { OptimizerThreads } from '../src/train/simd/thread-split.ts';
 import { TfjsEngine } from '../src/train/tfjs-engine.ts';
 
 export interface Trainer {
@@ -25,11 +26,13 @@ export interface Trainer {
   tfjs: TfjsEngine;
   /** Seconds the lower part's states of the subset took (0 when the embeddings train). */
   statesSeconds: number;
+  /** Another ort engine over the same split, weights and optimizer (attached: its own copies), with other options. */
+  ortWith: (options: ConstructorParameters<typeof OrtEngine>[5]) => Promise<OrtEngine>;
   dispose: () => Promise<void>;
 }
 
 /** Both engines at top-k `k` on `subset` (examples with their labels); the lower part's states computed first (timed). */
-export async function layerTrainers(base: TextBackbone, tfBackend: string, k: UnfreezeTop, subset: EncodedInput[], subsetLabels: Int32Array, { factorGradients = true } = {}): Promise<Trainer> {
+export async function layerTrainers(base: TextBackbone, tfBackend: string, k: UnfreezeTop, subset: EncodedInput[], subsetLabels: Int32Array, { factorGradients = true, optimizerThreads = 'auto' as OptimizerThreads } = {}): Promise<Trainer> {
   const split = await SplitEncoder.create(base, k);
   const started = performance.now();
   const inputs: LowerInputs = split.lower ? { kind: 'states', states: await split.computeStates(subset, 'float16', 32), encoded: subset } : { kind: 'tokens', encoded: subset };
@@ -38,8 +41,12 @@ export async function layerTrainers(base: TextBackbone, tfBackend: string, k: Un
   const head = Head.create(spec, new Rng(1));
   const params = [...head.variables(), ...split.top.variables().map((v) => ({ ...v, name: `${BACKBONE_OPTIMIZER_PREFIX}${v.name}`, lrScale: 0.1 }))];
   const optimizer = new Optimizer({ kind: 'adamw', weightDecay: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, momentum: 0 }, params);
-  const ort = new OrtEngine(split, spec, 'cls', addGradients, base.device as ResolvedDevice, { factorGradients });
-  await ort.attach(params, optimizer);
+  const ortWith = async (options: ConstructorParameters<typeof OrtEngine>[5]) => {
+    const engine = new OrtEngine(split, spec, 'cls', addGradients, base.device as ResolvedDevice, options);
+    await engine.attach(params, optimizer);
+    return engine;
+  };
+  const ort = await ortWith({ factorGradients, optimizerThreads });
   const tfjs = new TfjsEngine(split, head, 'cls', params, optimizer, tfBackend);
   return {
     split,
@@ -48,6 +55,7 @@ export async function layerTrainers(base: TextBackbone, tfBackend: string, k: Un
     ort,
     tfjs,
     statesSeconds,
+    ortWith,
     dispose: async () => {
       await ort.dispose();
       optimizer.dispose();

@@ -6,7 +6,9 @@
  * (enableProfiling) over a few runs of the same step graph, summed per operator type, and the operator
  * types of the graph after ONNX Runtime's optimisations.
  *
- *   node bin/run-ts.js bench/ort-step-profile.ts [--model base|mid] [--k 1] [--steps 5] [--threads 0] [--dense-grads] [--variants default,exported-gelu,threads-1,no-spinning,dense-grads] [--skip-kernels]
+ * --optimizer-threads 1,2 times the steps of one engine per value side by side (interleaved, step by step).
+ *
+ *   node bin/run-ts.js bench/ort-step-profile.ts [--model base|mid] [--k 1] [--steps 5] [--threads 0] [--dense-grads] [--optimizer-threads auto|1|2|1,2] [--variants default,exported-gelu,threads-1,no-spinning,dense-grads] [--skip-kernels]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -40,6 +42,8 @@ const { values } = parseArgs({
     'dense-grads': { type: 'boolean' },
     /** Step-graph variants timed side by side: default, exported-gelu, threads-1, no-spinning, dense-grads (no factored gradients). */
     variants: { type: 'string' },
+    /** The optimizer's threads (simd/thread-split.ts): auto, 1, 2, or a list to compare (one engine each). */
+    'optimizer-threads': { type: 'string', default: 'auto' },
   },
 });
 const BATCH = 8;
@@ -52,7 +56,9 @@ const base = await loadTextBackbone(modelDir, { device: 'cpu' });
 const data = await loadTextDataset(dataFile, { maxSamples: BATCH * (steps + 1) });
 const encoded = base.encodeInputs(datasetInputs(data), 128);
 const t = await layerTrainers(base, backend, k, encoded, Int32Array.from(data.labels!), { factorGradients: !values['dense-grads'] });
-const engine = t.ort;
+const threadChoices = values['optimizer-threads'].split(',').map((v) => (v === 'auto' ? v : (Number(v) as 1 | 2)));
+const engines = threadChoices.length === 1 && threadChoices[0] === 'auto' ? [t.ort] : await Promise.all(threadChoices.map((optimizerThreads) => t.ortWith({ factorGradients: !values['dense-grads'], optimizerThreads })));
+const engine = engines[0]!;
 const ort = await loadOrt();
 
 // Times session.run inside the engine's compute() without touching the engine: every session's run goes through this prototype.
@@ -66,8 +72,11 @@ sessionProto.run = async function (this: InferenceSession, ...args: unknown[]) {
   return out;
 };
 
-const arrays = (engine as unknown as { attached: { arrays: { apply: (g: Map<string, Gradient>, lr: number, clip: number) => void } } }).attached.arrays;
-const rows: Record<string, number[]> = { prepare: [], 'compute (feeds + run + outputs)': [], 'session.run': [], 'optimizer apply (clip + AdamW)': [], 'whole step': [] };
+type Arrays = { apply: (g: Map<string, Gradient>, lr: number, clip: number) => void };
+const arraysOf = (e: typeof engine) => (e as unknown as { attached: { arrays: Arrays } }).attached.arrays;
+const parts = ['prepare', 'compute (feeds + run + outputs)', 'session.run', 'optimizer apply (clip + AdamW)', 'whole step'];
+const label = (part: string, e: number) => (engines.length > 1 ? `optimizer threads ${threadChoices[e]}: ${part}` : part);
+const rows: Record<string, number[]> = Object.fromEntries(engines.flatMap((_, e) => parts.map((part) => [label(part, e), []])));
 const batchAt = (s: number) => Int32Array.from({ length: BATCH }, (_, j) => s * BATCH + j);
 // Garbage-collection pauses during the timed steps (onnxruntime-node's output copies count against V8's heap limit).
 const gc = { events: 0, ms: 0, counting: false };
@@ -76,30 +85,27 @@ new PerformanceObserver((list) => {
 }).observe({ entryTypes: ['gc'] });
 let seq = 0;
 for (let s = 0; s <= steps; s++) {
-  const indices = batchAt(s);
-  const stepStarted = performance.now();
-  let started = performance.now();
-  const batch = await t.split.prepare(t.inputs, indices, false);
-  const prepareSeconds = (performance.now() - started) / 1000;
-  runSeconds = 0;
-  started = performance.now();
-  const labels = Int32Array.from(indices, (i) => t.labels[i]!);
-  const out = await engine.compute('train', batch, { labels, classWeights: null, dropout: engine.dropoutMasks(BATCH, new Rng(s)) });
-  const computeSeconds = (performance.now() - started) / 1000;
-  started = performance.now();
-  arrays.apply(out.grads, 1e-4, 1);
-  const applySeconds = (performance.now() - started) / 1000;
-  const whole = (performance.now() - stepStarted) / 1000;
-  seq = batch.groups[0]!.seq;
-  if (s === 0) {
-    gc.counting = true;
-    continue; // builds the session
+  gc.counting = s > 0;
+  // Each engine takes the same batch in turn.
+  for (const [e, stepEngine] of engines.entries()) {
+    const indices = batchAt(s);
+    const stepStarted = performance.now();
+    let started = performance.now();
+    const batch = await t.split.prepare(t.inputs, indices, false);
+    const prepareSeconds = (performance.now() - started) / 1000;
+    runSeconds = 0;
+    started = performance.now();
+    const labels = Int32Array.from(indices, (i) => t.labels[i]!);
+    const out = await stepEngine.compute('train', batch, { labels, classWeights: null, dropout: stepEngine.dropoutMasks(BATCH, new Rng(s)) });
+    const computeSeconds = (performance.now() - started) / 1000;
+    started = performance.now();
+    arraysOf(stepEngine).apply(out.grads, 1e-4, 1);
+    const applySeconds = (performance.now() - started) / 1000;
+    const whole = (performance.now() - stepStarted) / 1000;
+    seq = batch.groups[0]!.seq;
+    if (s === 0) continue; // builds the session
+    for (const [part, seconds] of [prepareSeconds, computeSeconds, runSeconds, applySeconds, whole].entries()) rows[label(parts[part]!, e)]!.push(seconds);
   }
-  rows.prepare!.push(prepareSeconds);
-  rows['compute (feeds + run + outputs)']!.push(computeSeconds);
-  rows['session.run']!.push(runSeconds);
-  rows['optimizer apply (clip + AdamW)']!.push(applySeconds);
-  rows['whole step']!.push(whole);
 }
 sessionProto.run = originalRun;
 gc.counting = false;
@@ -110,7 +116,7 @@ for (const [name, xs] of Object.entries(rows)) {
   const sorted = [...xs].sort((a, b) => a - b);
   console.log(`| ${name} | ${(sorted[Math.floor(sorted.length / 2)]! * 1000).toFixed(1)} | ${(sorted[0]! * 1000).toFixed(1)} |`);
 }
-console.log(`garbage collection during the timed steps: ${gc.events} pauses, ${gc.ms.toFixed(0)} ms (${(gc.ms / steps).toFixed(1)} ms a step)`);
+console.log(`garbage collection during the timed steps: ${gc.events} pauses, ${gc.ms.toFixed(0)} ms (${(gc.ms / steps / engines.length).toFixed(1)} ms a step)`);
 
 // The same step graph (last batch's bucket), in sessions of its own: variants side by side, then ONNX Runtime's profiler.
 const sessions = engine['sessions'];
@@ -204,5 +210,6 @@ if (!values['skip-kernels']) {
   console.log(`\noptimised graph: ${await optimisedOps(optimized)}`);
   await rm(work, { recursive: true, force: true });
 }
+for (const e of engines) if (e !== t.ort) await e.dispose();
 await t.dispose();
 await base.dispose();

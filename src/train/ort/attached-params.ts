@@ -3,6 +3,7 @@ import type { NamedVariable } from '../../heads/head.ts';
 import { ArrayOptimizer } from '../array-optimizer.ts';
 import type { Gradient } from '../factored-gradient.ts';
 import type { Optimizer } from '../optimizers.ts';
+import type { OptimizerThreads } from '../simd/thread-split.ts';
 
 export interface WeightArray {
   data: Float32Array;
@@ -24,12 +25,12 @@ export class AttachedParams {
     readonly weights: Map<string, WeightArray>,
   ) {}
 
-  static async attach(params: NamedVariable[], optimizer: Optimizer): Promise<AttachedParams> {
+  static async attach(params: NamedVariable[], optimizer: Optimizer, threads: OptimizerThreads = 'auto'): Promise<AttachedParams> {
     const arrays = [];
     for (const { name, variable, decay, lrScale } of params) {
       arrays.push({ name, data: (await variable.data()) as Float32Array, shape: variable.shape.slice(), decay, ...(lrScale === undefined ? {} : { lrScale }) });
     }
-    const optimizerArrays = new ArrayOptimizer(optimizer.config, arrays);
+    const optimizerArrays = new ArrayOptimizer(optimizer.config, arrays, { threads });
     optimizerArrays.importState(await optimizer.exportState());
     const weights = new Map(arrays.map(({ name, shape }) => [name, { data: optimizerArrays.weight(name), dims: shape }] as const));
     return new AttachedParams(params, optimizer, optimizerArrays, weights);

@@ -13,6 +13,7 @@ import { layerShapes, type HeadSpec } from '../../heads/config.ts';
 import { dropoutMaskValues, type NamedVariable } from '../../heads/head.ts';
 import type { Gradient } from '../factored-gradient.ts';
 import { AttachedParams } from './attached-params.ts';
+import type { OptimizerThreads } from '../simd/thread-split.ts';
 import type { Optimizer } from '../optimizers.ts';
 import type { EngineStepOptions, StepResult, TrainingEngine } from '../engine.ts';
 import { loadOrt, padToSequence, StepSessions, type Differentiate, type GraphShape, type StepKind } from './step-sessions.ts';
@@ -49,6 +50,7 @@ export class OrtEngine implements TrainingEngine {
   private readonly padId: number;
   private readonly weights = new Map<string, { data: Float32Array; dims: number[] }>();
   private attached: AttachedParams | null = null;
+  private readonly optimizerThreads: OptimizerThreads;
 
   constructor(
     split: SplitEncoder,
@@ -56,9 +58,17 @@ export class OrtEngine implements TrainingEngine {
     pooling: Pooling,
     differentiate: Differentiate,
     device: ResolvedDevice,
-    /** Few-row linear layers' weight gradients as factors (factor-gradients.ts); false: all dense (benchmarks compare). */
-    { factorGradients = true }: { factorGradients?: boolean } = {},
+    {
+      factorGradients = true,
+      optimizerThreads = 'auto',
+    }: {
+      /** Few-row linear layers' weight gradients as factors (factor-gradients.ts); false: all dense (benchmarks compare). */
+      factorGradients?: boolean;
+      /** The optimizer pass's threads (simd/thread-split.ts). */
+      optimizerThreads?: OptimizerThreads;
+    } = {},
   ) {
+    this.optimizerThreads = optimizerThreads;
     const { names, shape } = split.top;
     const weightDims = new Map(split.top.variables().map(({ name, variable }) => [name, variable.shape.slice()]));
     const position = names.embeddings ? weightDims.get(names.embeddings.position)![0] : Infinity;
@@ -99,7 +109,7 @@ export class OrtEngine implements TrainingEngine {
    */
   async attach(params: NamedVariable[], optimizer: Optimizer): Promise<void> {
     await this.attached?.dispose();
-    this.attached = await AttachedParams.attach(params, optimizer);
+    this.attached = await AttachedParams.attach(params, optimizer, this.optimizerThreads);
     this.setWeights([...this.attached.weights].map(([name, { data, dims }]) => ({ name, data, dims })));
   }
 
