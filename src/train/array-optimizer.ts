@@ -115,12 +115,22 @@ export class ArrayOptimizer extends OptimizerCore<Float32Array> {
     const second = this.second;
     const theirs = updates.filter(({ name }) => second?.weights.has(name));
     if (second && theirs.length > 0) second.worker.run(theirs.map(({ name, s }) => this.adamJob(second.arena, name, staged.get(name)!, s)));
-    for (const { name, lr, wd, s } of updates) if (!second?.weights.has(name)) this.update(name, staged.get(name)!, scale, lr, wd, s);
-    // Each of the worker's weights is copied out as soon as its update is done.
-    theirs.forEach(({ name }, j) => {
-      second!.worker.waitFor(j + 1);
-      this.weights.get(name)!.set(second!.weights.get(name)!);
-    });
+    // Each of the worker's weights is copied out once its update is done, between the caller's own updates where it is done by then
+    // (copying from the arena the worker just wrote moves ~5 GB/s: 2.6 ms of the 7.1 M-parameter step's half).
+    let copied = 0;
+    const copyOut = (wait: boolean) => {
+      for (; copied < theirs.length && (wait || second!.worker.done() > copied); copied++) {
+        second!.worker.waitFor(copied + 1);
+        const { name } = theirs[copied]!;
+        this.weights.get(name)!.set(second!.weights.get(name)!);
+      }
+    };
+    for (const { name, lr, wd, s } of updates) {
+      if (second?.weights.has(name)) continue;
+      this.update(name, staged.get(name)!, scale, lr, wd, s);
+      copyOut(false);
+    }
+    copyOut(true);
   }
 
   /**

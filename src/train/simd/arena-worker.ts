@@ -116,6 +116,11 @@ export class ArenaWorker {
     Atomics.notify(this.control, GENERATION);
   }
 
+  /** How many jobs of the list are done (without waiting). */
+  done(): number {
+    return Atomics.load(this.control, DONE);
+  }
+
   /** Blocks until the first `count` jobs of the list are done. */
   waitFor(count: number): void {
     const started = Date.now();
