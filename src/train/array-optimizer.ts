@@ -58,7 +58,7 @@ export class ArrayOptimizer extends OptimizerCore<Float32Array> {
     const count = params.reduce((n, p) => n + p.data.length, 0);
     const split = simd && (threads === 2 || (threads === 'auto' && workerThreadsPay(count))) ? splitForWorker(params.map((p) => p.data.length)) : new Set<number>();
     const theirs = params.filter((_, i) => split.has(i));
-    const shared = theirs.length > 0 ? SimdArena.create(floatsOf(theirs), { shared: true }) : null;
+    const shared = theirs.length > 0 ? sharedArena(floatsOf(theirs), threads === 2) : null;
     this.arena = simd ? SimdArena.create(floatsOf(shared ? params.filter((_, i) => !split.has(i)) : params)) : null;
     if (shared && this.arena) this.second = { worker: ArenaWorker.start(shared, theirs.length), arena: shared, weights: new Map() };
     this.gradCopies = this.arena ? new Map() : null;
@@ -244,6 +244,16 @@ export class ArrayOptimizer extends OptimizerCore<Float32Array> {
 
   protected slotShape(slot: Float32Array): number[] {
     return this.shapes.get(slot)!.slice();
+  }
+}
+
+/** A shared arena, or null where this runtime cannot make one ('auto' then keeps to one thread; threads: 2 says why). */
+function sharedArena(floats: number, required: boolean): SimdArena | null {
+  try {
+    return SimdArena.create(floats, { shared: true });
+  } catch (error) {
+    if (required) throw error;
+    return null;
   }
 }
 

@@ -7,6 +7,8 @@ import { Rng } from '../../src/core/index.ts';
 import { ArrayOptimizer, clipFactor, type ArrayParam } from '../../src/train/array-optimizer.ts';
 import { denseGradient, type Gradient } from '../../src/train/factored-gradient.ts';
 import type { OptimizerConfig } from '../../src/train/optimizers.ts';
+import { ArenaWorker } from '../../src/train/simd/arena-worker.ts';
+import { SimdArena } from '../../src/train/simd/simd-arena.ts';
 import { splitForWorker } from '../../src/train/simd/thread-split.ts';
 
 const random = (rng: Rng, n: number, scale: number) => Float32Array.from({ length: n }, () => rng.uniform(-scale, scale));
@@ -22,6 +24,38 @@ describe('splitForWorker', () => {
     expect(Math.abs(worker / total - 0.5)).toBeLessThan(0.05);
     expect(splitForWorker([10])).toEqual(new Set());
     expect(splitForWorker([10, 1]).size).toBe(1);
+  });
+});
+
+describe('ArenaWorker', () => {
+  it("runs the arena's kernels on its shared memory: the same sums as the caller's thread", async () => {
+    const arena = SimdArena.create(2000, { shared: true })!;
+    const xs = [5, 999].map((n) => {
+      const x = arena.take(n);
+      x.set(random(new Rng(n), n, 3));
+      return x;
+    });
+    const worker = ArenaWorker.start(arena, 2);
+    try {
+      worker.run(xs.map((x) => ({ kernel: 'sumSquares', args: arena.sumSquaresArgs(x) })));
+      worker.waitFor(2);
+      expect([worker.result(0), worker.result(1)]).toEqual(xs.map((x) => arena.sumSquares(x)));
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('a kernel that traps fails the wait and every later list', async () => {
+    const arena = SimdArena.create(64, { shared: true })!;
+    const worker = ArenaWorker.start(arena, 1);
+    try {
+      // A pointer past the memory's end: the kernel traps (out of bounds).
+      worker.run([{ kernel: 'sumSquares', args: [2 ** 30, 16] }]);
+      expect(() => worker.waitFor(1)).toThrow(/arena worker: it failed/);
+      expect(() => worker.run([])).toThrow(/arena worker: it failed/);
+    } finally {
+      await worker.close();
+    }
   });
 });
 
@@ -74,6 +108,20 @@ describe('ArrayOptimizer on two threads', () => {
       await Promise.all([two.dispose(), restored2.dispose()]);
     });
   }
+
+  it('refuses to step once disposed (its worker is gone), and disposes twice without harm', async () => {
+    const config: OptimizerConfig = { kind: 'adamw', weightDecay: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, momentum: 0 };
+    const params: ArrayParam[] = [
+      { name: 'a', data: new Float32Array(64), shape: [64], decay: false },
+      { name: 'b', data: new Float32Array(8), shape: [8], decay: false },
+    ];
+    const optimizer = new ArrayOptimizer(config, params, { threads: 2 });
+    const grads = new Map([['a', new Float32Array(64).fill(1)], ['b', new Float32Array(8).fill(1)]]);
+    optimizer.apply(grads, 0.1, 0);
+    await optimizer.dispose();
+    await optimizer.dispose();
+    expect(() => optimizer.apply(grads, 0.1, 0)).toThrow(/arena worker: closed/);
+  });
 
   it("'auto' keeps to one thread for a small model", () => {
     const config: OptimizerConfig = { kind: 'adamw', weightDecay: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, momentum: 0 };

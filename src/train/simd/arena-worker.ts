@@ -10,6 +10,8 @@ const JOB_SLOTS = 20;
 const RESULT = JOB_SLOTS - 1;
 /** The control words (Int32Array): a generation the worker waits on, the job count, jobs done, stop, failed. */
 const [GENERATION, COUNT, DONE, STOP, FAILED] = [0, 1, 2, 3, 4];
+/** DONE once the worker has failed: more than any list. */
+const ALL_DONE = 2 ** 31 - 1;
 /** How long a caller waits for the worker before giving up on it (a worker that died would otherwise hang the step). */
 const WAIT_LIMIT_MS = 60_000;
 
@@ -23,8 +25,13 @@ const WAIT_LIMIT_MS = 60_000;
 const WORKER_SOURCE = `
 const { workerData, receiveMessageOnPort } = require('node:worker_threads');
 const { memory, module, port, control, jobs } = workerData;
+function fail(error) {
+  console.error('transferkit optimizer worker:', error);
+  Atomics.store(control, ${FAILED}, 1);
+  Atomics.store(control, ${DONE}, ${ALL_DONE});
+  Atomics.notify(control, ${DONE});
+}
 const instantiate = (m) => new WebAssembly.Instance(m, { env: { memory } }).exports;
-const kernels = instantiate(module);
 const outer = new Map();
 function outerKernel(rank) {
   while (!outer.has(rank)) {
@@ -34,13 +41,14 @@ function outerKernel(rank) {
   }
   return outer.get(rank);
 }
-let seen = 0;
-for (;;) {
-  Atomics.wait(control, ${GENERATION}, seen);
-  seen = Atomics.load(control, ${GENERATION});
-  if (Atomics.load(control, ${STOP})) break;
-  const count = control[${COUNT}];
-  try {
+try {
+  const kernels = instantiate(module);
+  let seen = 0;
+  for (;;) {
+    Atomics.wait(control, ${GENERATION}, seen);
+    seen = Atomics.load(control, ${GENERATION});
+    if (Atomics.load(control, ${STOP})) break;
+    const count = control[${COUNT}];
     for (let j = 0; j < count; j++) {
       const at = j * ${JOB_SLOTS};
       const args = Array.from(jobs.subarray(at + 2, at + ${RESULT}));
@@ -51,12 +59,9 @@ for (;;) {
       Atomics.store(control, ${DONE}, j + 1);
       Atomics.notify(control, ${DONE});
     }
-  } catch (error) {
-    console.error('transferkit optimizer worker:', error);
-    Atomics.store(control, ${FAILED}, 1);
-    Atomics.store(control, ${DONE}, count);
-    Atomics.notify(control, ${DONE});
   }
+} catch (error) {
+  fail(error);
 }
 `;
 
@@ -88,12 +93,19 @@ export class ArenaWorker {
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { memory: arena.wasmMemory, module: kernelModule(true), port: port2, control, jobs }, transferList: [port2] });
     worker.unref();
     port1.unref();
+    // A worker that dies outside its try (out of memory, say) fails the caller's next step instead of the process.
+    worker.on('error', (error) => {
+      console.error('transferkit optimizer worker:', error);
+      Atomics.store(control, FAILED, 1);
+      Atomics.store(control, DONE, ALL_DONE);
+    });
     return new ArenaWorker(worker, control, jobs, port1);
   }
 
   /** Starts the worker on `list` (the previous list must be done). */
   run(list: ArenaJob[]): void {
     if (this.closed) throw new Error('arena worker: closed');
+    if (Atomics.load(this.control, FAILED)) throw new Error('arena worker: it failed (the error is on stderr)');
     if (list.length * JOB_SLOTS > this.jobs.length) throw new Error(`arena worker: ${list.length} jobs, room for ${this.jobs.length / JOB_SLOTS}`);
     if (Atomics.load(this.control, DONE) < this.count) throw new Error('arena worker: the previous jobs are still running');
     list.forEach((job, j) => {
@@ -128,7 +140,7 @@ export class ArenaWorker {
       if (Date.now() - started > WAIT_LIMIT_MS) throw new Error(`arena worker: no progress in ${WAIT_LIMIT_MS / 1000} s (${done} of ${count} jobs done)`);
       Atomics.wait(this.control, DONE, done, 1000);
     }
-    if (Atomics.load(this.control, FAILED)) throw new Error('arena worker: a kernel failed (the error is on stderr)');
+    if (Atomics.load(this.control, FAILED)) throw new Error('arena worker: it failed (the error is on stderr)');
   }
 
   /** What job `index` of the list returned (sumSquares: Σ x²), once done. */

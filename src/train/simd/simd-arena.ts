@@ -9,6 +9,9 @@
  * 39.7 ms CPU (scalar float64 code, ~5 ns a parameter), an optimizer graph in ONNX Runtime 85.0 / 42.8
  * (a dozen elementwise passes, and onnxruntime-node copies every output, preallocated or not, into a
  * fresh ArrayBuffer), this SIMD pass 12.5 / 8.9 (each array read and written once).
+ *
+ * A shared arena (create(…, { shared: true })) lets an ArenaWorker run the same kernels on another thread
+ * (thread-split.ts says when that pays).
  */
 import { optimizerModuleBytes, outerAdamModuleBytes } from './wasm-module.ts';
 

@@ -1,15 +1,23 @@
 import { availableParallelism } from 'node:os';
 
 /**
- * How many threads run the optimizer's SIMD pass: 1, 2 (a worker thread updates part of the parameters
- * while the caller's thread updates the rest; arena-worker.ts), or 'auto': 2 where it pays.
+ * How many threads run the optimizer's SIMD pass: 1, 2 (a worker thread updates about half of the
+ * parameters while the caller's thread updates the rest; arena-worker.ts), or 'auto': 2 from
+ * TWO_THREADS_FROM parameters on a machine with a second core and shared memory.
  *
- * Why two threads pay: ONNX Runtime's threads are idle while the optimizer runs, and one core does not
- * saturate memory. Measured on the 2-core dev machine (Xeon, KVM; best of 10-15, under the load of other
- * work, priority raised): a 28 MiB copy moves 20.5 GB/s on one thread, 31.5 on two; a 113 MiB fill 7.3 vs
- * 14.1 GB/s; the Adam kernel over 7.1 M parameters takes 9.4 ms on one thread, 5.2 ms on two halves.
+ * Measured on the 2-core dev machine (Xeon, KVM, shared with other work; priority raised; best of 10-20):
+ *   - one core does not saturate memory: a 28 MiB copy 20.5 GB/s on one thread, 31.5 on two; a 113 MiB
+ *     fill 7.3 vs 14.1 GB/s; the Adam kernel over 7.1 M parameters 9.4-10.0 ms on one thread, 5.2 on two
+ *     halves (a worker alone runs it as fast as the main thread: 9.95 ms);
+ *   - ArrayOptimizer.apply (bench/optimizer-step.ts's factored case, bert-base's top layer + head)
+ *     16.3 → 11.6 ms (median 17.7 → 12.5) when the second core was free; of the two-thread pass the
+ *     caller's thread spends ~2.6 ms copying the worker's weights out (onnxruntime-node refuses arrays on
+ *     a SharedArrayBuffer) and ~1 ms more staging the worker's dense gradients and summing squares;
+ *   - but when the machine's other work holds the second core (load 5-9: the process gets about one core)
+ *     the two threads cost that extra work: apply 15-18 ms on one thread vs 18-21 on two, in the
+ *     optimizer bench and in the ort engine's step (bench/ort-step-profile.ts --optimizer-threads 1,2).
  * A round trip to the worker (Atomics.notify, Atomics.wait) costs 12-70 µs, so below ~1 M parameters
- * (~1.3 ms of kernel time) one thread is as fast and 'auto' keeps to it.
+ * (~1.3 ms of kernel time) one thread is as fast whatever the load.
  */
 export type OptimizerThreads = 1 | 2 | 'auto';
 
