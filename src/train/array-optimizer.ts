@@ -1,7 +1,7 @@
 import { OptimizerCore, slotNames, type OptimizerConfig } from './optimizer-core.ts';
 import { denseGradient, factoredShape, factoredSumSquares, type Gradient } from './factored-gradient.ts';
-import { paddedLength, SimdArena, type AdamScalars } from './simd/simd-arena.ts';
-import { ArenaWorker, type ArenaJob } from './simd/arena-worker.ts';
+import { paddedLength, SimdArena, type AdamScalars, type ArenaJob } from './simd/simd-arena.ts';
+import { ArenaWorker } from './simd/arena-worker.ts';
 import { splitForWorker, workerThreadsPay, type OptimizerThreads } from './simd/thread-split.ts';
 
 /** A trainable weight held as a Float32Array (the ONNX Runtime engine feeds it to its session each step). */
@@ -60,7 +60,7 @@ export class ArrayOptimizer extends OptimizerCore<Float32Array> {
     const theirs = params.filter((_, i) => split.has(i));
     const shared = theirs.length > 0 ? sharedArena(floatsOf(theirs), threads === 2) : null;
     this.arena = simd ? SimdArena.create(floatsOf(shared ? params.filter((_, i) => !split.has(i)) : params)) : null;
-    if (shared && this.arena) this.second = { worker: ArenaWorker.start(shared, theirs.length), arena: shared, weights: new Map() };
+    if (shared && this.arena) this.second = { worker: ArenaWorker.start(shared, theirs.reduce((n, p) => n + maxJobsOf(p.data.length), 0)), arena: shared, weights: new Map() };
     this.gradCopies = this.arena ? new Map() : null;
     for (const [i, { name, data, shape }] of params.entries()) {
       const home = this.second && split.has(i) ? this.second.arena : this.arena;
@@ -114,23 +114,29 @@ export class ArrayOptimizer extends OptimizerCore<Float32Array> {
     });
     const second = this.second;
     const theirs = updates.filter(({ name }) => second?.weights.has(name));
-    if (second && theirs.length > 0) second.worker.run(theirs.map(({ name, s }) => this.adamJob(second.arena, name, staged.get(name)!, s)));
-    // Each of the worker's weights is copied out once its update is done, between the caller's own updates where it is done by then
-    // (copying from the arena the worker just wrote moves ~5 GB/s: 2.6 ms of the 7.1 M-parameter step's half).
-    let copied = 0;
-    const copyOut = (wait: boolean) => {
-      for (; copied < theirs.length && (wait || second!.worker.done() > copied); copied++) {
-        second!.worker.waitFor(copied + 1);
-        const { name } = theirs[copied]!;
-        this.weights.get(name)!.set(second!.weights.get(name)!);
-      }
-    };
-    for (const { name, lr, wd, s } of updates) {
-      if (second?.weights.has(name)) continue;
-      this.update(name, staged.get(name)!, scale, lr, wd, s);
-      copyOut(false);
+    if (!second || theirs.length === 0) {
+      for (const { name, lr, wd, s } of updates) this.update(name, staged.get(name)!, scale, lr, wd, s);
+      return;
     }
-    copyOut(true);
+    const jobs = theirs.flatMap(({ name, s }) => this.adamJobs(second.arena, name, staged.get(name)!, s));
+    second.worker.run(jobs.map(({ job }) => job));
+    // The worker's weights are copied out (onnxruntime-node reads them from plain arrays) as their jobs finish,
+    // between this thread's own updates; then this thread takes the worker's jobs it has not started.
+    const copied = new Set<number>();
+    const copyOut = () =>
+      jobs.forEach(({ name, from, to }, j) => {
+        if (copied.has(j) || !second.worker.finished(j)) return;
+        this.weights.get(name)!.subarray(from, to).set(second.weights.get(name)!.subarray(from, to));
+        copied.add(j);
+      });
+    for (const { name, lr, wd, s } of updates) {
+      if (second.weights.has(name)) continue;
+      this.update(name, staged.get(name)!, scale, lr, wd, s);
+      copyOut();
+    }
+    while (second.worker.help()) copyOut();
+    second.worker.waitAll();
+    copyOut();
   }
 
   /**
@@ -147,17 +153,26 @@ export class ArrayOptimizer extends OptimizerCore<Float32Array> {
       else if (!theirs.some(([n]) => n === name)) squares.set(name, this.arena ? this.arena.sumSquares(g) : sumSquares(g));
     }
     if (second && theirs.length > 0) {
-      second.worker.waitFor(theirs.length);
+      while (second.worker.help());
+      second.worker.waitAll();
       theirs.forEach(([name], j) => squares.set(name, second.worker.result(j)));
     }
     return [...staged.keys()].reduce((sum, name) => sum + squares.get(name)!, 0);
   }
 
-  /** The worker's job for one parameter's update (its arrays in the shared arena). */
-  private adamJob(arena: SimdArena, name: string, staged: Gradient, s: AdamScalars): ArenaJob {
+  /** The worker's jobs for one parameter's update (its arrays in the shared arena): parts of JOB_FLOATS, each with the weight's elements it updates. */
+  private adamJobs(arena: SimdArena, name: string, staged: Gradient, s: AdamScalars): { job: ArenaJob; name: string; from: number; to: number }[] {
     const [p, m, v] = [this.second!.weights.get(name)!, this.slots.get(`${name}/m`)!, this.slots.get(`${name}/v`)!];
-    if (staged instanceof Float32Array) return { kernel: 'adam', args: arena.adamArgs(p, staged, m, v, s) };
-    return { kernel: 'adamOuter', rank: staged.rank, args: arena.adamOuterArgs(p, staged.a, staged.b, staged.rank, m, v, s) };
+    if (staged instanceof Float32Array) {
+      return partsOf(p.length, 4).map(([from, to]) => ({ job: { kernel: 'adam', args: arena.adamArgs(p, staged, m, v, s, [from, to]) }, name, from, to }));
+    }
+    const columns = staged.b.length / staged.rank;
+    return partsOf(p.length / columns, 1, columns).map(([first, end]) => ({
+      job: { kernel: 'adamOuter', rank: staged.rank, args: arena.adamOuterArgs(p, staged.a, staged.b, staged.rank, m, v, s, [first, end]) },
+      name,
+      from: first * columns,
+      to: end * columns,
+    }));
   }
 
   /**
@@ -246,6 +261,28 @@ export class ArrayOptimizer extends OptimizerCore<Float32Array> {
     return this.shapes.get(slot)!.slice();
   }
 }
+
+/**
+ * Floats a worker job updates at most: a large weight is several jobs, so that either thread can take its
+ * parts (the caller's thread, once done with its own parameters, takes what the worker has not started)
+ * and its copy-out starts sooner. 2¹⁸ floats (1 MiB of weights, ~0.4 ms of kernel): bert-base's FFN
+ * kernels are 9 jobs each, a job a few hundred times one round trip to the worker.
+ */
+const JOB_FLOATS = 1 << 18;
+
+/**
+ * [first, end) ranges of `count` units (elements, or rows of `unitFloats` elements) of at most JOB_FLOATS
+ * floats each (at least one unit), starts multiples of `align` units.
+ */
+function partsOf(count: number, align: number, unitFloats = 1): [number, number][] {
+  const per = Math.max(align, Math.floor(JOB_FLOATS / unitFloats / align) * align);
+  const parts: [number, number][] = [];
+  for (let first = 0; first < count; first += per) parts.push([first, Math.min(count, first + per)]);
+  return parts.length > 0 ? parts : [[0, 0]];
+}
+
+/** The most jobs one parameter of `length` floats can take (dense parts, or rows of any width: at most twice as many). */
+const maxJobsOf = (length: number) => 2 * Math.ceil(length / JOB_FLOATS) + 1;
 
 /** A shared arena, or null where this runtime cannot make one ('auto' then keeps to one thread; threads: 2 says why). */
 function sharedArena(floats: number, required: boolean): SimdArena | null {

@@ -12,6 +12,13 @@ import { SimdArena } from '../../src/train/simd/simd-arena.ts';
 import { splitForWorker } from '../../src/train/simd/thread-split.ts';
 
 const random = (rng: Rng, n: number, scale: number) => Float32Array.from({ length: n }, () => rng.uniform(-scale, scale));
+/** The first index where a and b differ in any bit (-1: none), in a loop: vitest's deep equality takes seconds on 10⁵⁺ floats. */
+function firstDifference(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return 0;
+  const [x, y] = [new Uint32Array(a.buffer, a.byteOffset, a.length), new Uint32Array(b.buffer, b.byteOffset, b.length)];
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return i;
+  return -1;
+}
 const names = (optimizer: ArrayOptimizer, params: ArrayParam[]) => params.filter((p) => optimizer.gradientBuffer(p.name) === null).map((p) => p.name);
 
 describe('splitForWorker', () => {
@@ -27,6 +34,28 @@ describe('splitForWorker', () => {
   });
 });
 
+describe('SimdArena kernels over parts of the arrays', () => {
+  it('an update run in ranges (rows of a factored gradient, runs of a dense one) equals the update run whole', () => {
+    const s = { scale: 0.7, beta1: 0.9, beta2: 0.999, keep: 0.999, epsilonHat: 1e-8, stepSize: 0.01, l2: 0 };
+    const [rows, columns, rank] = [7, 12, 3];
+    const twice = () => {
+      const arena = SimdArena.create(4 * 200 + 2 * 64)!;
+      const [p, m, v, g] = [arena.take(rows * columns), arena.take(rows * columns), arena.take(rows * columns), arena.take(rows * columns)];
+      const [a, b] = [arena.take(rank * rows), arena.take(rank * columns)];
+      for (const x of [p, g, a, b]) x.set(random(new Rng(x.length), x.length, 1));
+      return { arena, p, m, v, g, a, b };
+    };
+    const [whole, parts] = [twice(), twice()];
+    whole.arena.adamOuter(whole.p, whole.a, whole.b, rank, whole.m, whole.v, s);
+    for (const range of [[0, 3], [3, 7]] as [number, number][]) parts.arena.call({ kernel: 'adamOuter', rank, args: parts.arena.adamOuterArgs(parts.p, parts.a, parts.b, rank, parts.m, parts.v, s, range) });
+    expect([firstDifference(parts.p, whole.p), firstDifference(parts.m, whole.m), firstDifference(parts.v, whole.v)]).toEqual([-1, -1, -1]);
+    whole.arena.adam(whole.p, whole.g, whole.m, whole.v, s);
+    for (const range of [[0, 40], [40, rows * columns]] as [number, number][]) parts.arena.call({ kernel: 'adam', args: parts.arena.adamArgs(parts.p, parts.g, parts.m, parts.v, s, range) });
+    expect([firstDifference(parts.p, whole.p), firstDifference(parts.m, whole.m), firstDifference(parts.v, whole.v)]).toEqual([-1, -1, -1]);
+    expect(() => parts.arena.adamArgs(parts.p, parts.g, parts.m, parts.v, s, [2, 8])).toThrow(/range \[2, 8\)/);
+  });
+});
+
 describe('ArenaWorker', () => {
   it("runs the arena's kernels on its shared memory: the same sums as the caller's thread", async () => {
     const arena = SimdArena.create(2000, { shared: true })!;
@@ -38,7 +67,15 @@ describe('ArenaWorker', () => {
     const worker = ArenaWorker.start(arena, 2);
     try {
       worker.run(xs.map((x) => ({ kernel: 'sumSquares', args: arena.sumSquaresArgs(x) })));
-      worker.waitFor(2);
+      worker.waitAll();
+      expect([worker.finished(0), worker.finished(1)]).toEqual([true, true]);
+      expect([worker.result(0), worker.result(1)]).toEqual(xs.map((x) => arena.sumSquares(x)));
+      // The caller's thread takes what the worker has not started: together they run every job once.
+      worker.run(xs.map((x) => ({ kernel: 'sumSquares', args: arena.sumSquaresArgs(x) })));
+      let helped = 0;
+      while (worker.help()) helped++;
+      worker.waitAll();
+      expect(helped).toBeLessThanOrEqual(2);
       expect([worker.result(0), worker.result(1)]).toEqual(xs.map((x) => arena.sumSquares(x)));
     } finally {
       await worker.close();
@@ -51,7 +88,7 @@ describe('ArenaWorker', () => {
     try {
       // A pointer past the memory's end: the kernel traps (out of bounds).
       worker.run([{ kernel: 'sumSquares', args: [2 ** 30, 16] }]);
-      expect(() => worker.waitFor(1)).toThrow(/arena worker: it failed/);
+      expect(() => worker.waitAll()).toThrow(/arena worker: it failed/);
       expect(() => worker.run([])).toThrow(/arena worker: it failed/);
     } finally {
       await worker.close();
@@ -108,6 +145,31 @@ describe('ArrayOptimizer on two threads', () => {
       await Promise.all([two.dispose(), restored2.dispose()]);
     });
   }
+
+  it('large parameters go to the worker in parts (rows of a factored gradient, runs of a dense one): the same bits as on one thread', async () => {
+    const config: OptimizerConfig = { kind: 'adamw', weightDecay: 0.05, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, momentum: 0 };
+    const rng = new Rng(3);
+    // B (1000 x 612, factored) and D (400,003, dense) are the worker's; its jobs are 2^18 floats at most: 3 and 2 parts.
+    const sizes = { A: 600_001, B: 612_000, C: 500_000, D: 400_003 };
+    const init = Object.fromEntries(Object.entries(sizes).map(([name, n]) => [name, random(rng, n, 1)]));
+    const params = (): ArrayParam[] => Object.entries(sizes).map(([name, n]) => ({ name, data: init[name]!, shape: name === 'B' ? [1000, 612] : [n], decay: true }));
+    const one = new ArrayOptimizer(config, params(), { threads: 1 });
+    const two = new ArrayOptimizer(config, params(), { threads: 2 });
+    expect(names(two, params())).toEqual(['B', 'D']);
+    for (let step = 0; step < 3; step++) {
+      const grads = new Map<string, Gradient>(Object.entries(sizes).map(([name, n]) => [name, name === 'B' ? { a: random(rng, 3 * 1000, 1), b: random(rng, 3 * 612, 1), rank: 3 } : random(rng, n, 0.01)]));
+      one.apply(grads, 0.01, 1);
+      two.apply(grads, 0.01, 1);
+    }
+    for (const name of Object.keys(sizes)) {
+      expect(firstDifference(two.weight(name), one.weight(name))).toBe(-1);
+      expect(firstDifference(two.weight(name), init[name]!)).toBe(0);
+    }
+    const [a, b] = [await two.exportState(), await one.exportState()];
+    expect(a.slots.map((slot) => slot.name)).toEqual(b.slots.map((slot) => slot.name));
+    for (let i = 0; i < a.slots.length; i++) expect(firstDifference(a.slots[i]!.data, b.slots[i]!.data)).toBe(-1);
+    await two.dispose();
+  });
 
   it('refuses to step once disposed (its worker is gone), and disposes twice without harm', async () => {
     const config: OptimizerConfig = { kind: 'adamw', weightDecay: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, momentum: 0 };

@@ -44,7 +44,7 @@ export const kernelModule = (shared: boolean) => cachedModule(`kernels/${shared}
 /** The module of adamOuter for one rank, for a shared memory or not. */
 export const outerModule = (rank: number, shared: boolean) => cachedModule(`outer/${rank}/${shared}`, () => outerAdamModuleBytes(rank, shared));
 
-/** (p, a, b, m, v, inCount, outBytes, then the scalars: adamOuterArgs) */
+/** (p, a, b, m, v, inCount, aStride, outBytes, then the scalars: adamOuterArgs) */
 type AdamOuter = (...args: number[]) => void;
 
 /** Floats an array of `length` takes in the arena: padded to 4 (16 bytes, one SIMD lane group). */
@@ -60,6 +60,9 @@ export interface AdamScalars {
   stepSize: number;
   l2: number;
 }
+
+/** A kernel call as data (from the *Args methods): run by call() here, or by an ArenaWorker on another thread. */
+export type ArenaJob = { kernel: 'sumSquares'; args: number[] } | { kernel: 'adam'; args: number[] } | { kernel: 'adamOuter'; rank: number; args: number[] };
 
 /** The nine f32 scalars the adam kernels take after their pointers. */
 const scalarArgs = (s: AdamScalars) => [s.scale, s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, s.keep, s.epsilonHat, s.stepSize, s.l2];
@@ -118,9 +121,15 @@ export class SimdArena {
     this.kernels.adam(...this.adamArgs(p, g, m, v, s));
   }
 
-  /** The adam kernel's arguments (here, or in an ArenaWorker). */
-  adamArgs(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, s: AdamScalars): number[] {
-    return [this.pointer(p), this.pointer(g), this.pointer(m), this.pointer(v), paddedLength(p.length) * 4, ...scalarArgs(s)];
+  /**
+   * The adam kernel's arguments (here, or in an ArenaWorker), for the whole arrays or for their elements
+   * [from, to) (`from` a multiple of 4; the last range ends at the array's end).
+   */
+  adamArgs(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, s: AdamScalars, [from, to]: [number, number] = [0, p.length]): number[] {
+    if (from % 4 !== 0 || to < from || to > p.length) throw new Error(`simd arena: range [${from}, ${to}) of ${p.length} floats`);
+    const end = to === p.length ? paddedLength(to) : to;
+    const at = (x: Float32Array) => this.pointer(x) + from * 4;
+    return [at(p), at(g), at(m), at(v), (end - from) * 4, ...scalarArgs(s)];
   }
 
   /**
@@ -129,19 +138,34 @@ export class SimdArena {
    */
   adamOuter(p: Float32Array, a: Float32Array, b: Float32Array, rank: number, m: Float32Array, v: Float32Array, s: AdamScalars): void {
     const args = this.adamOuterArgs(p, a, b, rank, m, v, s);
+    this.outerKernel(rank)(...args);
+  }
+
+  /** Runs a job on this thread: what the kernel returns (sumSquares: Σ x²; 0 for the updates). */
+  call(job: ArenaJob): number {
+    if (job.kernel === 'sumSquares') return this.kernels.sumSquares(...(job.args as [number, number]));
+    if (job.kernel === 'adam') this.kernels.adam(...job.args);
+    else this.outerKernel(job.rank)(...job.args);
+    return 0;
+  }
+
+  private outerKernel(rank: number): AdamOuter {
     let kernel = this.outer.get(rank);
     if (!kernel) {
       kernel = (new wasm.Instance(outerModule(rank, this.shared), { env: { memory: this.memory } }).exports as { adamOuter: AdamOuter }).adamOuter;
       this.outer.set(rank, kernel);
     }
-    kernel(...args);
+    return kernel;
   }
 
-  /** The adamOuter kernel's arguments (here, or in an ArenaWorker with the module for `rank`). */
-  adamOuterArgs(p: Float32Array, a: Float32Array, b: Float32Array, rank: number, m: Float32Array, v: Float32Array, s: AdamScalars): number[] {
+  /** The adamOuter kernel's arguments (here, or in an ArenaWorker with the module for `rank`), for all of W's rows or rows [from, to). */
+  adamOuterArgs(p: Float32Array, a: Float32Array, b: Float32Array, rank: number, m: Float32Array, v: Float32Array, s: AdamScalars, rowRange?: [number, number]): number[] {
     const [rows, columns] = [a.length / rank, b.length / rank];
     if (!Number.isInteger(rows) || !Number.isInteger(columns) || columns % 4 !== 0 || rows * columns !== p.length) throw new Error(`simd arena: factors [${rank}, ${rows}] and [${rank}, ${columns}] do not make a weight of ${p.length}`);
-    return [this.pointer(p), this.pointer(a), this.pointer(b), this.pointer(m), this.pointer(v), rows, columns * 4, ...scalarArgs(s)];
+    const [first, end] = rowRange ?? [0, rows];
+    if (first < 0 || end < first || end > rows) throw new Error(`simd arena: rows [${first}, ${end}) of ${rows}`);
+    const at = (x: Float32Array) => this.pointer(x) + first * columns * 4;
+    return [at(p), this.pointer(a) + first * 4, this.pointer(b), at(m), at(v), end - first, rows * 4, columns * 4, ...scalarArgs(s)];
   }
 
   private pointer(x: Float32Array): number {

@@ -179,17 +179,18 @@ function adamBody(): number[] {
  * never exists. Unrolled for one rank: A[k, i] splatted once a row into its own local.
  */
 function adamOuterBody(rank: number): number[] {
-  // params: 0 p, 1 a, 2 b, 3 m, 4 v, 5 inCount, 6 outBytes, 7..15 the scalars (f32)
-  const [p, a, b, m, vv, inCount, outBytes] = [0, 1, 2, 3, 4, 5, 6];
-  // locals (i32): 16 i (byte offset of A[·, i]), 17 j (byte offset in a row of W), 18 row (row i's offset in W), 19 at (row + j), 20 inBytes, then A[k]'s and B[k]'s row pointers
-  const [i, j, row, at, inBytes] = [16, 17, 18, 19, 20];
-  const aRow = (k: number) => 21 + k;
-  const bRow = (k: number) => 21 + rank + k;
-  const l = adamLocals(21 + 2 * rank);
-  const aSplat = (k: number) => 21 + 2 * rank + l.count + k;
+  // params: 0 p, 1 a, 2 b, 3 m, 4 v, 5 inCount (rows of W to update, from p's), 6 aStride (bytes from A[k, ·] to A[k + 1, ·]:
+  // 4·in, also when a run updates a range of W's rows, from A[0, first row]), 7 outBytes, 8..16 the scalars (f32)
+  const [p, a, b, m, vv, inCount, aStride, outBytes] = [0, 1, 2, 3, 4, 5, 6, 7];
+  // locals (i32): 17 i (byte offset of A[·, i]), 18 j (byte offset in a row of W), 19 row (row i's offset in W), 20 at (row + j), 21 inBytes, then A[k]'s and B[k]'s row pointers
+  const [i, j, row, at, inBytes] = [17, 18, 19, 20, 21];
+  const aRow = (k: number) => 22 + k;
+  const bRow = (k: number) => 22 + rank + k;
+  const l = adamLocals(22 + 2 * rank);
+  const aSplat = (k: number) => 22 + 2 * rank + l.count + k;
   const ks = Array.from({ length: rank }, (_, k) => k);
   const pointers = ks.flatMap((k) => [
-    ...[...get(a), ...get(inBytes), op.i32Const, ...sleb32(k), op.i32Mul, op.i32Add, ...set(aRow(k))],
+    ...[...get(a), ...get(aStride), op.i32Const, ...sleb32(k), op.i32Mul, op.i32Add, ...set(aRow(k))],
     ...[...get(b), ...get(outBytes), op.i32Const, ...sleb32(k), op.i32Mul, op.i32Add, ...set(bRow(k))],
   ]);
   const splatRow = ks.flatMap((k) => [...get(aRow(k)), ...get(i), op.i32Add, op.f32Load, 2, 0, ...v(simd.f32x4Splat), ...set(aSplat(k))]);
@@ -200,7 +201,7 @@ function adamOuterBody(rank: number): number[] {
       [l.count + rank, V128],
     ],
     [
-      ...splatScalars(7, l.lanes),
+      ...splatScalars(8, l.lanes),
       ...[...get(inCount), op.i32Const, 2, op.i32Shl, ...set(inBytes)],
       ...pointers,
       ...loopStep(i, inBytes, 4, [
@@ -225,7 +226,7 @@ const signature = (i32s: number, f32s: number, results: number[]) => [0x60, ...v
 export function outerAdamModuleBytes(rank: number, shared = false): Uint8Array {
   return Uint8Array.from([
     ...moduleHeader,
-    ...section(1, vec([signature(7, 9, [])])),
+    ...section(1, vec([signature(8, 9, [])])),
     ...importMemory(shared),
     ...section(3, vec([[0]])),
     ...section(7, vec([[...name('adamOuter'), 0x00, 0]])),
