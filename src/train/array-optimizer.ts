@@ -79,6 +79,11 @@ export class ArrayOptimizer extends OptimizerCore<Float32Array> {
     }
   }
 
+  /** 2 where a worker thread updates part of the parameters, else 1. */
+  get threads(): 1 | 2 {
+    return this.second ? 2 : 1;
+  }
+
   /** Ends the worker thread, if any (it is unref'd, so a process that forgets this still exits). */
   async dispose(): Promise<void> {
     await this.second?.worker.close();

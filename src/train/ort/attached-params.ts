@@ -46,6 +46,11 @@ export class AttachedParams {
     this.arrays.apply(grads, lr, maxGradNorm);
   }
 
+  /** The optimizer's threads (2: it has a worker thread). */
+  get optimizerThreads(): 1 | 2 {
+    return this.arrays.threads;
+  }
+
   /** Ends the optimizer's worker thread, if it has one. */
   async dispose(): Promise<void> {
     await this.arrays.dispose();
