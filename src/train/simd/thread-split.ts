@@ -5,19 +5,23 @@ import { availableParallelism } from 'node:os';
  * parameters while the caller's thread updates the rest; arena-worker.ts), or 'auto': 2 from
  * TWO_THREADS_FROM parameters on a machine with a second core and shared memory.
  *
- * Measured on the 2-core dev machine (Xeon, KVM, shared with other work; priority raised; best of 10-20):
+ * Measured on the 2-core dev machine (Xeon, KVM, shared with other work; priority raised; best of 10-25):
  *   - one core does not saturate memory: a 28 MiB copy 20.5 GB/s on one thread, 31.5 on two; a 113 MiB
  *     fill 7.3 vs 14.1 GB/s; the Adam kernel over 7.1 M parameters 9.4-10.0 ms on one thread, 5.2 on two
- *     halves (a worker alone runs it as fast as the main thread: 9.95 ms);
- *   - ArrayOptimizer.apply (bench/optimizer-step.ts's factored case, bert-base's top layer + head)
- *     16.3 → 11.6 ms (median 17.7 → 12.5) when the second core was free; of the two-thread pass the
- *     caller's thread spends ~2.6 ms copying the worker's weights out (onnxruntime-node refuses arrays on
- *     a SharedArrayBuffer) and ~1 ms more staging the worker's dense gradients and summing squares;
- *   - but when the machine's other work holds the second core (load 5-9: the process gets about one core)
- *     the two threads cost that extra work: apply 15-18 ms on one thread vs 18-21 on two, in the
- *     optimizer bench and in the ort engine's step (bench/ort-step-profile.ts --optimizer-threads 1,2).
+ *     halves (a worker alone runs it as fast as the main thread);
+ *   - ArrayOptimizer.apply over bert-base's top layer + head (bench/optimizer-step.ts, factored case),
+ *     machine otherwise idle: 15.3-17.7 → 11.3-12.6 ms (best), 16.6-19.4 → 12.2-13.3 (median). The
+ *     caller's thread also copies the worker's weights out (onnxruntime-node refuses arrays on a
+ *     SharedArrayBuffer: ~2.5 ms for 3.5 M weights the other core just wrote) and stages their gradients;
+ *   - in the ort engine's K = 1 step (bench/ort-step-profile.ts --optimizer-threads 1,2), idle machine,
+ *     apply median / min: one thread 14.4-15.2 / 13.7-14.6 ms; two 18.3-19.6 / 17.7-18.4 while ONNX
+ *     Runtime's intra-op thread spins after each run (it holds the second core), 11.6-11.9 / 10.7-11.4
+ *     with spinning off, which the engine then sets (step-sessions.ts: session.run no slower);
+ *   - when other work holds the second core, the caller's thread takes the jobs the worker has not
+ *     started (arena-worker.ts help()), so two threads cost about the copy-out: factored apply 16.0 vs
+ *     17.2 ms at load 6.6.
  * A round trip to the worker (Atomics.notify, Atomics.wait) costs 12-70 µs, so below ~1 M parameters
- * (~1.3 ms of kernel time) one thread is as fast whatever the load.
+ * (~1.3 ms of kernel time) one thread is as fast.
  */
 export type OptimizerThreads = 1 | 2 | 'auto';
 
