@@ -35,7 +35,7 @@ export class ArrayOptimizer extends OptimizerCore<Float32Array> {
   private readonly gradCopies: Map<string, Float32Array> | null;
   private readonly arena: SimdArena | null;
   /** The second thread (threads: 2): its parameters live in a shared arena, their weights copied out after each update. */
-  private readonly second: { worker: ArenaWorker; arena: SimdArena; weights: Map<string, Float32Array> } | null = null;
+  private readonly second: { worker: ArenaWorker; arena: SimdArena; weights: Map<string, Float32Array>; plainGradients: Map<string, Float32Array> } | null = null;
 
   constructor(
     config: OptimizerConfig,
@@ -60,7 +60,7 @@ export class ArrayOptimizer extends OptimizerCore<Float32Array> {
     const theirs = params.filter((_, i) => split.has(i));
     const shared = theirs.length > 0 ? sharedArena(floatsOf(theirs), threads === 2) : null;
     this.arena = simd ? SimdArena.create(floatsOf(shared ? params.filter((_, i) => !split.has(i)) : params)) : null;
-    if (shared && this.arena) this.second = { worker: ArenaWorker.start(shared, theirs.reduce((n, p) => n + maxJobsOf(p.data.length), 0)), arena: shared, weights: new Map() };
+    if (shared && this.arena) this.second = { worker: ArenaWorker.start(shared, theirs.reduce((n, p) => n + maxJobsOf(p.data.length), 0)), arena: shared, weights: new Map(), plainGradients: new Map() };
     this.gradCopies = this.arena ? new Map() : null;
     for (const [i, { name, data, shape }] of params.entries()) {
       const home = this.second && split.has(i) ? this.second.arena : this.arena;
@@ -84,6 +84,11 @@ export class ArrayOptimizer extends OptimizerCore<Float32Array> {
     return this.second ? 2 : 1;
   }
 
+  /** The parameters the worker thread updates (none on one thread). */
+  get workerParameters(): string[] {
+    return [...(this.second?.weights.keys() ?? [])];
+  }
+
   /** Ends the worker thread, if any (it is unref'd, so a process that forgets this still exits). */
   async dispose(): Promise<void> {
     await this.second?.worker.close();
@@ -97,14 +102,17 @@ export class ArrayOptimizer extends OptimizerCore<Float32Array> {
   }
 
   /**
-   * Where apply() reads `name`'s gradient on the SIMD path (null on the JS path, and for the worker's
-   * parameters, whose buffers are on a SharedArrayBuffer, which onnxruntime-node refuses as an output): a
-   * caller that writes the gradient here (ONNX Runtime's preallocated outputs) and passes this array to
-   * apply() saves a copy.
+   * Where a caller writes `name`'s gradient (ONNX Runtime's preallocated outputs) to pass it to apply():
+   * on the SIMD path the arena's buffer, where apply() reads it without a copy (for the worker's
+   * parameters, whose arena is a SharedArrayBuffer, which onnxruntime-node refuses, a plain array made on
+   * first use); null on the JS path.
    */
   gradientBuffer(name: string): Float32Array | null {
-    if (this.second?.weights.has(name)) return null;
-    return this.gradCopies?.get(name) ?? null;
+    if (!this.second?.weights.has(name)) return this.gradCopies?.get(name) ?? null;
+    // A worker's parameter: a plain array, copied into the shared arena by apply() (a fresh output each step would cost garbage collections).
+    let buffer = this.second.plainGradients.get(name);
+    if (!buffer) this.second.plainGradients.set(name, (buffer = new Float32Array(this.weights.get(name)!.length)));
+    return buffer;
   }
 
   /** One update; only parameters with a gradient in `grads` take part (and are clipped together). */

@@ -111,7 +111,7 @@ export class OrtEngine implements TrainingEngine {
     await this.attached?.dispose();
     this.attached = await AttachedParams.attach(params, optimizer, this.optimizerThreads);
     // Sessions built before keep their setting (attach comes before the first training step).
-    this.sessions.allowSpinning = this.attached.optimizerThreads === 1;
+    this.sessions.spinAfterRun = this.attached.optimizerThreads === 1;
     this.setWeights([...this.attached.weights].map(([name, { data, dims }]) => ({ name, data, dims })));
   }
 

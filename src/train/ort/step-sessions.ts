@@ -40,12 +40,13 @@ export class StepSessions {
   /** Sessions built so far: a step that built one is a warm-up, not a typical step (the epoch estimate skips it). */
   built = 0;
   /**
-   * Whether ONNX Runtime's intra-op threads spin after a run (its default) in sessions built from now on.
-   * Off while the optimizer runs on two threads: a spinning thread holds the second core just when the
-   * optimizer's worker needs it (K = 1, bert-base size, 2 cores, quiet: apply 14-15 ms on one thread; on
-   * two, 18-19 with spinning, 11-12 without; session.run no slower without it).
+   * Whether ONNX Runtime's intra-op threads may go on spinning after a run (its default) in sessions built
+   * from now on. Not while the optimizer runs on two threads: a spinning thread holds the second core just
+   * when the optimizer's worker needs it (K = 1, bert-base size, 2 cores, quiet: apply 14-15 ms on one
+   * thread; on two, 18-19 with spinning after the run, 11-12 with it stopped, `session.force_spinning_stop`,
+   * or with no spinning at all).
    */
-  allowSpinning = true;
+  spinAfterRun = true;
 
   constructor(
     private readonly build: BuildStepGraph,
@@ -98,7 +99,7 @@ export class StepSessions {
       executionProviders: [this.device],
       graphOptimizationLevel: 'all',
       ...(this.intraOpThreads ? { intraOpNumThreads: this.intraOpThreads } : {}),
-      ...(this.allowSpinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }),
+      ...(this.spinAfterRun ? {} : { extra: { session: { force_spinning_stop: '1' } } }),
     });
     return { session, gradients, factors, rows, seq };
   }

@@ -1,6 +1,6 @@
 /**
  * The ort engine with its optimizer on two threads (a worker updating part of the weights) trains the same
- * bits as on one, and builds its sessions without ONNX Runtime's thread spinning.
+ * bits as on one, and builds its sessions with ONNX Runtime's threads stopping their spinning after each run.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TextBackbone } from '../../../src/backbones/types.ts';
@@ -23,16 +23,16 @@ beforeAll(async () => {
 afterAll(() => base?.dispose());
 
 describe('ort engine, optimizer on two threads', () => {
-  it('steps to the same losses and weights as on one thread, with spinning off in its sessions', async () => {
+  it('steps to the same losses and weights as on one thread, with spinning stopped after each run in its sessions', async () => {
     const f = await stepFixture(base, 2, HEADS.mlp!, 'cls', addGradients);
     const params = [...f.head.variables(), ...f.split.top.variables().map((v) => ({ ...v, name: `${BACKBONE_OPTIMIZER_PREFIX}${v.name}` }))];
     const optimizer = new Optimizer({ kind: 'adamw', weightDecay: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, momentum: 0 }, params);
     const engines = ([1, 2] as const).map((optimizerThreads) => new OrtEngine(f.split, HEADS.mlp!, 'cls', addGradients, 'cpu', { optimizerThreads }));
     try {
       for (const engine of engines) await engine.attach(params, optimizer);
-      const internals = (engine: OrtEngine) => engine as unknown as { attached: { optimizerThreads: number; weights: Map<string, { data: Float32Array }> }; sessions: { allowSpinning: boolean } };
+      const internals = (engine: OrtEngine) => engine as unknown as { attached: { optimizerThreads: number; weights: Map<string, { data: Float32Array }> }; sessions: { spinAfterRun: boolean } };
       expect(engines.map((e) => internals(e).attached.optimizerThreads)).toEqual([1, 2]);
-      expect(engines.map((e) => internals(e).sessions.allowSpinning)).toEqual([true, false]);
+      expect(engines.map((e) => internals(e).sessions.spinAfterRun)).toEqual([true, false]);
       for (let step = 0; step < 4; step++) {
         const results = [];
         for (const engine of engines) results.push(await engine.step(f.batch, LABELS, new Rng(step), { lr: 1e-2, maxGradNorm: 0.5, classWeights: null, classWeightsTensor: null }));
