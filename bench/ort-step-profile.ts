@@ -6,7 +6,10 @@
  * (enableProfiling) over a few runs of the same step graph, summed per operator type, and the operator
  * types of the graph after ONNX Runtime's optimisations.
  *
- * --optimizer-threads 1,2 times the steps of one engine per value side by side (interleaved, step by step).
+ * --optimizer-threads 1,2 times the steps of one engine per value side by side (interleaved, step by step);
+ * but each engine's sessions have their own intra-op threads, and a one-thread engine's spin on after its
+ * run (the other's do not: step-sessions.ts), holding a core while the next engine runs: its session.run
+ * reads ~6 ms slower (median). For whole steps, alternate processes of --optimizer-threads 1 and 2.
  *
  *   node bin/run-ts.js bench/ort-step-profile.ts [--model base|mid] [--k 1] [--steps 5] [--threads 0] [--dense-grads] [--optimizer-threads auto|1|2|1,2] [--variants default,exported-gelu,threads-1,no-spinning,dense-grads] [--skip-kernels]
  */

@@ -13,10 +13,12 @@ import { availableParallelism } from 'node:os';
  *     machine otherwise idle: 15.3-17.7 → 11.3-12.6 ms (best), 16.6-19.4 → 12.2-13.3 (median). The
  *     caller's thread also copies the worker's weights out (onnxruntime-node refuses arrays on a
  *     SharedArrayBuffer: ~2.5 ms for 3.5 M weights the other core just wrote) and stages their gradients;
- *   - in the ort engine's K = 1 step (bench/ort-step-profile.ts --optimizer-threads 1,2), idle machine,
- *     apply median / min: one thread 14.4-15.2 / 13.7-14.6 ms; two 18.3-19.6 / 17.7-18.4 while ONNX
- *     Runtime's intra-op thread spins after each run (it holds the second core), 11.6-11.9 / 10.7-11.4
- *     with spinning off, which the engine then sets (step-sessions.ts: session.run no slower);
+ *   - in the ort engine's K = 1 step (bench/ort-step-profile.ts), idle machine, apply median / min: one
+ *     thread 14.4-15.2 / 13.7-14.6 ms; two 18.3-19.6 / 17.7-18.4 while ONNX Runtime's intra-op thread
+ *     spins after each run (it holds the second core), 11.5-12.0 / 10.9-11.3 with the spinning stopped
+ *     after each run, which the engine then sets (step-sessions.ts; session.run no slower). Whole step,
+ *     processes of --optimizer-threads 1 and 2 alternated, 20 steps, load 1.7-2.6: median / min 43.9 /
+ *     32.0, 47.9 / 35.5, 49.8 / 38.1 ms on one thread; 43.6 / 29.2, 47.3 / 31.1, 40.3 / 32.4 on two;
  *   - when other work holds the second core, the caller's thread takes the jobs the worker has not
  *     started (arena-worker.ts help()), so two threads cost about the copy-out: factored apply 16.0 vs
  *     17.2 ms at load 6.6.
