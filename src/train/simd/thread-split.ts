@@ -16,9 +16,10 @@ import { availableParallelism } from 'node:os';
  *   - in the ort engine's K = 1 step (bench/ort-step-profile.ts), idle machine, apply median / min: one
  *     thread 14.4-15.2 / 13.7-14.6 ms; two 18.3-19.6 / 17.7-18.4 while ONNX Runtime's intra-op thread
  *     spins after each run (it holds the second core), 11.5-12.0 / 10.9-11.3 with the spinning stopped
- *     after each run, which the engine then sets (step-sessions.ts; session.run no slower). Whole step,
- *     processes of --optimizer-threads 1 and 2 alternated, 20 steps, load 1.7-2.6: median / min 43.9 /
- *     32.0, 47.9 / 35.5, 49.8 / 38.1 ms on one thread; 43.6 / 29.2, 47.3 / 31.1, 40.3 / 32.4 on two;
+ *     after each run, which the engine then sets (step-sessions.ts; session.run no slower). Whole step
+ *     (with the folded [CLS] query), processes of --optimizer-threads 1 and 2 alternated, 20 steps each,
+ *     six pairs at load 2.1-3.3, median / min ms: one thread 38.2-46.0 / 26.7-34.5 (apply 16.0-17.3 /
+ *     14.5-16.3), two 26.9-41.4 / 23.0-27.2 (apply 11.8-13.2 / 10.9-12.3);
  *   - when other work holds the second core, the caller's thread takes the jobs the worker has not
  *     started (arena-worker.ts help()), so two threads cost about the copy-out: factored apply 16.0 vs
  *     17.2 ms at load 6.6.
