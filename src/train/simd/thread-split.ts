@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
  * TWO_THREADS_FROM parameters on a machine with a second core and shared memory.
  *
  * Measured on the 2-core dev machine (Xeon, KVM, shared with other work; priority raised; best of 10-25):
- *   - one core does not saturate memory: a 28 MiB copy 20.5 GB/s on one thread, 31.5 on two; a 113 MiB
+ *   - one core does not saturate memory: a 28 MiB copy 12.8-20.5 GB/s (read + written) on one thread, 22.5-31.5 on two; a 113 MiB
  *     fill 7.3 vs 14.1 GB/s; the Adam kernel over 7.1 M parameters 9.4-10.0 ms on one thread, 5.2 on two
  *     halves (a worker alone runs it as fast as the main thread);
  *   - ArrayOptimizer.apply over bert-base's top layer + head (bench/optimizer-step.ts, factored case),
