@@ -41,7 +41,7 @@ function effectiveGflops(run: EngineRun, realTokens: number): number {
 
 const gemm = (list: GemmMeasurement[], engine: string) => list.find((g) => g.engine === engine);
 
-export async function writeReport(path: string, results: BenchResults, run: { quick: boolean; argv: string[] }): Promise<void> {
+export async function writeReport(path: string, results: BenchResults, run: { quick: boolean; argv: string[]; replace?: boolean }): Promise<void> {
   const p = results.parts;
   const lines: string[] = [];
   const out = (...xs: string[]) => lines.push(...xs);
@@ -55,11 +55,11 @@ export async function writeReport(path: string, results: BenchResults, run: { qu
   out('Model: a generated bert-base-size BERT (12 layers, 768 hidden, 12 heads, 3072 FFN; seeded random weights, costs what the real one costs) with the real `bert-base-cased` tokenizer from `../shared`; data: `../shared/data/mnli/dev_matched.tsv` (9,815 pairs). All runs on the CPU, ONNX Runtime defaults (graph optimisation `all`, intra-op threads = cores), max length 128, batch 32.', '');
 
   out('## Machine', '');
-  out(`- CPU: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} logical cores; SIMD: ${cpuFlags()}; memory ${f(totalmem() / 2 ** 30, 0)} GiB`);
+  out(`- CPU writing this report: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} logical cores (each part's own machine is in the table below); SIMD: ${cpuFlags()}; memory ${f(totalmem() / 2 ** 30, 0)} GiB`);
   out(`- Node ${process.version}; onnxruntime-node ${version('onnxruntime-node')}; @huggingface/transformers ${version('@huggingface/transformers')}; @tensorflow/tfjs ${version('@tensorflow/tfjs')}`);
   out('- **Shared machine.** Other work ran at the same time; the load averages (1 / 5 / 15 min, 2 cores) when each part finished:', '');
-  out('| part | finished (UTC) | load averages | autogroup nice | command |', '|---|---|---|---|---|');
-  for (const [name, part] of Object.entries(p)) if (part) out(`| ${name} | ${part.at.slice(0, 19).replace('T', ' ')} | ${load(part)} | ${priority(part)} | \`${part.invocation ?? 'not recorded'}\` |`);
+  out('| part | finished (UTC) | machine | load averages | autogroup nice | command |', '|---|---|---|---|---|---|');
+  for (const [name, part] of Object.entries(p)) if (part) out(`| ${name} | ${part.at.slice(0, 19).replace('T', ' ')} | ${part.machine ?? 'not recorded'} | ${load(part)} | ${priority(part)} | \`${part.invocation ?? 'not recorded'}\` |`);
   out('', 'Single runs vary up to 2× on this machine: compare engines within a round (same minutes), and read the spread. "autogroup nice" is the bench\'s CPU priority: −20 means it was raised above the other work (`echo -20 > /proc/PID/autogroup` for the bench\'s session; Linux groups CPU time by session, so plain `nice` does not help), every engine alike.', '');
 
   if (p.padding) {
@@ -254,5 +254,21 @@ export async function writeReport(path: string, results: BenchResults, run: { qu
 
   const notes = join(ROOT, 'bench', 'PROFILE.md');
   if (existsSync(notes)) out(readFileSync(notes, 'utf8').trim(), '');
+  if (!run.replace) refuseToDropSections(path, lines);
   await writeFile(path, `${lines.join('\n')}\n`);
+}
+
+/**
+ * The raw results live in $TRANSFERKIT_CACHE, not in the repository, so on another machine (or after the
+ * cache is cleared) a report rewritten from them would silently lose every section measured before. Refuses
+ * instead, naming the sections; `--replace-report` rewrites anyway.
+ */
+function refuseToDropSections(path: string, lines: string[]): void {
+  if (!existsSync(path)) return;
+  const headings = (text: string[]) => new Set(text.filter((l) => /^#{2,3} /.test(l)));
+  const kept = headings(lines.join('\n').split('\n'));
+  const dropped = [...headings(readFileSync(path, 'utf8').split('\n'))].filter((h) => !kept.has(h));
+  if (dropped.length > 0) {
+    throw new Error(`${path} not rewritten: the results file lacks what its sections ${dropped.map((h) => `"${h.replace(/^#+ /, '')}"`).join(', ')} show (measured on another machine, or the cache was cleared); run those parts here, edit the file by hand, or pass --replace-report to drop them`);
+  }
 }

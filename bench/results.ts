@@ -1,5 +1,6 @@
 /** The shape of bench/run.ts' results file (one entry per part, each stamped with when it ran). */
 import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import type { GemmMeasurement } from './gemm-ceiling.ts';
 
 export const ALL_PARTS = ['padding', 'rounds', 'full', 'load', 'int8', 'heads', 'rss'] as const;
@@ -50,6 +51,8 @@ export interface Stamp {
    * report says which figures ran that way. Absent: not recorded (older results) or not Linux.
    */
   autogroupNice?: number;
+  /** The CPU that measured the part (machineName()): a report may gather parts measured on different machines. Absent: not recorded (older results). */
+  machine?: string;
 }
 
 export interface EngineRun extends Stamp {
@@ -114,6 +117,11 @@ export interface BenchResults {
     layers?: LayerTrainingPart;
     layersMid?: LayerTrainingPart;
   };
+}
+
+/** This machine's CPU model and logical core count, as a part's Stamp records it. */
+export function machineName(): string {
+  return `${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} logical cores`;
 }
 
 /** This process's autogroup nice (see Stamp.autogroupNice); undefined where /proc/self/autogroup is absent. */

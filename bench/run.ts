@@ -22,7 +22,7 @@ import { transferKitCacheDir } from '../src/backbones/identity.ts';
 import { runNode, type ChildRun } from './child.ts';
 import { ensureBenchModel, ensureInt8BenchModels, sharedBenchFiles, type Int8Engine } from './bert-base-model.ts';
 import type { GemmMeasurement } from './gemm-ceiling.ts';
-import { ALL_PARTS, autogroupNice, EXTRA_PARTS, type Agreement, type BenchResults, type EngineRun, type Part } from './results.ts';
+import { ALL_PARTS, autogroupNice, EXTRA_PARTS, machineName, type Agreement, type BenchResults, type EngineRun, type Part } from './results.ts';
 import { tokenStatistics, writeSubset, writeRepeated } from './datasets.ts';
 import { writeReport } from './report.ts';
 
@@ -39,6 +39,8 @@ const { values } = parseArgs({
     'head-rows': { type: 'string' },
     parts: { type: 'string' },
     out: { type: 'string', default: 'BENCHMARKS.md' },
+    /** Rewrite the report even where the results file lacks sections it holds (see writeReport). */
+    'replace-report': { type: 'boolean' },
     fresh: { type: 'boolean', default: false },
   },
 });
@@ -68,7 +70,7 @@ const results: BenchResults = { parts: {} };
 if (values.fresh) await rm(resultsFile, { force: true });
 results.int8Note = int8.note;
 const invocation = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
-const stamp = () => ({ at: new Date().toISOString(), loadavg: loadavg(), invocation, autogroupNice: autogroupNice() });
+const stamp = () => ({ at: new Date().toISOString(), loadavg: loadavg(), invocation, autogroupNice: autogroupNice(), machine: machineName() });
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 type TkEngine = 'fp32' | Int8Engine;
@@ -232,5 +234,5 @@ async function save(): Promise<void> {
   Object.assign(merged.parts, results.parts);
   merged.int8Note = results.int8Note;
   await writeFile(resultsFile, JSON.stringify(merged, null, 1));
-  await writeReport(values.out!, merged, { quick, argv: process.argv.slice(2) });
+  await writeReport(values.out!, merged, { quick, argv: process.argv.slice(2), replace: values['replace-report'] });
 }

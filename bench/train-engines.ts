@@ -16,7 +16,7 @@
  *
  *   node bin/run-ts.js bench/train-engines.ts [--model base|mid] [--device cpu] [--ks 1,2,4,all] [--reps 3]
  *     [--tfjs-reps 3] [--tfjs-reps-deep 1] [--epoch-ks 1,2] [--epoch measure|estimate] [--epoch-sample 24] [--tfjs-epoch-ks 1]
- *     [--skip-steps] [--skip-epoch] [--skip-memory] [--write-report] [--out BENCHMARKS.md]
+ *     [--skip-steps] [--skip-epoch] [--skip-memory] [--write-report] [--replace-report] [--out BENCHMARKS.md]
  *
  * TF.js' wasm heap never shrinks: after K = 1, 2 and 4 in one process, K = all's tfjs step can run out
  * of wasm memory (`RuntimeError: memory access out of bounds`); run `--ks all` as its own invocation.
@@ -42,7 +42,7 @@ import type { TrainingEngine } from '../src/train/engine.ts';
 import { layerTrainers, timeStep, type Timing, type Trainer } from './layer-trainers.ts';
 import { layerTrainingTable } from './layer-report.ts';
 import { writeReport } from './report.ts';
-import type { BenchResults, LayerTrainingPart } from './results.ts';
+import { machineName, type BenchResults, type LayerTrainingPart } from './results.ts';
 
 const { values } = parseArgs({
   options: {
@@ -61,6 +61,7 @@ const { values } = parseArgs({
     'skip-memory': { type: 'boolean' },
     'write-report': { type: 'boolean' },
     out: { type: 'string', default: 'BENCHMARKS.md' },
+    'replace-report': { type: 'boolean' },
     'memory-probe': { type: 'string' },
   },
 });
@@ -213,6 +214,7 @@ for (const k of values['skip-memory'] ? [] : ks) {
 }
 part.at = new Date().toISOString();
 part.loadavg = loadavg();
+part.machine = machineName();
 console.log(`\n${layerTrainingTable(part).join('\n')}\n\nload average at end ${load()}`);
 
 if (values['write-report']) {
@@ -220,6 +222,6 @@ if (values['write-report']) {
   const results: BenchResults = existsSync(resultsFile) ? JSON.parse(await readFile(resultsFile, 'utf8')) : { parts: {} };
   results.parts[mid ? 'layersMid' : 'layers'] = part;
   await writeFile(resultsFile, JSON.stringify(results, null, 1));
-  await writeReport(values.out!, results, { quick: false, argv: process.argv.slice(2) });
+  await writeReport(values.out!, results, { quick: false, argv: process.argv.slice(2), replace: values['replace-report'] });
   console.log(`wrote ${values.out} (raw results: ${resultsFile})`);
 }
