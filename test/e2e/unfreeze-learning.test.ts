@@ -11,8 +11,8 @@ import { npmStartRun } from '../helpers/npm-start.ts';
  * same thing a second time: the frozen head is that run's --compare-frozen baseline (same head, settings
  * and seed on the frozen backbone's features). With --train-engine tfjs the same run takes minutes of CPU.
  * Its seed (42) gives +28.00 points at max length 96 (+27.50 at 128, which took 33 s instead of 19 on the
- * 2-core Xeon); seeds 1 / 2 / 3 give +17.33 / +24.50 / +25.67 at 96 (+25.33 / +20.33 / +27.83 at 128): the
- * margin is seed-sensitive either way (README, "Training
+ * 2-core Xeon); seeds 1 / 2 / 3 / 4 / 5 give +17.33 / +24.50 / +25.67 / +21.67 / +16.00 at 96 (+25.33 / +20.33 /
+ * +27.83 at 128 for 1-3): the margin is seed-sensitive either way (README, "Training
  * backbone layers too", lists every recipe tried, --group-by-length among them: faster epochs that learn
  * less here). `--unfreeze-top 2` (embeddings frozen) has its own test with its own recipe
  * (unfreeze-top2-learning.test.ts).
