@@ -1,6 +1,6 @@
 /** The shape of bench/run.ts' results file (one entry per part, each stamped with when it ran). */
 import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import type { GemmMeasurement } from './gemm-ceiling.ts';
 
 export const ALL_PARTS = ['padding', 'rounds', 'full', 'load', 'int8', 'heads', 'rss'] as const;
@@ -117,6 +117,11 @@ export interface BenchResults {
     layers?: LayerTrainingPart;
     layersMid?: LayerTrainingPart;
   };
+}
+
+/** A part's Stamp as it finishes now: time, load, priority and machine, and the command that measured it. */
+export function stampNow(invocation: string): Stamp {
+  return { at: new Date().toISOString(), loadavg: loadavg(), invocation, autogroupNice: autogroupNice(), machine: machineName() };
 }
 
 /** This machine's CPU model and logical core count, as a part's Stamp records it. */

@@ -15,14 +15,13 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { transferKitCacheDir } from '../src/backbones/identity.ts';
 import { runNode, type ChildRun } from './child.ts';
 import { ensureBenchModel, ensureInt8BenchModels, sharedBenchFiles, type Int8Engine } from './bert-base-model.ts';
 import type { GemmMeasurement } from './gemm-ceiling.ts';
-import { ALL_PARTS, autogroupNice, EXTRA_PARTS, machineName, type Agreement, type BenchResults, type EngineRun, type Part } from './results.ts';
+import { ALL_PARTS, EXTRA_PARTS, stampNow, type Agreement, type BenchResults, type EngineRun, type Part } from './results.ts';
 import { tokenStatistics, writeSubset, writeRepeated } from './datasets.ts';
 import { writeReport } from './report.ts';
 
@@ -70,7 +69,7 @@ const results: BenchResults = { parts: {} };
 if (values.fresh) await rm(resultsFile, { force: true });
 results.int8Note = int8.note;
 const invocation = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
-const stamp = () => ({ at: new Date().toISOString(), loadavg: loadavg(), invocation, autogroupNice: autogroupNice(), machine: machineName() });
+const stamp = () => stampNow(invocation);
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 type TkEngine = 'fp32' | Int8Engine;

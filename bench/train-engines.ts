@@ -42,7 +42,7 @@ import type { TrainingEngine } from '../src/train/engine.ts';
 import { layerTrainers, timeStep, type Timing, type Trainer } from './layer-trainers.ts';
 import { layerTrainingTable } from './layer-report.ts';
 import { writeReport } from './report.ts';
-import { machineName, type BenchResults, type LayerTrainingPart } from './results.ts';
+import { stampNow, type BenchResults, type LayerTrainingPart } from './results.ts';
 
 const { values } = parseArgs({
   options: {
@@ -212,9 +212,7 @@ for (const k of values['skip-memory'] ? [] : ks) {
     console.log(`K=${k} memory probe failed: ${(error as Error).message.split('\n')[0]}`);
   }
 }
-part.at = new Date().toISOString();
-part.loadavg = loadavg();
-part.machine = machineName();
+Object.assign(part, stampNow(part.invocation!));
 console.log(`\n${layerTrainingTable(part).join('\n')}\n\nload average at end ${load()}`);
 
 if (values['write-report']) {
